@@ -1,0 +1,2 @@
+// Placeholder; replaced by the LSP entry point.
+export {};
