@@ -1,0 +1,158 @@
+/**
+ * Plain data produced by the analysis: no ts-morph nodes, only offsets into the file's text.
+ * Lines and columns are 1-based, offsets are 0-based UTF-16 indexes (as in the file's text).
+ */
+
+export type UsageKind = 'import' | 'require' | 'reexport' | 'dynamic-import' | 'new' | 'call' | 'member' | 'type';
+
+export type RoutingIssueKind =
+  | 'reexport'
+  | 'dynamic-import'
+  | 'computed-member'
+  | 'escaping-instance'
+  | 'commonjs-interop'
+  | 'any-receiver';
+
+export interface Span {
+  start: number;
+  end: number;
+}
+
+/** A member rule from the spec as it applies to one usage. */
+export type AppliedRule =
+  | { kind: 'rename'; to: string; note?: string }
+  | { kind: 'replace'; template: string; note?: string }
+  | { kind: 'manual'; message: string; note?: string }
+  | { kind: 'constructor'; template: string; note?: string };
+
+/** Where an expression's pieces are, for rewrites. */
+export interface ExpressionShape {
+  /** The whole call or `new` expression, or the member access when it is not called. */
+  span: Span;
+  /** Each argument's span; null when the expression is not a call. */
+  args: Span[] | null;
+  /** Whether `await` may be added at this call: inside an async function or a module's top level. */
+  awaitAllowed: boolean;
+  /** Whether the call's result is used as the object of a member access or call (needs parentheses). */
+  usedAsObject: boolean;
+}
+
+export interface Usage {
+  kind: UsageKind;
+  /** The legacy export this usage resolves to (`*` for a whole-module import). */
+  symbol: string;
+  /** The member name for `member` usages; null otherwise (and for computed member access). */
+  member: string | null;
+  line: number;
+  column: number;
+  span: Span;
+  /** Whether migrating this file through the adapter takes care of it. */
+  fixable: boolean;
+  /** Whether this usage is shown as a diagnostic (compatible members are only listed). */
+  incompatible: boolean;
+  message: string;
+  rule?: AppliedRule;
+  /** For member usages: the receiver expression's span. */
+  receiver?: Span;
+  /** For member, call and new usages: the expression a rewrite replaces. */
+  expression?: ExpressionShape;
+  /** The member name's span (for renames). */
+  name?: Span;
+  /** The function or class member that contains the usage, e.g. `SessionStore.load`. */
+  container?: string;
+}
+
+export interface RoutingIssue {
+  kind: RoutingIssueKind;
+  line: number;
+  column: number;
+  span: Span;
+  message: string;
+}
+
+/** One binding an import-like construct brings in. */
+export interface ImportBinding {
+  /** The exported name (`default`, `*` for namespaces and `export *`). */
+  name: string;
+  /** The local name, when it differs or is a namespace/default binding. */
+  local?: string;
+  isTypeOnly: boolean;
+  /** Whether this binding resolves to a legacy export. */
+  legacy: boolean;
+  /** The element's span in the list, for splitting a mixed import. */
+  span?: Span;
+}
+
+export type ImportSiteKind = 'import' | 'import-equals' | 'require' | 'reexport' | 'dynamic-import';
+
+/** An import-like construct whose module is legacy or carries legacy exports (a barrel). */
+export interface ImportSite {
+  kind: ImportSiteKind;
+  /** The statement (or the dynamic `import()` call). */
+  span: Span;
+  /** The module specifier's string literal, quotes included. */
+  specifier: Span;
+  specifierText: string;
+  /** Whether the module itself is a legacy module (as opposed to a file that re-exports it). */
+  direct: boolean;
+  /** Workspace-relative path or package name the specifier resolves to. */
+  resolved: string;
+  isTypeOnly: boolean;
+  /** For named lists, the bindings; namespace/default/whole-module sites have one binding. */
+  bindings: ImportBinding[];
+  /** The span of the `{ … }` list when the site has one (named imports/exports or destructuring). */
+  list?: Span;
+  /** The quote character used by the specifier. */
+  quote: '"' | "'" | '`';
+  /** Whether the statement ends with a semicolon. */
+  semicolon: boolean;
+}
+
+export interface FileAnalysis {
+  path: string;
+  usages: Usage[];
+  routingIssues: RoutingIssue[];
+  importSites: ImportSite[];
+  /** Whether the file hands legacy values or exports to files that import it. */
+  carriesLegacy: boolean;
+  /** Problems that stopped the analysis (e.g. a syntax error), shown to people. */
+  parseErrors: { line: number; column: number; message: string }[];
+}
+
+export type RiskLevel = 'low' | 'medium' | 'high' | 'critical';
+
+export interface Risk {
+  score: number;
+  level: RiskLevel;
+  reasons: string[];
+}
+
+/** A use case: a call site with the member used, for the pre-move dossier. */
+export interface UseCase {
+  line: number;
+  kind: UsageKind;
+  symbol: string;
+  member: string | null;
+  container?: string;
+  incompatible: boolean;
+  text: string;
+}
+
+export interface RollbackPlan {
+  commitHint: string;
+  steps: string[];
+  recheck: string[];
+}
+
+export interface Dossier {
+  path: string;
+  dependencies: string[];
+  dependents: string[];
+  transitiveDependents: string[];
+  coveredBy: string[];
+  useCases: UseCase[];
+  incompatibilities: UseCase[];
+  routingIssues: RoutingIssue[];
+  risk: Risk;
+  rollback: RollbackPlan;
+}

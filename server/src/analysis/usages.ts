@@ -1,0 +1,870 @@
+import { ts } from 'ts-morph';
+import type { LegacyContext, ModuleTarget } from './legacyContext';
+import { describeUsage } from './messages';
+import type {
+  AppliedRule,
+  ExpressionShape,
+  FileAnalysis,
+  ImportBinding,
+  ImportSite,
+  ImportSiteKind,
+  RoutingIssue,
+  RoutingIssueKind,
+  Span,
+  Usage,
+  UsageKind,
+} from './types';
+
+export interface AnalyzeInput {
+  sourceFile: ts.SourceFile;
+  /** Workspace-relative path of the file. */
+  path: string;
+  context: LegacyContext;
+  /** Resolves a module specifier written in this file. */
+  resolve(specifier: string): ModuleTarget;
+  /** Workspace-relative path of the file a symbol is declared in, or undefined outside the workspace. */
+  relativePathOf(fileName: string): string | undefined;
+  /** Whether top-level `await` is legal in this file. */
+  topLevelAwait: boolean;
+}
+
+/**
+ * Finds every use of the legacy API in one file: import-like constructs, constructions, calls,
+ * member uses on legacy instances and type references, plus the routing issues that make a
+ * file's migration harder than re-pointing its imports.
+ */
+export function analyzeFile(input: AnalyzeInput): FileAnalysis {
+  return new FileAnalyzer(input).run();
+}
+
+interface PendingUsage {
+  kind: UsageKind;
+  symbol: string;
+  member: string | null;
+  node: ts.Node;
+  /** The identifier whose origin decides fixability (`undefined` = decided by `site`). */
+  origin?: ts.Node;
+  site?: ImportSite;
+  rule?: AppliedRule;
+  incompatible: boolean;
+  receiver?: ts.Node;
+  expression?: ExpressionShape;
+  name?: ts.Node;
+  detail?: string;
+}
+
+class FileAnalyzer {
+  private readonly sf: ts.SourceFile;
+  private readonly ctx: LegacyContext;
+  private readonly checker: ts.TypeChecker;
+  private readonly sites: ImportSite[] = [];
+  private readonly siteFixable = new Map<ImportSite, boolean>();
+  private readonly pending: PendingUsage[] = [];
+  private readonly issues: RoutingIssue[] = [];
+  private readonly issueKeys = new Set<string>();
+  private carriesLegacy = false;
+  private memberNames: Set<string> | undefined;
+
+  constructor(private readonly input: AnalyzeInput) {
+    this.sf = input.sourceFile;
+    this.ctx = input.context;
+    this.checker = input.context.checker;
+  }
+
+  run(): FileAnalysis {
+    const parseErrors = this.parseErrors();
+    if (parseErrors.length === 0) this.visit(this.sf);
+    const usages = this.pending.map((p) => this.finish(p));
+    usages.sort((a, b) => a.span.start - b.span.start || a.span.end - b.span.end);
+    this.issues.sort((a, b) => a.span.start - b.span.start);
+    return {
+      path: this.input.path,
+      usages,
+      routingIssues: this.issues,
+      importSites: this.sites,
+      carriesLegacy: this.carriesLegacy,
+      parseErrors,
+    };
+  }
+
+  private parseErrors(): FileAnalysis['parseErrors'] {
+    const diagnostics = (this.sf as { parseDiagnostics?: ts.DiagnosticWithLocation[] }).parseDiagnostics ?? [];
+    return diagnostics.map((d) => {
+      const pos = this.sf.getLineAndCharacterOfPosition(d.start);
+      return { line: pos.line + 1, column: pos.character + 1, message: ts.flattenDiagnosticMessageText(d.messageText, ' ') };
+    });
+  }
+
+  private visit(node: ts.Node): void {
+    switch (node.kind) {
+      case ts.SyntaxKind.ImportDeclaration:
+        this.importDeclaration(node as ts.ImportDeclaration);
+        return;
+      case ts.SyntaxKind.ImportEqualsDeclaration:
+        this.importEquals(node as ts.ImportEqualsDeclaration);
+        return;
+      case ts.SyntaxKind.ExportDeclaration:
+        this.exportDeclaration(node as ts.ExportDeclaration);
+        return;
+      case ts.SyntaxKind.ExportAssignment:
+        this.exportAssignment(node as ts.ExportAssignment);
+        break;
+      case ts.SyntaxKind.VariableStatement:
+        this.exportedVariables(node as ts.VariableStatement);
+        break;
+      case ts.SyntaxKind.FunctionDeclaration:
+        this.exportedFunction(node as ts.FunctionDeclaration);
+        break;
+      case ts.SyntaxKind.CallExpression:
+        this.callExpression(node as ts.CallExpression);
+        break;
+      case ts.SyntaxKind.NewExpression:
+        this.newExpression(node as ts.NewExpression);
+        break;
+      case ts.SyntaxKind.PropertyAccessExpression:
+        this.propertyAccess(node as ts.PropertyAccessExpression);
+        break;
+      case ts.SyntaxKind.ElementAccessExpression:
+        this.elementAccess(node as ts.ElementAccessExpression);
+        break;
+      case ts.SyntaxKind.TypeReference:
+        this.typeName((node as ts.TypeReferenceNode).typeName, node);
+        break;
+      case ts.SyntaxKind.ExpressionWithTypeArguments:
+        this.heritage(node as ts.ExpressionWithTypeArguments);
+        break;
+      case ts.SyntaxKind.TypeQuery:
+        this.typeName((node as ts.TypeQueryNode).exprName, node);
+        break;
+      case ts.SyntaxKind.BinaryExpression:
+        this.commonJsExport(node as ts.BinaryExpression);
+        break;
+      case ts.SyntaxKind.VariableDeclaration:
+        this.anyTypedDeclaration(node as ts.VariableDeclaration);
+        break;
+      case ts.SyntaxKind.AsExpression:
+        this.anyCast(node as ts.AsExpression);
+        break;
+      default:
+        break;
+    }
+    ts.forEachChild(node, (child) => this.visit(child));
+  }
+
+  // ---- import-like constructs -------------------------------------------------------------
+
+  private importDeclaration(node: ts.ImportDeclaration): void {
+    if (!ts.isStringLiteral(node.moduleSpecifier)) return;
+    const target = this.input.resolve(node.moduleSpecifier.text);
+    const direct = this.ctx.isLegacyModule(target);
+    const clause = node.importClause;
+    const typeOnlyDecl = clause?.isTypeOnly ?? false;
+    const bindings: ImportBinding[] = [];
+    let list: Span | undefined;
+    if (!clause) {
+      if (direct) bindings.push({ name: '*', isTypeOnly: false, legacy: true });
+    } else {
+      if (clause.name) {
+        const name = this.ctx.exportNameAt(clause.name);
+        const legacy = direct ? this.ctx.isTracked(name ?? 'default') : name !== undefined && this.ctx.isTracked(name);
+        bindings.push({ name: name ?? 'default', local: clause.name.text, isTypeOnly: typeOnlyDecl, legacy, span: this.span(clause.name) });
+      }
+      const named = clause.namedBindings;
+      if (named && ts.isNamespaceImport(named)) {
+        const legacy = direct || this.moduleCarriesLegacy(node.moduleSpecifier);
+        bindings.push({ name: '*', local: named.name.text, isTypeOnly: typeOnlyDecl, legacy, span: this.span(named) });
+      } else if (named) {
+        list = this.span(named);
+        for (const element of named.elements) {
+          const exported = (element.propertyName ?? element.name).text;
+          const resolved = this.ctx.exportNameAt(element.name);
+          const legacy = direct ? this.ctx.isTracked(resolved ?? exported) : resolved !== undefined && this.ctx.isTracked(resolved);
+          bindings.push({
+            name: direct ? exported : (resolved ?? exported),
+            local: element.propertyName ? element.name.text : undefined,
+            isTypeOnly: typeOnlyDecl || element.isTypeOnly,
+            legacy,
+            span: this.span(element),
+          });
+        }
+      }
+    }
+    const site = this.addSite('import', node, node.moduleSpecifier, target, direct, typeOnlyDecl, bindings, list);
+    if (!site) return;
+    for (const binding of site.bindings) {
+      if (!binding.legacy) continue;
+      if (!direct && binding.name !== '*' && !this.ctx.isTracked(binding.name)) continue;
+      const anchor = this.bindingNode(node, binding) ?? node.moduleSpecifier;
+      this.pending.push({
+        kind: binding.isTypeOnly ? 'type' : 'import',
+        symbol: binding.name,
+        member: null,
+        node: anchor,
+        site,
+        incompatible: true,
+        detail: direct ? undefined : `through ${describeTarget(target)}`,
+      });
+    }
+  }
+
+  private importEquals(node: ts.ImportEqualsDeclaration): void {
+    const ref = node.moduleReference;
+    if (!ts.isExternalModuleReference(ref) || !ts.isStringLiteral(ref.expression)) return;
+    const target = this.input.resolve(ref.expression.text);
+    const direct = this.ctx.isLegacyModule(target);
+    const legacy = direct || this.moduleCarriesLegacy(ref.expression);
+    const bindings = [{ name: '*', local: node.name.text, isTypeOnly: node.isTypeOnly, legacy }];
+    const site = this.addSite('import-equals', node, ref.expression, target, direct, node.isTypeOnly, bindings);
+    if (!site) return;
+    this.pending.push({ kind: 'require', symbol: '*', member: null, node: node.name, site, incompatible: true });
+    this.issue('commonjs-interop', node, `Loads ${describeTarget(target)} with \`import = require()\`; the adapter must keep a CommonJS-compatible shape.`);
+  }
+
+  private exportDeclaration(node: ts.ExportDeclaration): void {
+    const spec = node.moduleSpecifier;
+    if (spec && ts.isStringLiteral(spec)) {
+      const target = this.input.resolve(spec.text);
+      const direct = this.ctx.isLegacyModule(target);
+      const bindings: ImportBinding[] = [];
+      let list: Span | undefined;
+      const clause = node.exportClause;
+      if (!clause || ts.isNamespaceExport(clause)) {
+        const legacy = direct || this.moduleCarriesLegacy(spec);
+        bindings.push({ name: '*', local: clause ? clause.name.text : undefined, isTypeOnly: node.isTypeOnly, legacy });
+      } else {
+        list = this.span(clause);
+        for (const element of clause.elements) {
+          const exported = (element.propertyName ?? element.name).text;
+          const resolved = this.ctx.exportNameAt(element.propertyName ?? element.name) ?? this.ctx.exportNameAt(element.name);
+          const legacy = direct ? this.ctx.isTracked(resolved ?? exported) : resolved !== undefined && this.ctx.isTracked(resolved);
+          bindings.push({
+            name: direct ? exported : (resolved ?? exported),
+            local: element.propertyName ? element.name.text : undefined,
+            isTypeOnly: node.isTypeOnly || element.isTypeOnly,
+            legacy,
+            span: this.span(element),
+          });
+        }
+      }
+      const site = this.addSite('reexport', node, spec, target, direct, node.isTypeOnly, bindings, list);
+      if (!site) return;
+      this.carriesLegacy = true;
+      const names: string[] = [];
+      for (const binding of site.bindings) {
+        if (!binding.legacy) continue;
+        names.push(binding.name);
+        this.pending.push({
+          kind: 'reexport',
+          symbol: binding.name,
+          member: null,
+          node: this.bindingNode(node, binding) ?? spec,
+          site,
+          incompatible: true,
+          detail: direct ? undefined : `through ${describeTarget(target)}`,
+        });
+      }
+      this.issue(
+        'reexport',
+        node,
+        `Re-exports ${names.includes('*') ? 'the legacy module' : names.join(', ')}; every file importing it through here changes when this file is migrated.`,
+      );
+      return;
+    }
+    // `export { cache, AsyncTTLCache }`: local bindings handed on.
+    const clause = node.exportClause;
+    if (!clause || !ts.isNamedExports(clause)) return;
+    for (const element of clause.elements) {
+      const local = element.propertyName ?? element.name;
+      const exportName = this.ctx.exportNameAt(local);
+      if (exportName !== undefined && this.ctx.isTracked(exportName)) {
+        this.carriesLegacy = true;
+        this.pending.push({ kind: 'reexport', symbol: exportName, member: null, node: element, origin: local, incompatible: true });
+        this.issue('reexport', element, `Re-exports ${exportName} to the files that import this one.`);
+        continue;
+      }
+      const owner = this.legacyInstanceAt(local);
+      if (owner) this.escaping(element, `Exports \`${element.name.text}\`, a legacy ${owner} instance; files importing it use the legacy cache until this file is migrated.`);
+    }
+  }
+
+  private exportAssignment(node: ts.ExportAssignment): void {
+    const exportName = this.exportNameOfExpression(node.expression);
+    if (exportName !== undefined && this.ctx.isTracked(exportName)) {
+      this.carriesLegacy = true;
+      this.pending.push({ kind: 'reexport', symbol: exportName, member: null, node: node.expression, origin: rootIdentifier(node.expression), incompatible: true });
+      this.issue('reexport', node, `Re-exports ${exportName} as this module's ${node.isExportEquals ? '`export =`' : 'default export'}.`);
+      return;
+    }
+    const owner = this.legacyInstanceAt(node.expression);
+    if (owner) this.escaping(node, `Exports a legacy ${owner} instance as the ${node.isExportEquals ? '`export =`' : 'default export'}.`);
+  }
+
+  private exportedVariables(node: ts.VariableStatement): void {
+    if (!hasExportModifier(node)) return;
+    for (const declaration of node.declarationList.declarations) {
+      if (!ts.isIdentifier(declaration.name)) continue;
+      const owner = this.legacyInstanceAt(declaration.name);
+      if (owner) this.escaping(declaration.name, `Exports \`${declaration.name.text}\`, a legacy ${owner} instance; files importing it use the legacy cache until this file is migrated.`);
+    }
+  }
+
+  private exportedFunction(node: ts.FunctionDeclaration): void {
+    if (!hasExportModifier(node) || !node.name) return;
+    const signature = this.checker.getSignatureFromDeclaration(node);
+    if (!signature) return;
+    const returned = this.checker.getReturnTypeOfSignature(signature);
+    const owner = this.ctx.instanceOwner(awaitedType(this.checker, returned));
+    if (owner) this.escaping(node.name, `Exported function \`${node.name.text}()\` returns a legacy ${owner} instance to its callers.`);
+  }
+
+  private commonJsExport(node: ts.BinaryExpression): void {
+    if (node.operatorToken.kind !== ts.SyntaxKind.EqualsToken) return;
+    const left = node.left;
+    const isModuleExports =
+      (ts.isPropertyAccessExpression(left) && isIdentifierNamed(left.expression, 'module') && left.name.text === 'exports') ||
+      (ts.isPropertyAccessExpression(left) && isIdentifierNamed(left.expression, 'exports')) ||
+      (ts.isPropertyAccessExpression(left) &&
+        ts.isPropertyAccessExpression(left.expression) &&
+        isIdentifierNamed(left.expression.expression, 'module') &&
+        left.expression.name.text === 'exports');
+    if (!isModuleExports) return;
+    const values = ts.isObjectLiteralExpression(node.right)
+      ? node.right.properties.map((p) => (ts.isPropertyAssignment(p) ? p.initializer : ts.isShorthandPropertyAssignment(p) ? p.name : undefined))
+      : [node.right];
+    for (const value of values) {
+      if (!value) continue;
+      const exportName = this.exportNameOfExpression(value);
+      const owner = exportName === undefined ? this.legacyInstanceAt(value) : undefined;
+      if (exportName === undefined && !owner) continue;
+      this.carriesLegacy = true;
+      this.issue('commonjs-interop', value, `Hands ${exportName ?? `a legacy ${owner ?? ''} instance`} on through \`module.exports\`; importers see it through CommonJS interop.`);
+      if (owner) this.escaping(value, `Exports a legacy ${owner} instance through \`module.exports\`.`);
+    }
+  }
+
+  // ---- expressions -------------------------------------------------------------------------
+
+  private callExpression(node: ts.CallExpression): void {
+    const callee = node.expression;
+    if (callee.kind === ts.SyntaxKind.ImportKeyword) {
+      this.dynamicImport(node);
+      return;
+    }
+    if (isIdentifierNamed(callee, 'require') && node.arguments.length === 1) {
+      const arg = node.arguments[0];
+      if (ts.isStringLiteralLike(arg)) this.requireCall(node, arg);
+      return;
+    }
+    const exportName = this.exportNameOfExpression(callee);
+    if (exportName !== undefined && this.ctx.isTracked(exportName)) {
+      const rule = this.ctx.spec.constructors[exportName];
+      this.pending.push({
+        kind: 'call',
+        symbol: exportName,
+        member: null,
+        node: callee,
+        origin: rootIdentifier(callee),
+        incompatible: true,
+        rule: rule ? { kind: 'constructor', template: rule.template, note: rule.note } : undefined,
+        expression: this.expressionShape(node, node.arguments),
+      });
+      return;
+    }
+    this.escapingArguments(node);
+  }
+
+  private newExpression(node: ts.NewExpression): void {
+    const exportName = this.exportNameOfExpression(node.expression);
+    if (exportName === undefined || !this.ctx.isTracked(exportName)) return;
+    const rule = this.ctx.spec.constructors[exportName];
+    this.pending.push({
+      kind: 'new',
+      symbol: exportName,
+      member: null,
+      node: node.expression,
+      origin: rootIdentifier(node.expression),
+      incompatible: true,
+      rule: rule ? { kind: 'constructor', template: rule.template, note: rule.note } : undefined,
+      expression: this.expressionShape(node, node.arguments ?? []),
+    });
+  }
+
+  private propertyAccess(node: ts.PropertyAccessExpression): void {
+    const member = node.name.text;
+    if (!this.isCandidateMember(member)) return;
+    const owner = this.legacyInstanceAt(node.expression);
+    if (!owner) return;
+    this.memberUsage(node, owner, member, node.name);
+  }
+
+  private elementAccess(node: ts.ElementAccessExpression): void {
+    const arg = node.argumentExpression;
+    if (ts.isStringLiteralLike(arg)) {
+      if (!this.isCandidateMember(arg.text)) return;
+      const owner = this.legacyInstanceAt(node.expression);
+      if (owner) this.memberUsage(node, owner, arg.text, undefined);
+      return;
+    }
+    if (ts.isNumericLiteral(arg)) return;
+    const owner = this.legacyInstanceAt(node.expression);
+    if (!owner) return;
+    this.pending.push({
+      kind: 'member',
+      symbol: owner,
+      member: null,
+      node,
+      origin: rootIdentifier(node.expression),
+      incompatible: false,
+      receiver: node.expression,
+      detail: 'computed',
+    });
+    this.issue(
+      'computed-member',
+      node,
+      `Computed member access \`${node.getText(this.sf)}\` on a legacy ${owner}: Stepwise cannot tell which member is used, so renames and replacements may miss it.`,
+    );
+  }
+
+  private memberUsage(node: ts.PropertyAccessExpression | ts.ElementAccessExpression, owner: string, member: string, name: ts.Node | undefined): void {
+    const rule: AppliedRule | undefined = this.ctx.spec.members[owner]?.[member];
+    const parent = node.parent;
+    const isCall = ts.isCallExpression(parent) && parent.expression === node;
+    const expression = isCall ? this.expressionShape(parent, parent.arguments) : this.expressionShape(node, null);
+    this.pending.push({
+      kind: 'member',
+      symbol: owner,
+      member,
+      node: name ?? node,
+      origin: rootIdentifier(node.expression),
+      incompatible: rule !== undefined,
+      rule,
+      receiver: node.expression,
+      expression,
+      name,
+    });
+  }
+
+  private typeName(name: ts.EntityName | ts.Expression, node: ts.Node): void {
+    const last = ts.isQualifiedName(name) ? name.right : ts.isPropertyAccessExpression(name) ? name.name : name;
+    const exportName = this.ctx.exportNameAt(last);
+    if (exportName === undefined || !this.ctx.isTracked(exportName)) return;
+    this.pending.push({
+      kind: 'type',
+      symbol: exportName,
+      member: null,
+      node: name,
+      origin: rootIdentifier(name),
+      incompatible: true,
+      detail: ts.isTypeQueryNode(node) ? 'typeof' : undefined,
+    });
+  }
+
+  private heritage(node: ts.ExpressionWithTypeArguments): void {
+    const exportName = this.exportNameOfExpression(node.expression);
+    if (exportName === undefined || !this.ctx.isTracked(exportName)) return;
+    const clause = node.parent;
+    const extending = ts.isHeritageClause(clause) && clause.token === ts.SyntaxKind.ExtendsKeyword;
+    this.pending.push({
+      kind: 'type',
+      symbol: exportName,
+      member: null,
+      node: node.expression,
+      origin: rootIdentifier(node.expression),
+      incompatible: true,
+      detail: extending ? 'extends' : 'implements',
+    });
+  }
+
+  private dynamicImport(node: ts.CallExpression): void {
+    const arg = node.arguments[0];
+    if (!arg || !ts.isStringLiteralLike(arg)) {
+      this.issue('dynamic-import', node, 'Dynamic `import()` with a computed specifier: Stepwise cannot tell whether it loads the legacy module.');
+      return;
+    }
+    const target = this.input.resolve(arg.text);
+    const direct = this.ctx.isLegacyModule(target);
+    const pattern = destructuredAwait(node);
+    const bindings = pattern ? this.patternBindings(pattern, direct) : [{ name: '*', isTypeOnly: false, legacy: direct || this.moduleCarriesLegacy(arg) }];
+    const site = this.addSite('dynamic-import', node, arg, target, direct, false, bindings, pattern ? this.span(pattern) : undefined);
+    if (!site) return;
+    this.pending.push({
+      kind: 'dynamic-import',
+      symbol: legacyNames(site),
+      member: null,
+      node,
+      site,
+      incompatible: true,
+      detail: direct ? undefined : `through ${describeTarget(target)}`,
+    });
+    this.issue('dynamic-import', node, `Loads ${describeTarget(target)} lazily with \`import()\`; a broken adapter only shows when this path runs, so make sure a test reaches it.`);
+  }
+
+  private requireCall(node: ts.CallExpression, arg: ts.StringLiteralLike): void {
+    const target = this.input.resolve(arg.text);
+    const direct = this.ctx.isLegacyModule(target);
+    const parent = node.parent;
+    let bindings: ImportBinding[];
+    let list: Span | undefined;
+    if (ts.isVariableDeclaration(parent) && ts.isObjectBindingPattern(parent.name)) {
+      bindings = this.patternBindings(parent.name, direct);
+      list = this.span(parent.name);
+    } else if (ts.isPropertyAccessExpression(parent) && parent.expression === node) {
+      const name = parent.name.text;
+      const legacy = direct ? this.ctx.isTracked(name) : this.isLegacyExportName(this.ctx.exportNameAt(parent.name));
+      bindings = [{ name, isTypeOnly: false, legacy }];
+    } else {
+      const local = ts.isVariableDeclaration(parent) && ts.isIdentifier(parent.name) ? parent.name.text : undefined;
+      bindings = [{ name: '*', local, isTypeOnly: false, legacy: direct || this.moduleCarriesLegacy(arg) }];
+    }
+    const statement = ts.isVariableDeclaration(parent) ? parent.parent.parent : node;
+    const site = this.addSite('require', statement, arg, target, direct, false, bindings, list);
+    if (!site) return;
+    for (const binding of site.bindings) {
+      if (!binding.legacy) continue;
+      this.pending.push({
+        kind: 'require',
+        symbol: binding.name,
+        member: null,
+        node: this.patternElement(parent, binding) ?? node,
+        site,
+        incompatible: true,
+        detail: direct ? undefined : `through ${describeTarget(target)}`,
+      });
+    }
+    if (!this.sf.fileName.match(/\.c?js$/)) {
+      this.issue('commonjs-interop', node, `Loads ${describeTarget(target)} with \`require()\` in an ES module file; the adapter must keep a CommonJS-compatible shape.`);
+    } else {
+      this.issue('commonjs-interop', node, `Loads ${describeTarget(target)} with CommonJS \`require()\`; the adapter must keep the same export shape for CommonJS callers.`);
+    }
+  }
+
+  private patternBindings(pattern: ts.ObjectBindingPattern, direct: boolean): ImportBinding[] {
+    return pattern.elements.map((element) => {
+      const property = element.propertyName && ts.isIdentifier(element.propertyName) ? element.propertyName.text : undefined;
+      const local = ts.isIdentifier(element.name) ? element.name.text : undefined;
+      const exported = property ?? local ?? '?';
+      const resolved = ts.isIdentifier(element.name) ? this.exportNameOfExpression(element.name) : undefined;
+      const legacy = direct ? this.ctx.isTracked(exported) : this.isLegacyExportName(resolved);
+      return { name: direct ? exported : (resolved ?? exported), local: property ? local : undefined, isTypeOnly: false, legacy, span: this.span(element) };
+    });
+  }
+
+  // ---- routing issues ---------------------------------------------------------------------
+
+  private escapingArguments(node: ts.CallExpression): void {
+    if (node.arguments.length === 0) return;
+    const candidates = node.arguments.filter((a) => ts.isIdentifier(a) || ts.isPropertyAccessExpression(a));
+    if (candidates.length === 0) return;
+    const calleeSymbol = this.checker.getSymbolAtLocation(ts.isPropertyAccessExpression(node.expression) ? node.expression.name : node.expression);
+    const declaration = calleeSymbol ? this.ctx.resolveAlias(calleeSymbol).declarations?.[0] : undefined;
+    if (!declaration) return;
+    const declaredIn = declaration.getSourceFile().fileName;
+    if (declaredIn === this.sf.fileName || this.ctx.isLegacyFile(declaredIn)) return;
+    const where = this.input.relativePathOf(declaredIn);
+    if (where === undefined) return;
+    for (const arg of candidates) {
+      const owner = this.legacyInstanceAt(arg);
+      if (!owner) continue;
+      this.escaping(arg, `Passes a legacy ${owner} instance to \`${calleeText(node.expression, this.sf)}\` in ${where}; that code keeps using it whatever this file imports.`);
+    }
+  }
+
+  private anyTypedDeclaration(node: ts.VariableDeclaration): void {
+    if (!node.type || node.type.kind !== ts.SyntaxKind.AnyKeyword || !node.initializer) return;
+    const owner = this.legacyValueOwner(node.initializer);
+    if (!owner) return;
+    this.issue('any-receiver', node, `\`${node.name.getText(this.sf)}\` holds a legacy ${owner} typed as \`any\`: member uses through it cannot be checked or rewritten.`);
+  }
+
+  private anyCast(node: ts.AsExpression): void {
+    if (node.type.kind !== ts.SyntaxKind.AnyKeyword) return;
+    const owner = this.legacyValueOwner(node.expression);
+    if (!owner) return;
+    this.issue('any-receiver', node, `A legacy ${owner} is cast to \`any\`: member uses through it cannot be checked or rewritten.`);
+  }
+
+  private escaping(node: ts.Node, message: string): void {
+    this.carriesLegacy = true;
+    this.issue('escaping-instance', node, message);
+  }
+
+  private issue(kind: RoutingIssueKind, node: ts.Node, message: string): void {
+    const start = node.getStart(this.sf);
+    const key = `${kind}:${start}`;
+    if (this.issueKeys.has(key)) return;
+    this.issueKeys.add(key);
+    const pos = this.sf.getLineAndCharacterOfPosition(start);
+    this.issues.push({ kind, line: pos.line + 1, column: pos.character + 1, span: { start, end: node.getEnd() }, message });
+  }
+
+  // ---- helpers ----------------------------------------------------------------------------
+
+  private addSite(
+    kind: ImportSiteKind,
+    statement: ts.Node,
+    specifier: ts.StringLiteralLike,
+    target: ModuleTarget,
+    direct: boolean,
+    isTypeOnly: boolean,
+    bindings: ImportBinding[],
+    list?: Span,
+  ): ImportSite | undefined {
+    if (!bindings.some((b) => b.legacy) && !direct) return undefined;
+    const text = specifier.getText(this.sf);
+    const quote = (text[0] === '"' || text[0] === '`' ? text[0] : "'") as ImportSite['quote'];
+    const statementText = statement.getText(this.sf);
+    const site: ImportSite = {
+      kind,
+      span: this.span(statement),
+      specifier: this.span(specifier),
+      specifierText: specifier.text,
+      direct,
+      resolved: target.kind === 'file' ? target.path : target.kind === 'package' ? target.name : target.specifier,
+      isTypeOnly,
+      bindings,
+      list,
+      quote,
+      semicolon: statementText.trimEnd().endsWith(';'),
+    };
+    this.sites.push(site);
+    this.siteFixable.set(site, siteIsFixable(site));
+    return site;
+  }
+
+  private bindingNode(statement: ts.Node, binding: ImportBinding): ts.Node | undefined {
+    if (!binding.span) return undefined;
+    let found: ts.Node | undefined;
+    const walk = (n: ts.Node): void => {
+      if (found) return;
+      if (n.getStart(this.sf) === binding.span?.start && n.getEnd() === binding.span.end) found = n;
+      else ts.forEachChild(n, walk);
+    };
+    walk(statement);
+    return found;
+  }
+
+  private patternElement(parent: ts.Node, binding: ImportBinding): ts.Node | undefined {
+    if (!ts.isVariableDeclaration(parent)) return undefined;
+    if (!ts.isObjectBindingPattern(parent.name)) return parent.name;
+    return parent.name.elements.find((e) => e.getStart(this.sf) === binding.span?.start);
+  }
+
+  private moduleCarriesLegacy(specifier: ts.Expression): boolean {
+    const moduleSymbol = this.checker.getSymbolAtLocation(specifier);
+    if (!moduleSymbol) return false;
+    return this.checker.getExportsOfModule(moduleSymbol).some((s) => this.isLegacyExportName(this.ctx.exportNameOf(s)));
+  }
+
+  private isLegacyExportName(name: string | undefined): boolean {
+    return name !== undefined && this.ctx.isTracked(name);
+  }
+
+  /** The legacy export an expression names: by symbol (aliases, namespaces) or by its type. */
+  private exportNameOfExpression(expression: ts.Expression): string | undefined {
+    const nameNode = ts.isPropertyAccessExpression(expression) ? expression.name : expression;
+    const bySymbol = this.ctx.exportNameAt(nameNode);
+    if (bySymbol !== undefined) return bySymbol;
+    if (!ts.isIdentifier(expression) && !ts.isPropertyAccessExpression(expression)) return undefined;
+    // Values holding the class or function (destructured require, `const C = AsyncTTLCache`).
+    const type = this.checker.getTypeAtLocation(expression);
+    const symbol = type.getSymbol();
+    if (!symbol || !(symbol.flags & (ts.SymbolFlags.Class | ts.SymbolFlags.Function))) return undefined;
+    if (type.getConstructSignatures().length === 0 && type.getCallSignatures().length === 0) return undefined;
+    return this.ctx.exportNameOf(symbol);
+  }
+
+  private legacyInstanceAt(node: ts.Node): string | undefined {
+    return this.ctx.instanceOwner(this.checker.getTypeAtLocation(node));
+  }
+
+  /** Owner of a legacy value, looking through `await` and calls of legacy factories. */
+  private legacyValueOwner(node: ts.Expression): string | undefined {
+    const inner = ts.isAwaitExpression(node) ? node.expression : node;
+    return this.legacyInstanceAt(inner) ?? this.ctx.instanceOwner(awaitedType(this.checker, this.checker.getTypeAtLocation(inner)));
+  }
+
+  private isCandidateMember(name: string): boolean {
+    if (!this.memberNames) {
+      const names = new Set<string>();
+      for (const rules of Object.values(this.ctx.spec.members)) for (const member of Object.keys(rules)) names.add(member);
+      this.collectLegacyMemberNames(names);
+      this.memberNames = names;
+    }
+    return this.memberNames.has(name);
+  }
+
+  private collectLegacyMemberNames(names: Set<string>): void {
+    for (const sf of this.ctx.program.getSourceFiles()) {
+      if (!this.ctx.isLegacyFile(sf.fileName)) continue;
+      const visit = (n: ts.Node): void => {
+        if (ts.isClassDeclaration(n) || ts.isInterfaceDeclaration(n) || ts.isClassExpression(n)) {
+          for (const member of n.members) {
+            if (member.name && (ts.isIdentifier(member.name) || ts.isStringLiteral(member.name))) names.add(member.name.text);
+          }
+        }
+        ts.forEachChild(n, visit);
+      };
+      visit(sf);
+    }
+  }
+
+  private expressionShape(node: ts.Node, args: readonly ts.Expression[] | null): ExpressionShape {
+    const parent = node.parent;
+    const usedAsObject =
+      (ts.isPropertyAccessExpression(parent) && parent.expression === node) ||
+      (ts.isElementAccessExpression(parent) && parent.expression === node) ||
+      (ts.isCallExpression(parent) && parent.expression === node);
+    return {
+      span: this.span(node),
+      args: args ? args.map((a) => this.span(a)) : null,
+      awaitAllowed: this.awaitAllowed(node),
+      usedAsObject,
+    };
+  }
+
+  private awaitAllowed(node: ts.Node): boolean {
+    for (let current = node.parent; current; current = current.parent) {
+      if (ts.isFunctionLike(current)) {
+        return (ts.getCombinedModifierFlags(current as ts.Declaration) & ts.ModifierFlags.Async) !== 0;
+      }
+      if (ts.isClassStaticBlockDeclaration(current)) return false;
+    }
+    return this.input.topLevelAwait;
+  }
+
+  private span(node: ts.Node): Span {
+    return { start: node.getStart(this.sf), end: node.getEnd() };
+  }
+
+  private finish(p: PendingUsage): Usage {
+    const start = p.node.getStart(this.sf);
+    const pos = this.sf.getLineAndCharacterOfPosition(start);
+    const origin = this.originOf(p);
+    const usage: Usage = {
+      kind: p.kind,
+      symbol: p.symbol,
+      member: p.member,
+      line: pos.line + 1,
+      column: pos.character + 1,
+      span: { start, end: p.node.getEnd() },
+      fixable: origin.fixable,
+      incompatible: p.incompatible,
+      message: '',
+      rule: p.rule,
+      receiver: p.receiver ? this.span(p.receiver) : undefined,
+      expression: p.expression,
+      name: p.name ? this.span(p.name) : undefined,
+      container: containerName(p.node, this.sf),
+    };
+    usage.message = describeUsage(usage, {
+      module: this.ctx.moduleLabel,
+      detail: p.detail,
+      origin: origin.from,
+      receiverText: p.receiver ? p.receiver.getText(this.sf) : undefined,
+    });
+    return usage;
+  }
+
+  /** Whether routing this file's imports takes care of a usage, and where its value comes from. */
+  private originOf(p: PendingUsage): { fixable: boolean; from?: string } {
+    if (p.site) return { fixable: this.siteFixable.get(p.site) ?? false };
+    const root = p.origin;
+    if (!root) return { fixable: false };
+    if (root.kind === ts.SyntaxKind.ThisKeyword || root.kind === ts.SyntaxKind.SuperKeyword) return { fixable: true };
+    const symbol = this.checker.getSymbolAtLocation(root);
+    const declaration = symbol?.declarations?.[0];
+    if (!symbol || !declaration) return { fixable: false };
+    if (declaration.getSourceFile() !== this.sf) {
+      const from = this.input.relativePathOf(declaration.getSourceFile().fileName);
+      return { fixable: false, from };
+    }
+    const position = declaration.getStart(this.sf);
+    const site = this.sites.find((s) => s.span.start <= position && position < s.span.end);
+    if (site) return { fixable: this.siteFixable.get(site) ?? false };
+    if (symbol.flags & ts.SymbolFlags.Alias) {
+      // Imported from a module that is neither legacy nor re-exports it: the value is made there.
+      const aliased = this.ctx.resolveAlias(symbol).declarations?.[0];
+      const from = aliased ? this.input.relativePathOf(aliased.getSourceFile().fileName) : undefined;
+      return { fixable: false, from };
+    }
+    return { fixable: true };
+  }
+}
+
+/**
+ * A site can be re-pointed at the adapter when it targets a legacy module, or when it names legacy
+ * bindings of a barrel one by one (they can be split off); a namespace or default of a barrel can't.
+ */
+function siteIsFixable(site: ImportSite): boolean {
+  if (site.direct) return true;
+  const legacy = site.bindings.filter((b) => b.legacy);
+  if (legacy.some((b) => b.name === '*' || b.name === 'default')) return false;
+  if (site.kind === 'dynamic-import' || site.kind === 'import-equals') return legacy.length === site.bindings.length;
+  if (site.kind === 'require') return legacy.length === site.bindings.length || site.list !== undefined;
+  return true;
+}
+
+function legacyNames(site: ImportSite): string {
+  const names = site.bindings.filter((b) => b.legacy).map((b) => b.name);
+  return names.length === 1 ? names[0] : names.includes('*') || names.length === 0 ? '*' : names.join(', ');
+}
+
+function describeTarget(target: ModuleTarget): string {
+  return target.kind === 'file' ? target.path : target.kind === 'package' ? `package "${target.name}"` : `"${target.specifier}"`;
+}
+
+function hasExportModifier(node: ts.Node): boolean {
+  return (ts.getCombinedModifierFlags(node as ts.Declaration) & ts.ModifierFlags.Export) !== 0;
+}
+
+function isIdentifierNamed(node: ts.Node, name: string): boolean {
+  return ts.isIdentifier(node) && node.text === name;
+}
+
+/** `const { A } = await import('x')` → the binding pattern. */
+function destructuredAwait(call: ts.CallExpression): ts.ObjectBindingPattern | undefined {
+  let parent = call.parent;
+  if (ts.isAwaitExpression(parent)) parent = parent.parent;
+  if (ts.isParenthesizedExpression(parent)) parent = parent.parent;
+  return ts.isVariableDeclaration(parent) && ts.isObjectBindingPattern(parent.name) ? parent.name : undefined;
+}
+
+function rootIdentifier(node: ts.Node): ts.Node | undefined {
+  let current: ts.Node = node;
+  for (;;) {
+    if (ts.isIdentifier(current) || current.kind === ts.SyntaxKind.ThisKeyword || current.kind === ts.SyntaxKind.SuperKeyword) return current;
+    if (ts.isPropertyAccessExpression(current) || ts.isElementAccessExpression(current)) current = current.expression;
+    else if (ts.isCallExpression(current) || ts.isNewExpression(current)) current = current.expression;
+    else if (ts.isParenthesizedExpression(current) || ts.isNonNullExpression(current) || ts.isAwaitExpression(current)) current = current.expression;
+    else if (ts.isAsExpression(current) || ts.isTypeAssertionExpression(current)) current = current.expression;
+    else if (ts.isQualifiedName(current)) current = current.left;
+    else return undefined;
+  }
+}
+
+function awaitedType(checker: ts.TypeChecker, type: ts.Type): ts.Type {
+  return checker.getAwaitedType(type) ?? type;
+}
+
+function calleeText(node: ts.Expression, sf: ts.SourceFile): string {
+  const text = node.getText(sf);
+  return text.length > 40 ? `${text.slice(0, 37)}…` : text;
+}
+
+/** `Class.method`, `function`, or `top level`, for the dossier's use cases. */
+function containerName(node: ts.Node, sf: ts.SourceFile): string {
+  const parts: string[] = [];
+  for (let current: ts.Node | undefined = node.parent; current && current !== sf; current = current.parent) {
+    if ((ts.isFunctionDeclaration(current) || ts.isClassDeclaration(current) || ts.isMethodDeclaration(current)) && current.name) {
+      parts.unshift(current.name.getText(sf));
+    } else if ((ts.isGetAccessor(current) || ts.isSetAccessor(current) || ts.isPropertyDeclaration(current)) && current.name) {
+      parts.unshift(current.name.getText(sf));
+    } else if (ts.isConstructorDeclaration(current)) {
+      parts.unshift('constructor');
+    } else if ((ts.isArrowFunction(current) || ts.isFunctionExpression(current)) && ts.isVariableDeclaration(current.parent) && ts.isIdentifier(current.parent.name)) {
+      parts.unshift(current.parent.name.text);
+      current = current.parent;
+    }
+  }
+  return parts.length > 0 ? parts.join('.') : 'top level';
+}

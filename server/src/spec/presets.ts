@@ -1,0 +1,109 @@
+/**
+ * Built-in presets: starting points for common cache migrations. A spec names one with `preset`
+ * and overrides any field. They are written in the raw spec shape (as a user would write it).
+ */
+export interface RawSpecFragment {
+  title?: string;
+  legacy?: { modules?: string[]; exports?: string[] };
+  target?: { module?: string; exports?: string[] };
+  adapter?: { module?: string };
+  members?: Record<string, Record<string, Record<string, string>>>;
+  constructors?: Record<string, Record<string, string>>;
+}
+
+export const presets: Readonly<Record<string, RawSpecFragment>> = {
+  'async-ttl-cache': {
+    title: 'AsyncTTLCache to ImprovedAsyncCache',
+    legacy: { exports: ['AsyncTTLCache'] },
+    target: { exports: ['ImprovedAsyncCache', 'CacheFactory'] },
+    members: {
+      AsyncTTLCache: {
+        stop: { rename: 'shutdown' },
+        getDetailedMetrics: { rename: 'getStats' },
+        size: {
+          replace: '(await {receiver}.getKeys()).length',
+          note: 'ImprovedAsyncCache has no size(); counting keys is asynchronous.',
+        },
+      },
+    },
+    constructors: {
+      AsyncTTLCache: {
+        replace: 'CacheFactory.forWebApp({args})',
+        note: 'Construction goes through the explicit factory.',
+      },
+    },
+  },
+  'cache-factory': {
+    title: 'Auto-detected getCacheInstance() to an explicit CacheFactory',
+    legacy: { exports: ['getCacheInstance'] },
+    target: { exports: ['CacheFactory'] },
+    constructors: {
+      getCacheInstance: {
+        replace: 'CacheFactory.forWebApp()',
+        note: 'Pick forWebApp, forAiApp or forTesting explicitly instead of relying on environment detection.',
+      },
+    },
+  },
+  'lru-cache-6-to-10': {
+    title: 'lru-cache 6 to lru-cache 10',
+    legacy: { modules: ['lru-cache'], exports: [] },
+    target: { module: 'lru-cache-10', exports: ['LRUCache'] },
+    members: {
+      LRUCache: {
+        del: { rename: 'delete' },
+        reset: { rename: 'clear' },
+        prune: { rename: 'purgeStale' },
+        itemCount: { replace: '{receiver}.size', note: 'itemCount became size.' },
+        length: {
+          manual: 'length summed item lengths; use calculatedSize with a sizeCalculation, or size for the count.',
+        },
+        keys: { replace: '[...{receiver}.keys()]', note: 'keys() returns an iterator in lru-cache 10.' },
+        values: { replace: '[...{receiver}.values()]', note: 'values() returns an iterator in lru-cache 10.' },
+      },
+    },
+    constructors: {
+      LRUCache: {
+        replace: 'new LRUCache({args})',
+        note: 'Option maxAge became ttl (milliseconds) and max is required.',
+      },
+    },
+  },
+  'redis-3-to-4': {
+    title: 'redis 3 (callbacks) to redis 4 (promises)',
+    legacy: { modules: ['redis'], exports: ['createClient', 'RedisClient'] },
+    target: { module: 'redis-4', exports: ['createClient'] },
+    members: {
+      RedisClient: {
+        hmset: { rename: 'hSet' },
+        hgetall: { rename: 'hGetAll' },
+        setex: { rename: 'setEx' },
+        end: { rename: 'disconnect' },
+        on: { manual: 'redis 4 emits the same events, but commands return promises; remove callbacks first.' },
+      },
+    },
+    constructors: {
+      createClient: {
+        replace: 'createClient({args})',
+        note: 'redis 4 clients must be connected with await client.connect() before use.',
+      },
+    },
+  },
+  'cache-manager-4-to-5': {
+    title: 'cache-manager 4 to cache-manager 5',
+    legacy: { modules: ['cache-manager'], exports: ['caching', 'multiCaching'] },
+    target: { module: 'cache-manager-5', exports: ['caching', 'multiCaching'] },
+    members: {
+      Cache: {
+        wrap: {
+          manual: 'wrap(key, fn, { ttl }) became wrap(key, fn, ttlMilliseconds); ttl is now in milliseconds.',
+        },
+      },
+    },
+    constructors: {
+      caching: {
+        replace: 'await caching({args})',
+        note: 'caching() is asynchronous in cache-manager 5 and takes the store name first.',
+      },
+    },
+  },
+};

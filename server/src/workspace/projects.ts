@@ -1,0 +1,141 @@
+import * as path from 'node:path';
+import { Project, ts } from 'ts-morph';
+import type { WorkspacePaths } from './paths';
+
+interface ConfiguredProject {
+  /** Workspace-relative folder of the tsconfig ('' for the root or the default project). */
+  dir: string;
+  options: ts.CompilerOptions;
+  project: Project | undefined;
+}
+
+/** Options for a folder without tsconfig/jsconfig: enough to resolve and type JS and TS. */
+const defaultOptions: ts.CompilerOptions = {
+  target: ts.ScriptTarget.ES2022,
+  module: ts.ModuleKind.CommonJS,
+  moduleResolution: ts.ModuleResolutionKind.Node10,
+  esModuleInterop: true,
+  skipLibCheck: true,
+};
+
+/**
+ * The ts-morph projects of the workspace: one per tsconfig.json/jsconfig.json, each file in the
+ * project of its nearest config. Created in this one place, kept for the life of the server;
+ * files are added or refreshed one by one, never rebuilt wholesale.
+ */
+export class ProjectSet {
+  private configured: ConfiguredProject[] = [];
+
+  constructor(private readonly paths: WorkspacePaths) {
+    this.setConfigs([]);
+  }
+
+  /** (Re)reads the config files; existing projects are dropped only if the set changed. */
+  setConfigs(configs: string[]): void {
+    const dirs = configs.map((c) => (c.includes('/') ? c.slice(0, c.lastIndexOf('/')) : ''));
+    const byDir = new Map<string, string>();
+    configs.forEach((c, i) => {
+      // tsconfig.json wins over jsconfig.json in the same folder.
+      if (!byDir.has(dirs[i]) || c.endsWith('tsconfig.json')) byDir.set(dirs[i], c);
+    });
+    if (!byDir.has('')) byDir.set('', '');
+    const next: ConfiguredProject[] = [];
+    for (const [dir, config] of byDir) {
+      const existing = this.configured.find((p) => p.dir === dir);
+      next.push({ dir, options: this.readOptions(config), project: existing?.project });
+    }
+    // Deepest folders first, so `projectOf` finds the nearest config.
+    next.sort((a, b) => b.dir.length - a.dir.length);
+    this.configured = next;
+  }
+
+  optionsFor(relative: string): ts.CompilerOptions {
+    return this.configOf(relative).options;
+  }
+
+  /** Puts the file's current text in its project (adding the file when it isn't there). */
+  setText(relative: string, text: string): void {
+    const project = this.projectOf(relative);
+    const absolute = this.paths.toAbsolute(relative);
+    const existing = project.getSourceFile(absolute);
+    if (existing && existing.getFullText() === text) return;
+    project.createSourceFile(absolute, text, { overwrite: true });
+  }
+
+  has(relative: string): boolean {
+    return this.projectOf(relative).getSourceFile(this.paths.toAbsolute(relative)) !== undefined;
+  }
+
+  remove(relative: string): void {
+    for (const configured of this.configured) {
+      const sf = configured.project?.getSourceFile(this.paths.toAbsolute(relative));
+      if (sf) configured.project?.removeSourceFile(sf);
+    }
+  }
+
+  /** The program containing the file (rebuilt incrementally by the language service when stale). */
+  programFor(relative: string): ts.Program {
+    return this.projectOf(relative).getProgram().compilerObject;
+  }
+
+  sourceFileIn(program: ts.Program, relative: string): ts.SourceFile | undefined {
+    return program.getSourceFile(this.paths.toAbsolute(relative));
+  }
+
+  /** Syntactic and semantic errors of one file, as TypeScript reports them. */
+  errorsOf(relative: string): ts.Diagnostic[] {
+    const program = this.programFor(relative);
+    const sf = this.sourceFileIn(program, relative);
+    if (!sf) return [];
+    return [...program.getSyntacticDiagnostics(sf), ...program.getSemanticDiagnostics(sf)].filter(
+      (d) => d.category === ts.DiagnosticCategory.Error,
+    );
+  }
+
+  /** Resolves a package's entry declaration file from a folder's point of view. */
+  resolvePackageEntry(name: string, fromRelative = 'package.json'): string | undefined {
+    const containing = this.paths.toAbsolute(fromRelative);
+    const result = ts.resolveModuleName(name, containing, this.optionsFor(fromRelative), ts.sys);
+    return result.resolvedModule?.resolvedFileName;
+  }
+
+  /** Whether top-level `await` is legal in this file under its project's options. */
+  allowsTopLevelAwait(relative: string, sf: ts.SourceFile): boolean {
+    if (!ts.isExternalModule(sf)) return false;
+    const module = this.optionsFor(relative).module ?? ts.ModuleKind.CommonJS;
+    if (module === ts.ModuleKind.ES2022 || module === ts.ModuleKind.ESNext || module === ts.ModuleKind.Preserve) return true;
+    if (module >= ts.ModuleKind.Node16 && module <= ts.ModuleKind.NodeNext) {
+      return sf.impliedNodeFormat === ts.ModuleKind.ESNext;
+    }
+    return false;
+  }
+
+  private configOf(relative: string): ConfiguredProject {
+    return (
+      this.configured.find((p) => p.dir === '' || relative === p.dir || relative.startsWith(`${p.dir}/`)) ??
+      this.configured[this.configured.length - 1]
+    );
+  }
+
+  private projectOf(relative: string): Project {
+    const configured = this.configOf(relative);
+    if (!configured.project) {
+      configured.project = new Project({
+        compilerOptions: configured.options,
+        skipAddingFilesFromTsConfig: true,
+        skipFileDependencyResolution: true,
+      });
+    }
+    return configured.project;
+  }
+
+  private readOptions(config: string): ts.CompilerOptions {
+    if (config === '') return { ...defaultOptions, allowJs: true, noEmit: true };
+    const absolute = this.paths.toAbsolute(config);
+    const read = ts.readConfigFile(absolute, ts.sys.readFile);
+    if (read.error || !read.config) return { ...defaultOptions, allowJs: true, noEmit: true };
+    const parsed = ts.parseJsonConfigFileContent(read.config, ts.sys, path.dirname(absolute), undefined, absolute);
+    // JS files are analysed too, and nothing is ever emitted from here.
+    return { ...parsed.options, allowJs: true, noEmit: true, composite: false, incremental: false, tsBuildInfoFile: undefined };
+  }
+}

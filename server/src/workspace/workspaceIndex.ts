@@ -1,0 +1,535 @@
+import { promises as fs, existsSync } from 'node:fs';
+import * as path from 'node:path';
+import { LegacyContext } from '../analysis/legacyContext';
+import type { LegacyModules, ModuleTarget } from '../analysis/legacyContext';
+import type { FileAnalysis } from '../analysis/types';
+import { analyzeFile } from '../analysis/usages';
+import type { MigrationSpec, SpecProblem } from '../spec/types';
+import { isPackageSpecifier, parseSpec, specRelativePath } from '../spec/validate';
+import { Emitter } from '../util/events';
+import type { Logger } from '../util/logger';
+import { silentLogger } from '../util/logger';
+import { discoverSourceFiles } from './discovery';
+import { ImportGraph } from './importGraph';
+import { ModuleResolver, scanSpecifiers } from './importScan';
+import { WorkspacePaths, isSourcePath } from './paths';
+import { ProjectSet } from './projects';
+
+export interface IndexOptions {
+  /** Workspace-relative globs left out of the index. */
+  exclude?: string[];
+  logger?: Logger;
+}
+
+export type IndexState = 'starting' | 'indexing' | 'ready' | 'no-spec';
+
+export interface IndexStatus {
+  state: IndexState;
+  filesTotal: number;
+  /** Files whose imports reach the legacy API and so need a full analysis. */
+  candidates: number;
+  analysed: number;
+  filesWithUsages: number;
+  usages: number;
+  specErrors: number;
+  /** Milliseconds the initial index took (0 until it is ready). */
+  indexMs: number;
+}
+
+interface FileEntry {
+  text: string;
+  /** Editor version when the file is open, null when the text is the disk's. */
+  version: number | null;
+  specifiers: string[];
+  resolved: ModuleTarget[];
+}
+
+/** A progress callback: `done` of `total` steps of the named phase. */
+export type ProgressListener = (phase: string, done: number, total: number) => void;
+
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * The long-lived index of one workspace folder: every source file's text and imports, the import
+ * graph, the ts-morph projects, the current spec and the analysis of each file that can reach the
+ * legacy API. Changes (edits, saves, file events, spec edits) re-analyse the changed file and,
+ * when what it hands on changed, the files that import it.
+ */
+export class WorkspaceIndex {
+  readonly paths: WorkspacePaths;
+  readonly graph = new ImportGraph();
+  readonly projects: ProjectSet;
+  private readonly resolver: ModuleResolver;
+  private readonly logger: Logger;
+  private exclude: string[];
+
+  private readonly files = new Map<string, FileEntry>();
+  private readonly analyses = new Map<string, FileAnalysis>();
+  private readonly dirty = new Set<string>();
+  private readonly contexts = new WeakMap<object, LegacyContext>();
+
+  private specState: { spec?: MigrationSpec; problems: SpecProblem[]; text?: string } = { problems: [] };
+  private lastGoodSpec: MigrationSpec | undefined;
+  private legacy: LegacyModules = { files: new Set(), packages: new Set(), exports: [] };
+
+  private state: IndexState = 'starting';
+  private indexMs = 0;
+  private processing: Promise<void> | undefined;
+  private idleWaiters: (() => void)[] = [];
+
+  /** Fires with the files whose analysis changed (added, updated or removed). */
+  readonly onDidChangeAnalyses = new Emitter<string[]>();
+  readonly onDidChangeSpec = new Emitter<void>();
+  readonly onDidChangeStatus = new Emitter<IndexStatus>();
+
+  constructor(root: string, options: IndexOptions = {}) {
+    this.paths = new WorkspacePaths(root);
+    this.projects = new ProjectSet(this.paths);
+    this.resolver = new ModuleResolver(this.paths, (rel) => this.projects.optionsFor(rel));
+    this.logger = options.logger ?? silentLogger;
+    this.exclude = options.exclude ?? [];
+  }
+
+  get root(): string {
+    return this.paths.root;
+  }
+
+  /** Discovers and reads every source file, loads the spec and analyses what can reach the legacy API. */
+  async start(progress?: ProgressListener): Promise<void> {
+    const started = Date.now();
+    this.setState('indexing');
+    const { sources, configs } = await discoverSourceFiles(this.root, { exclude: this.exclude });
+    this.projects.setConfigs(configs);
+    this.logger.info(`Indexing ${sources.length} source files in ${this.root}.`);
+    let read = 0;
+    const batch = 64;
+    for (let i = 0; i < sources.length; i += batch) {
+      await Promise.all(
+        sources.slice(i, i + batch).map(async (rel) => {
+          const text = await fs.readFile(this.paths.toAbsolute(rel), 'utf8').catch(() => undefined);
+          if (text !== undefined && !this.files.has(rel)) this.setEntry(rel, text, null);
+        }),
+      );
+      read = Math.min(sources.length, i + batch);
+      progress?.('Reading files', read, sources.length);
+    }
+    await this.loadSpec();
+    this.markCandidatesDirty();
+    await this.drain(progress);
+    this.indexMs = Date.now() - started;
+    this.setState(this.currentSpec() ? 'ready' : 'no-spec');
+    this.logger.info(`Index ready in ${this.indexMs} ms: ${this.status().filesWithUsages} files use the legacy API.`);
+  }
+
+  // ---- queries ------------------------------------------------------------------------------
+
+  currentSpec(): MigrationSpec | undefined {
+    return this.specState.spec ?? this.lastGoodSpec;
+  }
+
+  specProblems(): SpecProblem[] {
+    return this.specState.problems;
+  }
+
+  specText(): string | undefined {
+    return this.specState.text;
+  }
+
+  status(): IndexStatus {
+    let usages = 0;
+    let filesWithUsages = 0;
+    for (const analysis of this.analyses.values()) {
+      if (analysis.usages.length > 0) filesWithUsages++;
+      usages += analysis.usages.length;
+    }
+    return {
+      state: this.state,
+      filesTotal: this.files.size,
+      candidates: [...this.files.keys()].filter((f) => this.isCandidate(f)).length,
+      analysed: this.analyses.size,
+      filesWithUsages,
+      usages,
+      specErrors: this.specState.problems.filter((p) => p.severity === 'error').length,
+      indexMs: this.indexMs,
+    };
+  }
+
+  hasFile(rel: string): boolean {
+    return this.files.has(rel);
+  }
+
+  sourceFiles(): string[] {
+    return [...this.files.keys()].sort();
+  }
+
+  textOf(rel: string): string | undefined {
+    return this.files.get(rel)?.text;
+  }
+
+  /** The editor version of an open file; null when the text is the one on disk. */
+  versionOf(rel: string): number | null | undefined {
+    return this.files.get(rel)?.version;
+  }
+
+  legacyModules(): LegacyModules {
+    return this.legacy;
+  }
+
+  /** The up-to-date analysis of one file (analysing it now if it is pending). */
+  analysisOf(rel: string): FileAnalysis | undefined {
+    if (this.dirty.has(rel)) this.analyseNow(rel);
+    return this.analyses.get(rel);
+  }
+
+  /** Every current analysis (after pending work is done; see `whenIdle`). */
+  allAnalyses(): FileAnalysis[] {
+    return [...this.analyses.values()].sort((a, b) => a.path.localeCompare(b.path));
+  }
+
+  /** Resolves when no analysis work is pending. */
+  whenIdle(): Promise<void> {
+    if (!this.processing && this.dirty.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** A LegacyContext for the program that holds `rel` (for rewrites and the adapter model). */
+  contextFor(rel: string): { context: LegacyContext; program: import('ts-morph').ts.Program } | undefined {
+    const spec = this.currentSpec();
+    if (!spec) return undefined;
+    const text = this.textOf(rel);
+    if (text !== undefined) this.projects.setText(rel, text);
+    const program = this.projects.programFor(rel);
+    return { context: this.legacyContext(program, spec), program };
+  }
+
+  resolve(fromRel: string, specifier: string): ModuleTarget {
+    return this.resolver.resolve(fromRel, specifier);
+  }
+
+  // ---- changes ------------------------------------------------------------------------------
+
+  /** An editor opened or changed a document: its text overrides the disk's. */
+  setDocument(rel: string, text: string, version: number): void {
+    if (rel === specRelativePath) {
+      void this.specChanged(text);
+      return;
+    }
+    if (!isSourcePath(rel) || this.isExcluded(rel)) return;
+    const previous = this.files.get(rel);
+    if (previous && previous.text === text) {
+      previous.version = version;
+      return;
+    }
+    this.fileTextChanged(rel, text, version);
+  }
+
+  /** An editor closed a document: the disk's text applies again. */
+  async closeDocument(rel: string): Promise<void> {
+    if (rel === specRelativePath) {
+      await this.specChanged();
+      return;
+    }
+    const entry = this.files.get(rel);
+    if (!entry) return;
+    entry.version = null;
+    const text = await fs.readFile(this.paths.toAbsolute(rel), 'utf8').catch(() => undefined);
+    if (text === undefined) this.fileDeleted(rel);
+    else if (text !== entry.text) this.fileTextChanged(rel, text, null);
+  }
+
+  /** A file changed, appeared or disappeared on disk (watcher events, CLI, git). */
+  async fileChangedOnDisk(rel: string): Promise<void> {
+    if (rel === specRelativePath) {
+      await this.specChanged();
+      return;
+    }
+    if (rel.endsWith('tsconfig.json') || rel.endsWith('jsconfig.json') || rel.endsWith('.gitignore')) {
+      await this.rescan();
+      return;
+    }
+    if (!isSourcePath(rel) || this.isExcluded(rel)) return;
+    const entry = this.files.get(rel);
+    if (entry && entry.version !== null) return; // the editor's text wins while the file is open
+    const text = await fs.readFile(this.paths.toAbsolute(rel), 'utf8').catch(() => undefined);
+    if (text === undefined) {
+      if (entry) this.fileDeleted(rel);
+      return;
+    }
+    if (!entry) this.fileCreated(rel, text);
+    else if (entry.text !== text) this.fileTextChanged(rel, text, null);
+  }
+
+  /** Re-reads the workspace's file list (after config or ignore changes, or a git checkout). */
+  async rescan(): Promise<void> {
+    const { sources, configs } = await discoverSourceFiles(this.root, { exclude: this.exclude });
+    this.projects.setConfigs(configs);
+    const wanted = new Set(sources);
+    for (const rel of [...this.files.keys()]) if (!wanted.has(rel)) this.fileDeleted(rel);
+    for (const rel of sources) await this.fileChangedOnDisk(rel);
+    this.resolver.reset();
+    for (const rel of this.files.keys()) this.rescanImports(rel);
+    this.markCandidatesDirty();
+    this.schedule();
+  }
+
+  setExclude(exclude: string[]): Promise<void> {
+    this.exclude = exclude;
+    return this.rescan();
+  }
+
+  /** The spec changed: with `text`, the editor's unsaved text; without, the disk's. */
+  async specChanged(text?: string): Promise<void> {
+    await this.loadSpec(text);
+    for (const rel of this.analyses.keys()) this.dirty.add(rel);
+    this.markCandidatesDirty();
+    this.onDidChangeSpec.fire();
+    this.schedule();
+  }
+
+  // ---- internals ----------------------------------------------------------------------------
+
+  private isExcluded(rel: string): boolean {
+    return rel.split('/').includes('node_modules');
+  }
+
+  private setEntry(rel: string, text: string, version: number | null): void {
+    const specifiers = scanSpecifiers(text);
+    this.files.set(rel, { text, version, specifiers, resolved: [] });
+    this.rescanImports(rel);
+  }
+
+  private rescanImports(rel: string): void {
+    const entry = this.files.get(rel);
+    if (!entry) return;
+    entry.resolved = entry.specifiers.map((s) => this.resolver.resolve(rel, s));
+    const files: string[] = [];
+    const packages: string[] = [];
+    for (const target of entry.resolved) {
+      if (target.kind === 'file') files.push(target.path);
+      else if (target.kind === 'package') packages.push(target.name);
+    }
+    this.graph.setEdges(rel, files, packages);
+  }
+
+  private fileTextChanged(rel: string, text: string, version: number | null): void {
+    const existed = this.files.has(rel);
+    this.setEntry(rel, text, version);
+    if (!existed) this.resolveAgainAfterCreate();
+    if (this.projects.has(rel)) this.projects.setText(rel, text);
+    this.afterChange(rel);
+  }
+
+  private fileCreated(rel: string, text: string): void {
+    this.setEntry(rel, text, null);
+    this.resolveAgainAfterCreate();
+    this.afterChange(rel);
+  }
+
+  private fileDeleted(rel: string): void {
+    this.files.delete(rel);
+    const dependents = this.graph.dependents(rel);
+    this.graph.removeFile(rel);
+    this.projects.remove(rel);
+    this.resolver.reset();
+    for (const dep of dependents) this.rescanImports(dep);
+    const previous = this.analyses.get(rel);
+    this.analyses.delete(rel);
+    this.dirty.delete(rel);
+    for (const dep of dependents) if (this.isCandidate(dep) || this.analyses.has(dep)) this.dirty.add(dep);
+    if (this.isLegacyFile(rel)) this.markAllCandidatesDirty();
+    if (previous) this.onDidChangeAnalyses.fire([rel]);
+    this.schedule();
+  }
+
+  /** A new file may satisfy imports that did not resolve before. */
+  private resolveAgainAfterCreate(): void {
+    this.resolver.reset();
+    for (const [rel, entry] of this.files) {
+      if (entry.resolved.some((r) => r.kind === 'unresolved')) this.rescanImports(rel);
+    }
+  }
+
+  private afterChange(rel: string): void {
+    if (this.isLegacyFile(rel)) this.markAllCandidatesDirty();
+    if (this.isCandidate(rel) || this.analyses.has(rel)) this.dirty.add(rel);
+    this.schedule();
+  }
+
+  private isLegacyFile(rel: string): boolean {
+    return this.legacy.files.has(rel);
+  }
+
+  /**
+   * Whether a file needs a full analysis: it imports a legacy module or package, or a file that
+   * hands legacy values or exports on (a barrel, a module exporting an instance).
+   */
+  private isCandidate(rel: string): boolean {
+    if (!this.currentSpec() || !this.files.has(rel)) return false;
+    if (this.isLegacyFile(rel) || rel === this.currentSpec()?.adapter.module) return false;
+    for (const dep of this.graph.dependencies(rel)) {
+      if (this.legacy.files.has(dep) || this.analyses.get(dep)?.carriesLegacy) return true;
+    }
+    for (const pkg of this.graph.packagesOf(rel)) if (this.legacy.packages.has(pkg)) return true;
+    return false;
+  }
+
+  private markCandidatesDirty(): void {
+    for (const rel of this.files.keys()) if (this.isCandidate(rel)) this.dirty.add(rel);
+  }
+
+  private markAllCandidatesDirty(): void {
+    for (const rel of this.analyses.keys()) this.dirty.add(rel);
+    this.markCandidatesDirty();
+  }
+
+  private schedule(): void {
+    if (this.processing) return;
+    this.processing = this.drain().finally(() => {
+      this.processing = undefined;
+      if (this.dirty.size > 0) this.schedule();
+      else {
+        const waiters = this.idleWaiters;
+        this.idleWaiters = [];
+        waiters.forEach((w) => w());
+        this.onDidChangeStatus.fire(this.status());
+      }
+    });
+  }
+
+  private async drain(progress?: ProgressListener): Promise<void> {
+    let done = 0;
+    let changed: string[] = [];
+    let lastFlush = Date.now();
+    while (this.dirty.size > 0) {
+      // Put the whole wave in the projects first: adding files one at a time would rebuild the
+      // program (and throw away the type checker) before every file.
+      const wave = [...this.dirty];
+      for (const rel of wave) {
+        const entry = this.files.get(rel);
+        if (entry && this.isCandidate(rel)) this.projects.setText(rel, entry.text);
+      }
+      for (const rel of wave) {
+        if (!this.dirty.has(rel)) continue;
+        if (this.analyseNow(rel)) changed.push(rel);
+        done++;
+        progress?.('Analysing files', done, done + this.dirty.size);
+        if (changed.length > 0 && Date.now() - lastFlush > 100) {
+          this.onDidChangeAnalyses.fire(changed);
+          changed = [];
+          lastFlush = Date.now();
+        }
+        await yieldToEventLoop();
+      }
+    }
+    if (changed.length > 0) this.onDidChangeAnalyses.fire(changed);
+  }
+
+  /** Analyses one file now; returns whether its analysis changed. */
+  private analyseNow(rel: string): boolean {
+    this.dirty.delete(rel);
+    const spec = this.currentSpec();
+    const entry = this.files.get(rel);
+    const previous = this.analyses.get(rel);
+    if (!spec || !entry || !this.isCandidate(rel)) {
+      if (!previous) return false;
+      this.analyses.delete(rel);
+      this.afterAnalysis(rel, previous, undefined);
+      return true;
+    }
+    let analysis: FileAnalysis;
+    try {
+      this.projects.setText(rel, entry.text);
+      const program = this.projects.programFor(rel);
+      const sf = this.projects.sourceFileIn(program, rel);
+      if (!sf) return false;
+      const context = this.legacyContext(program, spec);
+      analysis = analyzeFile({
+        sourceFile: sf,
+        path: rel,
+        context,
+        resolve: (specifier) => this.resolver.resolve(rel, specifier),
+        relativePathOf: (fileName) => (this.paths.contains(fileName) ? this.paths.toRelative(fileName) : undefined),
+        topLevelAwait: this.projects.allowsTopLevelAwait(rel, sf),
+      });
+    } catch (error) {
+      this.logger.error(`Analysis of ${rel} failed: ${(error as Error).stack ?? String(error)}`);
+      analysis = {
+        path: rel,
+        usages: [],
+        routingIssues: [],
+        importSites: [],
+        carriesLegacy: false,
+        parseErrors: [{ line: 1, column: 1, message: `Stepwise could not analyse this file: ${(error as Error).message}` }],
+      };
+    }
+    this.analyses.set(rel, analysis);
+    this.afterAnalysis(rel, previous, analysis);
+    return !previous || JSON.stringify(previous) !== JSON.stringify(analysis);
+  }
+
+  /** When what a file hands on changed, the files importing it may see legacy values differently. */
+  private afterAnalysis(rel: string, previous: FileAnalysis | undefined, next: FileAnalysis | undefined): void {
+    const before = previous?.carriesLegacy ?? false;
+    const after = next?.carriesLegacy ?? false;
+    if (!before && !after) return;
+    for (const dependent of this.graph.dependents(rel)) {
+      if (this.isCandidate(dependent) || this.analyses.has(dependent)) this.dirty.add(dependent);
+    }
+  }
+
+  private legacyContext(program: import('ts-morph').ts.Program, spec: MigrationSpec): LegacyContext {
+    let context = this.contexts.get(program);
+    if (!context || context.spec !== spec) {
+      context = new LegacyContext(
+        program,
+        program.getTypeChecker(),
+        this.legacy,
+        spec,
+        (absolute) => this.paths.toRelative(absolute),
+        (name) => this.projects.resolvePackageEntry(name),
+      );
+      this.contexts.set(program, context);
+    }
+    return context;
+  }
+
+  private async loadSpec(text?: string): Promise<void> {
+    const absolute = this.paths.toAbsolute(specRelativePath);
+    const specText = text ?? (await fs.readFile(absolute, 'utf8').catch(() => undefined));
+    if (specText === undefined) {
+      this.specState = { problems: [] };
+      this.lastGoodSpec = undefined;
+      this.legacy = { files: new Set(), packages: new Set(), exports: [] };
+      this.logger.info(`No ${specRelativePath} in ${this.root}; run "stepwise init" to create one.`);
+      return;
+    }
+    const result = parseSpec(specText, {
+      fileExists: (rel) => this.files.has(normalizeRel(rel)) || existsSync(this.paths.toAbsolute(normalizeRel(rel))),
+      packageExists: (name) => this.projects.resolvePackageEntry(name) !== undefined || existsSync(path.join(this.root, 'node_modules', name)),
+    });
+    this.specState = { spec: result.spec, problems: result.problems, text: specText };
+    if (result.spec) {
+      this.lastGoodSpec = result.spec;
+      const modules = result.spec.legacy.modules;
+      this.legacy = {
+        files: new Set(modules.filter((m) => !isPackageSpecifier(m)).map(normalizeRel)),
+        packages: new Set(modules.filter(isPackageSpecifier)),
+        exports: result.spec.legacy.exports,
+      };
+    } else {
+      const errors = result.problems.filter((p) => p.severity === 'error');
+      this.logger.warn(
+        `${specRelativePath} has ${errors.length} error(s)${this.lastGoodSpec ? '; keeping the last valid spec' : ''}: ${errors[0]?.message ?? ''}`,
+      );
+    }
+  }
+
+  private setState(state: IndexState): void {
+    this.state = state;
+    this.onDidChangeStatus.fire(this.status());
+  }
+}
+
+function normalizeRel(rel: string): string {
+  return rel.replace(/\\/g, '/').replace(/^\.\//, '');
+}
