@@ -22,6 +22,8 @@ const node = {
   platform: 'node',
   target: 'node20',
   format: 'cjs',
+  // jsonc-parser's UMD build loads its parts with dynamic require(); its ESM build bundles cleanly.
+  mainFields: ['module', 'main'],
   external: ['vscode'],
 };
 

@@ -72,9 +72,11 @@ export interface RoutingIssue {
 
 /** One binding an import-like construct brings in. */
 export interface ImportBinding {
-  /** The exported name (`default`, `*` for namespaces and `export *`). */
+  /** The legacy export it resolves to (for legacy bindings), else the name as written. */
   name: string;
-  /** The local name, when it differs or is a namespace/default binding. */
+  /** The name as written in the statement: `default`, `*`, or the imported/exported property. */
+  imported: string;
+  /** The local name (for re-exports: the name it is exported as), when there is one. */
   local?: string;
   isTypeOnly: boolean;
   /** Whether this binding resolves to a legacy export. */

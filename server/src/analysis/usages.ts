@@ -73,7 +73,8 @@ class FileAnalyzer {
 
   run(): FileAnalysis {
     const parseErrors = this.parseErrors();
-    if (parseErrors.length === 0) this.visit(this.sf);
+    // The parser recovers from errors; usages keep showing while a file is being typed.
+    this.visit(this.sf);
     const usages = this.pending.map((p) => this.finish(p));
     usages.sort((a, b) => a.span.start - b.span.start || a.span.end - b.span.end);
     this.issues.sort((a, b) => a.span.start - b.span.start);
@@ -162,17 +163,17 @@ class FileAnalyzer {
     const bindings: ImportBinding[] = [];
     let list: Span | undefined;
     if (!clause) {
-      if (direct) bindings.push({ name: '*', isTypeOnly: false, legacy: true });
+      if (direct) bindings.push({ name: '*', imported: '*', isTypeOnly: false, legacy: true });
     } else {
       if (clause.name) {
         const name = this.ctx.exportNameAt(clause.name);
         const legacy = direct ? this.ctx.isTracked(name ?? 'default') : name !== undefined && this.ctx.isTracked(name);
-        bindings.push({ name: name ?? 'default', local: clause.name.text, isTypeOnly: typeOnlyDecl, legacy, span: this.span(clause.name) });
+        bindings.push({ name: name ?? 'default', imported: 'default', local: clause.name.text, isTypeOnly: typeOnlyDecl, legacy, span: this.span(clause.name) });
       }
       const named = clause.namedBindings;
       if (named && ts.isNamespaceImport(named)) {
         const legacy = direct || this.moduleCarriesLegacy(node.moduleSpecifier);
-        bindings.push({ name: '*', local: named.name.text, isTypeOnly: typeOnlyDecl, legacy, span: this.span(named) });
+        bindings.push({ name: '*', imported: '*', local: named.name.text, isTypeOnly: typeOnlyDecl, legacy, span: this.span(named) });
       } else if (named) {
         list = this.span(named);
         for (const element of named.elements) {
@@ -181,7 +182,8 @@ class FileAnalyzer {
           const legacy = direct ? this.ctx.isTracked(resolved ?? exported) : resolved !== undefined && this.ctx.isTracked(resolved);
           bindings.push({
             name: direct ? exported : (resolved ?? exported),
-            local: element.propertyName ? element.name.text : undefined,
+            imported: exported,
+            local: element.name.text,
             isTypeOnly: typeOnlyDecl || element.isTypeOnly,
             legacy,
             span: this.span(element),
@@ -213,7 +215,7 @@ class FileAnalyzer {
     const target = this.input.resolve(ref.expression.text);
     const direct = this.ctx.isLegacyModule(target);
     const legacy = direct || this.moduleCarriesLegacy(ref.expression);
-    const bindings = [{ name: '*', local: node.name.text, isTypeOnly: node.isTypeOnly, legacy }];
+    const bindings = [{ name: '*', imported: '*', local: node.name.text, isTypeOnly: node.isTypeOnly, legacy }];
     const site = this.addSite('import-equals', node, ref.expression, target, direct, node.isTypeOnly, bindings);
     if (!site) return;
     this.pending.push({ kind: 'require', symbol: '*', member: null, node: node.name, site, incompatible: true });
@@ -230,7 +232,7 @@ class FileAnalyzer {
       const clause = node.exportClause;
       if (!clause || ts.isNamespaceExport(clause)) {
         const legacy = direct || this.moduleCarriesLegacy(spec);
-        bindings.push({ name: '*', local: clause ? clause.name.text : undefined, isTypeOnly: node.isTypeOnly, legacy });
+        bindings.push({ name: '*', imported: '*', local: clause ? clause.name.text : undefined, isTypeOnly: node.isTypeOnly, legacy });
       } else {
         list = this.span(clause);
         for (const element of clause.elements) {
@@ -239,7 +241,8 @@ class FileAnalyzer {
           const legacy = direct ? this.ctx.isTracked(resolved ?? exported) : resolved !== undefined && this.ctx.isTracked(resolved);
           bindings.push({
             name: direct ? exported : (resolved ?? exported),
-            local: element.propertyName ? element.name.text : undefined,
+            imported: exported,
+            local: element.name.text,
             isTypeOnly: node.isTypeOnly || element.isTypeOnly,
             legacy,
             span: this.span(element),
@@ -484,7 +487,9 @@ class FileAnalyzer {
     const target = this.input.resolve(arg.text);
     const direct = this.ctx.isLegacyModule(target);
     const pattern = destructuredAwait(node);
-    const bindings = pattern ? this.patternBindings(pattern, direct) : [{ name: '*', isTypeOnly: false, legacy: direct || this.moduleCarriesLegacy(arg) }];
+    const bindings = pattern
+      ? this.patternBindings(pattern, direct)
+      : [{ name: '*', imported: '*', isTypeOnly: false, legacy: direct || this.moduleCarriesLegacy(arg) }];
     const site = this.addSite('dynamic-import', node, arg, target, direct, false, bindings, pattern ? this.span(pattern) : undefined);
     if (!site) return;
     this.pending.push({
@@ -511,10 +516,10 @@ class FileAnalyzer {
     } else if (ts.isPropertyAccessExpression(parent) && parent.expression === node) {
       const name = parent.name.text;
       const legacy = direct ? this.ctx.isTracked(name) : this.isLegacyExportName(this.ctx.exportNameAt(parent.name));
-      bindings = [{ name, isTypeOnly: false, legacy }];
+      bindings = [{ name, imported: name, isTypeOnly: false, legacy }];
     } else {
       const local = ts.isVariableDeclaration(parent) && ts.isIdentifier(parent.name) ? parent.name.text : undefined;
-      bindings = [{ name: '*', local, isTypeOnly: false, legacy: direct || this.moduleCarriesLegacy(arg) }];
+      bindings = [{ name: '*', imported: '*', local, isTypeOnly: false, legacy: direct || this.moduleCarriesLegacy(arg) }];
     }
     const statement = ts.isVariableDeclaration(parent) ? parent.parent.parent : node;
     const site = this.addSite('require', statement, arg, target, direct, false, bindings, list);
@@ -545,7 +550,7 @@ class FileAnalyzer {
       const exported = property ?? local ?? '?';
       const resolved = ts.isIdentifier(element.name) ? this.exportNameOfExpression(element.name) : undefined;
       const legacy = direct ? this.ctx.isTracked(exported) : this.isLegacyExportName(resolved);
-      return { name: direct ? exported : (resolved ?? exported), local: property ? local : undefined, isTypeOnly: false, legacy, span: this.span(element) };
+      return { name: direct ? exported : (resolved ?? exported), imported: exported, local, isTypeOnly: false, legacy, span: this.span(element) };
     });
   }
 

@@ -110,6 +110,18 @@ export class ProjectSet {
     return false;
   }
 
+  /** How new relative specifiers should end in this file: `.js` for native ES modules under Node16/NodeNext. */
+  extensionStyleFor(relative: string): 'none' | 'js' | 'ts' {
+    const options = this.optionsFor(relative);
+    if (options.allowImportingTsExtensions) return 'ts';
+    const module = options.module ?? ts.ModuleKind.CommonJS;
+    if (module >= ts.ModuleKind.Node16 && module <= ts.ModuleKind.NodeNext) {
+      const format = ts.getImpliedNodeFormatForFile(this.paths.toAbsolute(relative), undefined, ts.sys, options);
+      if (format === ts.ModuleKind.ESNext) return 'js';
+    }
+    return 'none';
+  }
+
   private configOf(relative: string): ConfiguredProject {
     return (
       this.configured.find((p) => p.dir === '' || relative === p.dir || relative.startsWith(`${p.dir}/`)) ??

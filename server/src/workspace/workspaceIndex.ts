@@ -202,6 +202,12 @@ export class WorkspaceIndex {
     return { context: this.legacyContext(program, spec), program };
   }
 
+  /** Makes sure a workspace file is part of its project (with its current text). */
+  ensureInProject(rel: string): void {
+    const text = this.textOf(rel);
+    if (text !== undefined) this.projects.setText(rel, text);
+  }
+
   resolve(fromRel: string, specifier: string): ModuleTarget {
     return this.resolver.resolve(fromRel, specifier);
   }
