@@ -1,2 +1,4 @@
-// Placeholder; replaced by the LSP entry point.
-export {};
+// Entry point of the language server process (bundled as dist/server.js).
+import { startServer } from './lsp/server';
+
+startServer();

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { ts } from 'ts-morph';
 import type { MigrationSpec } from '../spec/types';
+import type { DeclarationRef } from './types';
 
 /** Where a module specifier leads, as the analysis needs to know it. */
 export type ModuleTarget =
@@ -148,14 +149,16 @@ export class LegacyContext {
   }
 
   /** Where a legacy export is declared, for "related information" on diagnostics. */
-  declarationOf(exportName: string): { path: string; start: number; end: number } | undefined {
+  declarationOf(exportName: string): DeclarationRef | undefined {
     for (const [symbol, name] of this.exportNames) {
       if (name !== exportName) continue;
       const declaration = symbol.declarations?.[0];
       if (!declaration) continue;
       const sf = declaration.getSourceFile();
       const nameNode = (declaration as { name?: ts.Node }).name ?? declaration;
-      return { path: this.toRelative(sf.fileName), start: nameNode.getStart(sf), end: nameNode.getEnd() };
+      const start = nameNode.getStart(sf);
+      const pos = sf.getLineAndCharacterOfPosition(start);
+      return { path: this.toRelative(sf.fileName), start, end: nameNode.getEnd(), line: pos.line + 1, column: pos.character + 1 };
     }
     return undefined;
   }

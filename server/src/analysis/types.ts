@@ -60,6 +60,8 @@ export interface Usage {
   name?: Span;
   /** The function or class member that contains the usage, e.g. `SessionStore.load`. */
   container?: string;
+  /** For values made in another workspace file: that file (its migration changes this usage). */
+  from?: string;
 }
 
 export interface RoutingIssue {
@@ -110,6 +112,15 @@ export interface ImportSite {
   semicolon: boolean;
 }
 
+/** Where a legacy export is declared (for "related information" on diagnostics). */
+export interface DeclarationRef {
+  path: string;
+  start: number;
+  end: number;
+  line: number;
+  column: number;
+}
+
 export interface FileAnalysis {
   path: string;
   usages: Usage[];
@@ -117,7 +128,9 @@ export interface FileAnalysis {
   importSites: ImportSite[];
   /** Whether the file hands legacy values or exports to files that import it. */
   carriesLegacy: boolean;
-  /** Problems that stopped the analysis (e.g. a syntax error), shown to people. */
+  /** Declarations of the legacy exports and classes this file uses, by name. */
+  declarations: Record<string, DeclarationRef>;
+  /** Syntax errors in the file (the analysis still runs on the recovered tree). */
   parseErrors: { line: number; column: number; message: string }[];
 }
 

@@ -3,6 +3,7 @@ import type { LegacyContext, ModuleTarget } from './legacyContext';
 import { describeUsage } from './messages';
 import type {
   AppliedRule,
+  DeclarationRef,
   ExpressionShape,
   FileAnalysis,
   ImportBinding,
@@ -78,12 +79,18 @@ class FileAnalyzer {
     const usages = this.pending.map((p) => this.finish(p));
     usages.sort((a, b) => a.span.start - b.span.start || a.span.end - b.span.end);
     this.issues.sort((a, b) => a.span.start - b.span.start);
+    const declarations: Record<string, DeclarationRef> = {};
+    for (const name of new Set(usages.map((u) => u.symbol))) {
+      const declaration = name === '*' ? undefined : this.ctx.declarationOf(name);
+      if (declaration) declarations[name] = declaration;
+    }
     return {
       path: this.input.path,
       usages,
       routingIssues: this.issues,
       importSites: this.sites,
       carriesLegacy: this.carriesLegacy,
+      declarations,
       parseErrors,
     };
   }
@@ -760,6 +767,7 @@ class FileAnalyzer {
       expression: p.expression,
       name: p.name ? this.span(p.name) : undefined,
       container: containerName(p.node, this.sf),
+      from: origin.from,
     };
     usage.message = describeUsage(usage, {
       module: this.ctx.moduleLabel,

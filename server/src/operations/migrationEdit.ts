@@ -31,7 +31,12 @@ export interface MigrationEdit {
  * Computes, and verifies, the per-file migration step: re-point the file's legacy imports at the
  * adapter, generating the adapter first when the workspace doesn't have it. Nothing is applied.
  */
-export function computeMigrationEdit(index: WorkspaceIndex, rel: string): MigrationEdit {
+export interface MigrationEditOptions {
+  /** Route only the import-like statement that starts at this offset. */
+  onlySiteStart?: number;
+}
+
+export function computeMigrationEdit(index: WorkspaceIndex, rel: string, options: MigrationEditOptions = {}): MigrationEdit {
   const spec = index.currentSpec();
   const version = index.versionOf(rel) ?? null;
   const result: MigrationEdit = { path: rel, version, files: [], createsAdapter: false, routed: 0, notes: [] };
@@ -49,7 +54,7 @@ export function computeMigrationEdit(index: WorkspaceIndex, rel: string): Migrat
   }
   const sites = analysis?.importSites.filter((s) => s.direct || s.bindings.some((b) => b.legacy)) ?? [];
   if (!analysis || sites.length === 0) {
-    const owners = [...new Set((analysis?.usages ?? []).map((u) => /comes from (\S+);/.exec(u.message)?.[1]).filter((o): o is string => !!o))];
+    const owners = [...new Set((analysis?.usages ?? []).map((u) => u.from).filter((o): o is string => o !== undefined))];
     return fail(
       owners.length > 0
         ? `${rel} does not import the legacy API itself; its legacy values come from ${owners.join(', ')}, so migrate that file instead.`
@@ -63,7 +68,10 @@ export function computeMigrationEdit(index: WorkspaceIndex, rel: string): Migrat
     const style: ExtensionStyle = styleOf(site.specifierText) ?? fileStyle;
     return relativeSpecifier(rel, spec.adapter.module, style);
   };
-  const plan = planAdapterRouting(analysis, text, specifierFor);
+  const scoped =
+    options.onlySiteStart === undefined ? analysis : { ...analysis, importSites: analysis.importSites.filter((s) => s.span.start === options.onlySiteStart) };
+  if (scoped.importSites.length === 0) return fail(`${rel} changed: the import this fix was offered for is gone.`);
+  const plan = planAdapterRouting(scoped, text, specifierFor);
   if (plan.blocked.length > 0) {
     return fail(`${rel} cannot be routed safely: ${plan.blocked.map((b) => b.message).join('; ')}.`);
   }
@@ -85,7 +93,7 @@ export function computeMigrationEdit(index: WorkspaceIndex, rel: string): Migrat
   if (!check.ok) {
     return fail(`Routing ${rel} through the adapter would introduce errors, so nothing was changed: ${describeProblems(check.problems)}.`);
   }
-  const leftToOthers = analysis.usages.filter((u) => !u.fixable && /comes from/.test(u.message));
+  const leftToOthers = analysis.usages.filter((u) => u.from !== undefined);
   if (leftToOthers.length > 0) {
     result.notes.push(`${leftToOthers.length} usage(s) in ${rel} use values made in other files; they change when those files are migrated.`);
   }

@@ -465,6 +465,7 @@ export class WorkspaceIndex {
         routingIssues: [],
         importSites: [],
         carriesLegacy: false,
+        declarations: {},
         parseErrors: [{ line: 1, column: 1, message: `Stepwise could not analyse this file: ${(error as Error).message}` }],
       };
     }

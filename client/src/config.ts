@@ -1,0 +1,20 @@
+import * as vscode from 'vscode';
+import type { StepwiseSettings } from '../../server/src/protocol';
+
+/** The `stepwise.*` settings, read in one typed place. */
+export class Config {
+  static read(scope?: vscode.ConfigurationScope): StepwiseSettings {
+    const c = vscode.workspace.getConfiguration('stepwise', scope);
+    return {
+      exclude: c.get<string[]>('exclude', []),
+      diagnostics: {
+        severity: c.get<StepwiseSettings['diagnostics']['severity']>('diagnostics.severity', 'warning'),
+        routingIssues: c.get<boolean>('diagnostics.routingIssues', true),
+      },
+    };
+  }
+
+  static affects(event: vscode.ConfigurationChangeEvent): boolean {
+    return event.affectsConfiguration('stepwise');
+  }
+}

@@ -1,0 +1,70 @@
+import * as vscode from 'vscode';
+import type { Dossier } from '../../server/src/protocol';
+
+export const dossierScheme = 'stepwise-dossier';
+
+/** Renders a dossier (plain data from the server) as a read-only markdown document. */
+export class DossierDocuments implements vscode.TextDocumentContentProvider {
+  private readonly contents = new Map<string, string>();
+  private readonly changed = new vscode.EventEmitter<vscode.Uri>();
+  readonly onDidChange = this.changed.event;
+
+  provideTextDocumentContent(uri: vscode.Uri): string {
+    return this.contents.get(uri.toString()) ?? 'This analysis is no longer available; run "Stepwise: Show Pre-Move Analysis" again.';
+  }
+
+  show(dossier: Dossier): vscode.Uri {
+    const uri = vscode.Uri.from({ scheme: dossierScheme, path: `/${dossier.path}.md` });
+    this.contents.set(uri.toString(), renderDossier(dossier));
+    this.changed.fire(uri);
+    return uri;
+  }
+
+  dispose(): void {
+    this.changed.dispose();
+  }
+}
+
+export function renderDossier(d: Dossier): string {
+  const list = (items: string[], empty: string): string => (items.length > 0 ? items.map((i) => `- \`${i}\``).join('\n') : `- ${empty}`);
+  const lines = [
+    `# Pre-move analysis: \`${d.path}\``,
+    '',
+    `**Risk: ${d.risk.level}** (score ${d.risk.score.toFixed(2)})`,
+    '',
+    ...d.risk.reasons.map((r) => `- ${r}`),
+    '',
+    '## Use cases',
+    '',
+    '| Line | Kind | Use | Where | Code |',
+    '| ---: | --- | --- | --- | --- |',
+    ...d.useCases.map(
+      (u) =>
+        `| ${u.line} | ${u.kind}${u.incompatible ? ' ⚠' : ''} | ${u.member ? `${u.symbol}.${u.member}` : u.symbol} | ${u.container ?? ''} | \`${u.text.replace(/\|/g, '\\|').replace(/`/g, "'")}\` |`,
+    ),
+    '',
+    '## Routing issues',
+    '',
+    ...(d.routingIssues.length > 0 ? d.routingIssues.map((r) => `- line ${r.line}, **${r.kind}**: ${r.message}`) : ['- None.']),
+    '',
+    '## Imports',
+    '',
+    '**Depends on**',
+    '',
+    list(d.dependencies, 'Nothing in the workspace.'),
+    '',
+    `**Imported by** (${d.transitiveDependents.length} files directly or indirectly)`,
+    '',
+    list(d.dependents, 'Nothing.'),
+    '',
+    '**Tests that reach it**',
+    '',
+    list(d.coveredBy, 'None: consider adding one before the move.'),
+    '',
+    '## Rollback plan',
+    '',
+    ...d.rollback.steps.map((s, i) => `${i + 1}. ${s}`),
+    '',
+  ];
+  return lines.join('\n');
+}

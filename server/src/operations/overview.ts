@@ -1,0 +1,136 @@
+import { existsSync } from 'node:fs';
+import { buildDossier } from '../analysis/dossier';
+import { isTestFile } from '../analysis/graphView';
+import { buildPlan, isMigratable } from '../analysis/plan';
+import { assessRisk } from '../analysis/risk';
+import type { Dossier, FileAnalysis, Risk, RoutingIssueKind, UsageKind } from '../analysis/types';
+import { flagNameOf } from '../rewrite/adapterScaffold';
+import type { WorkspaceIndex } from '../workspace/workspaceIndex';
+
+/** One file in `stepwise analyze --json` (the DESIGN.md contract). */
+export interface AnalyzedFile {
+  path: string;
+  usages: {
+    line: number;
+    column: number;
+    kind: UsageKind;
+    symbol: string;
+    member: string | null;
+    fixable: boolean;
+    message: string;
+  }[];
+  routingIssues: { line: number; kind: RoutingIssueKind; message: string }[];
+  dependencies: string[];
+  dependents: string[];
+  risk: Risk;
+}
+
+export interface AnalyzeReport {
+  summary: { files: number; usages: number; fixable: number };
+  files: AnalyzedFile[];
+  plan: string[];
+}
+
+/** A plan entry as the checklist and `stepwise plan` show it. */
+export interface PlanEntry {
+  path: string;
+  risk: Risk;
+  usages: number;
+  incompatibilities: number;
+  routingIssues: number;
+  isTest: boolean;
+}
+
+function excludedFromPlan(index: WorkspaceIndex): Set<string> {
+  const spec = index.currentSpec();
+  const excluded = new Set<string>(index.legacyModules().files);
+  if (spec) {
+    excluded.add(spec.adapter.module);
+    excluded.add(spec.target.module);
+  }
+  return excluded;
+}
+
+export function riskOf(index: WorkspaceIndex, analysis: FileAnalysis): Risk {
+  return assessRisk({ analysis, graph: index.graph, critical: index.currentSpec()?.risk.critical ?? [] });
+}
+
+/** Files with legacy usages (excluding the legacy module, the target and the adapter). */
+export function filesWithUsages(index: WorkspaceIndex): FileAnalysis[] {
+  const excluded = excludedFromPlan(index);
+  return index.allAnalyses().filter((a) => a.usages.length > 0 && !excluded.has(a.path));
+}
+
+export function planEntries(index: WorkspaceIndex): PlanEntry[] {
+  const analyses = filesWithUsages(index);
+  const risks = new Map(analyses.map((a) => [a.path, riskOf(index, a)]));
+  const byPath = new Map(analyses.map((a) => [a.path, a]));
+  return buildPlan(analyses, risks, index.graph, excludedFromPlan(index)).map((path) => {
+    const analysis = byPath.get(path) as FileAnalysis;
+    return {
+      path,
+      risk: risks.get(path) as Risk,
+      usages: analysis.usages.length,
+      incompatibilities: analysis.usages.filter((u) => u.kind === 'member' && u.rule).length,
+      routingIssues: analysis.routingIssues.length,
+      isTest: isTestFile(path),
+    };
+  });
+}
+
+export function analyzeReport(index: WorkspaceIndex): AnalyzeReport {
+  const analyses = filesWithUsages(index);
+  const risks = new Map(analyses.map((a) => [a.path, riskOf(index, a)]));
+  const files: AnalyzedFile[] = analyses.map((a) => ({
+    path: a.path,
+    usages: a.usages.map((u) => ({
+      line: u.line,
+      column: u.column,
+      kind: u.kind,
+      symbol: u.symbol,
+      member: u.member,
+      fixable: u.fixable,
+      message: u.message,
+    })),
+    routingIssues: a.routingIssues.map((r) => ({ line: r.line, kind: r.kind, message: r.message })),
+    dependencies: index.graph.dependencies(a.path),
+    dependents: index.graph.dependents(a.path),
+    risk: risks.get(a.path) as Risk,
+  }));
+  const usages = analyses.reduce((n, a) => n + a.usages.length, 0);
+  const fixable = analyses.reduce((n, a) => n + a.usages.filter((u) => u.fixable).length, 0);
+  return {
+    summary: { files: files.length, usages, fixable },
+    files,
+    plan: buildPlan(analyses, risks, index.graph, excludedFromPlan(index)),
+  };
+}
+
+/** The pre-move dossier of one file, or a sentence saying why there is none. */
+export function dossierOf(index: WorkspaceIndex, rel: string): Dossier | { error: string } {
+  const spec = index.currentSpec();
+  if (!spec) return { error: 'There is no valid .stepwise/migration.json yet.' };
+  const analysis = index.analysisOf(rel);
+  const text = index.textOf(rel);
+  if (!analysis || text === undefined || analysis.usages.length === 0) {
+    return { error: `${rel} does not use the legacy API.` };
+  }
+  const inheritedBy = index
+    .allAnalyses()
+    .map((a) => ({ path: a.path, usages: a.usages.filter((u) => u.from === rel).length }))
+    .filter((i) => i.usages > 0);
+  const dossier = buildDossier({
+    analysis,
+    graph: index.graph,
+    risk: riskOf(index, analysis),
+    text,
+    adapterModule: spec.adapter.module,
+    adapterExists: index.hasFile(spec.adapter.module) || existsSync(index.paths.toAbsolute(spec.adapter.module)),
+    flagName: flagNameOf(spec.id),
+    inheritedBy,
+  });
+  if (!isMigratable(analysis)) {
+    dossier.rollback.steps.unshift(`${rel} has no legacy import of its own: its legacy values come from ${[...new Set(analysis.usages.map((u) => u.from).filter(Boolean))].join(', ')}.`);
+  }
+  return dossier;
+}
