@@ -1,2 +1,395 @@
-// Placeholder; replaced by the CLI.
-export {};
+/**
+ * `stepwise` — the command line on the same core as the language server, for CI (a ratchet) and
+ * scripts. Exit codes: 0 ok, 1 findings or violations, 2 usage or spec errors.
+ */
+import { promises as fs, existsSync } from 'node:fs';
+import * as path from 'node:path';
+import * as readline from 'node:readline/promises';
+import { createTwoFilesPatch } from 'diff';
+import { computeCleanupEdit } from './operations/cleanupEdit';
+import { defaultAdapterPath, findLegacyCandidates, starterSpec } from './operations/initSpec';
+import type { MigrationEdit } from './operations/migrationEdit';
+import { computeMigrationEdit, generateAdapter } from './operations/migrationEdit';
+import { analyzeReport, dossierOf, planEntries } from './operations/overview';
+import { applyTextChanges } from './rewrite/textChange';
+import type { SpecProblem } from './spec/types';
+import { specRelativePath } from './spec/validate';
+import type { Logger } from './util/logger';
+import { WorkspaceIndex } from './workspace/workspaceIndex';
+
+export const exitCodes = { ok: 0, findings: 1, usage: 2 } as const;
+
+interface Options {
+  root: string;
+  json: boolean;
+  flags: Map<string, string | true>;
+  positional: string[];
+}
+
+/** A CLI failure with the exit code to use and one sentence for the person. */
+class CliError extends Error {
+  constructor(
+    message: string,
+    readonly code: number = exitCodes.usage,
+    readonly problems: SpecProblem[] = [],
+  ) {
+    super(message);
+  }
+}
+
+interface Io {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+const usage = `Usage: stepwise <command> [options]
+
+Commands:
+  analyze                 list every legacy usage, routing issue and risk
+  plan                    the migration order, lowest risk first
+  dossier FILE            the pre-move analysis of one file
+  migrate FILE --dry-run  show the edit that routes FILE through the adapter (unified diff)
+  migrate FILE            apply that edit to the working tree
+  cleanup FILE [--dry-run]  rewrite FILE's uses of the old API to the new API
+  scaffold-adapter [--dry-run]  generate the adapter module
+  check [--update]        CI ratchet: fail when legacy usages grow (or exist, without a ratchet)
+  init                    write a starter .stepwise/migration.json
+
+Options:
+  --root DIR   workspace folder (default: the current folder)
+  --json       print one JSON document on stdout
+  --help       this text`;
+
+const commands: Record<string, (index: () => Promise<WorkspaceIndex>, options: Options, io: Io) => Promise<number>> = {
+  analyze: async (open, options, io) => {
+    const index = await open();
+    const report = analyzeReport(index);
+    if (options.json) {
+      io.out(JSON.stringify(report, null, 2));
+      return exitCodes.ok;
+    }
+    const spec = index.currentSpec();
+    io.out(`${spec?.title ?? 'Migration'}: ${report.summary.usages} usages in ${report.summary.files} files (${report.summary.fixable} handled by migrating their file).`);
+    for (const file of report.files) {
+      io.out('');
+      io.out(`${file.path}  [${file.risk.level} risk, ${file.risk.score.toFixed(2)}]`);
+      for (const u of file.usages) {
+        io.out(`  ${`${u.line}:${u.column}`.padEnd(7)} ${u.kind.padEnd(14)} ${(u.member ? `${u.symbol}.${u.member}` : u.symbol).padEnd(28)} ${u.message}`);
+      }
+      for (const r of file.routingIssues) io.out(`  ${String(r.line).padEnd(7)} routing: ${r.kind.padEnd(17)} ${r.message}`);
+    }
+    const broken = index.allAnalyses().filter((a) => a.parseErrors.length > 0);
+    for (const a of broken) io.err(`${a.path}:${a.parseErrors[0].line}:${a.parseErrors[0].column}: warning: does not parse (${a.parseErrors[0].message}); its results may be incomplete.`);
+    return exitCodes.ok;
+  },
+
+  plan: async (open, options, io) => {
+    const index = await open();
+    const entries = planEntries(index);
+    if (options.json) {
+      io.out(JSON.stringify({ plan: entries.map((e) => e.path), entries }, null, 2));
+      return exitCodes.ok;
+    }
+    if (entries.length === 0) io.out('No file left to migrate.');
+    entries.forEach((e, i) => {
+      io.out(`${String(i + 1).padStart(3)}. ${e.path}  [${e.risk.level}, ${e.risk.score.toFixed(2)}]  ${e.usages} usages`);
+      io.out(`       ${e.risk.reasons.join(' ')}`);
+    });
+    return exitCodes.ok;
+  },
+
+  dossier: async (open, options, io) => {
+    const file = requireFile(options);
+    const index = await open();
+    const result = dossierOf(index, toRel(index, options, file));
+    if ('error' in result) throw new CliError(result.error);
+    if (options.json) {
+      io.out(JSON.stringify(result, null, 2));
+      return exitCodes.ok;
+    }
+    io.out(`${result.path}: ${result.risk.level} risk (${result.risk.score.toFixed(2)})`);
+    result.risk.reasons.forEach((r) => io.out(`  - ${r}`));
+    io.out('Use cases:');
+    result.useCases.forEach((u) => io.out(`  ${String(u.line).padStart(4)}  ${u.kind.padEnd(14)} ${u.member ? `${u.symbol}.${u.member}` : u.symbol}${u.incompatible ? '  (incompatible)' : ''}  ${u.text}`));
+    io.out('Routing issues:');
+    if (result.routingIssues.length === 0) io.out('  none');
+    result.routingIssues.forEach((r) => io.out(`  ${String(r.line).padStart(4)}  ${r.kind}: ${r.message}`));
+    io.out(`Depends on: ${result.dependencies.join(', ') || 'nothing in the workspace'}`);
+    io.out(`Imported by: ${result.dependents.join(', ') || 'nothing'}`);
+    io.out(`Tests that reach it: ${result.coveredBy.join(', ') || 'none'}`);
+    io.out('Rollback plan:');
+    result.rollback.steps.forEach((s, i) => io.out(`  ${i + 1}. ${s}`));
+    return exitCodes.ok;
+  },
+
+  migrate: async (open, options, io) => {
+    const file = requireFile(options);
+    const index = await open();
+    const rel = toRel(index, options, file);
+    return applyOrShow(index, computeMigrationEdit(index, rel), options, io, `Routed ${rel} through the adapter`);
+  },
+
+  cleanup: async (open, options, io) => {
+    const file = requireFile(options);
+    const index = await open();
+    const rel = toRel(index, options, file);
+    return applyOrShow(index, computeCleanupEdit(index, rel), options, io, `Rewrote ${rel} to the new API`);
+  },
+
+  'scaffold-adapter': async (open, options, io) => {
+    const index = await open();
+    const spec = index.currentSpec();
+    if (!spec) throw new CliError('There is no valid spec.');
+    const adapterAbsolute = index.paths.toAbsolute(spec.adapter.module);
+    if (existsSync(adapterAbsolute) && !options.flags.has('force')) {
+      throw new CliError(`${spec.adapter.module} already exists; pass --force to overwrite it (your edits to it would be lost).`);
+    }
+    const from = [...index.legacyModules().files][0] ?? index.sourceFiles()[0];
+    const generated = generateAdapter(index, from, index.projects.extensionStyleFor(spec.adapter.module));
+    if ('error' in generated) throw new CliError(generated.error);
+    const edit: MigrationEdit = {
+      path: spec.adapter.module,
+      version: null,
+      files: [{ path: spec.adapter.module, create: true, changes: [{ start: 0, end: 0, newText: generated.text }] }],
+      createsAdapter: true,
+      routed: 0,
+      notes: generated.notes,
+    };
+    if (existsSync(adapterAbsolute)) edit.files[0] = { path: spec.adapter.module, changes: [{ start: 0, end: (await fs.readFile(adapterAbsolute, 'utf8')).length, newText: generated.text }] };
+    return applyOrShow(index, edit, options, io, `Wrote ${spec.adapter.module}`);
+  },
+
+  check: async (open, options, io) => {
+    const index = await open();
+    const report = analyzeReport(index);
+    const ratchetPath = path.join(index.root, '.stepwise', 'ratchet.json');
+    const counts: Record<string, number> = {};
+    for (const file of report.files) counts[file.path] = file.usages.length;
+    if (options.flags.has('update')) {
+      const ratchet = { usages: report.summary.usages, files: counts };
+      await writeAtomic(ratchetPath, `${JSON.stringify(ratchet, null, 2)}\n`);
+      io.out(options.json ? JSON.stringify({ ok: true, updated: true, ...ratchet }) : `Recorded ${report.summary.usages} usages in ${report.files.length} files in .stepwise/ratchet.json.`);
+      return exitCodes.ok;
+    }
+    let ratchet: { usages: number; files: Record<string, number> } | undefined;
+    if (existsSync(ratchetPath)) {
+      try {
+        ratchet = JSON.parse(await fs.readFile(ratchetPath, 'utf8')) as typeof ratchet;
+      } catch (error) {
+        throw new CliError(`.stepwise/ratchet.json is not valid JSON (${(error as Error).message}); run "stepwise check --update" to rewrite it.`);
+      }
+    }
+    const violations: { path: string; before: number; now: number }[] = [];
+    for (const [file, now] of Object.entries(counts)) {
+      const before = ratchet?.files[file] ?? 0;
+      if (now > before) violations.push({ path: file, before, now });
+    }
+    const ok = violations.length === 0;
+    if (options.json) {
+      io.out(JSON.stringify({ ok, usages: report.summary.usages, ratchet: ratchet?.usages ?? null, violations }, null, 2));
+      return ok ? exitCodes.ok : exitCodes.findings;
+    }
+    if (!ratchet) {
+      if (ok) io.out('No legacy usages left.');
+      else {
+        io.out(`${report.summary.usages} legacy usages in ${report.files.length} files (no ratchet recorded):`);
+        violations.forEach((v) => io.out(`  ${v.path}: ${v.now}`));
+        io.out('Run "stepwise check --update" to record this as the ratchet; later runs fail only when usages grow.');
+      }
+      return ok ? exitCodes.ok : exitCodes.findings;
+    }
+    if (ok) {
+      io.out(`OK: ${report.summary.usages} legacy usages (ratchet ${ratchet.usages}).`);
+      if (report.summary.usages < ratchet.usages) io.out('Usages went down; run "stepwise check --update" to tighten the ratchet.');
+      return exitCodes.ok;
+    }
+    io.out('Legacy usages grew:');
+    violations.forEach((v) => io.out(`  ${v.path}: ${v.before} → ${v.now}`));
+    return exitCodes.findings;
+  },
+
+  init: async (open, options, io) => {
+    const root = options.root;
+    const target = path.join(root, specRelativePath);
+    if (existsSync(target) && !options.flags.has('force')) {
+      throw new CliError(`${specRelativePath} already exists; edit it, or pass --force to replace it.`);
+    }
+    const index = await open();
+    const candidates = findLegacyCandidates(index);
+    const flag = (name: string): string | undefined => {
+      const value = options.flags.get(name);
+      return typeof value === 'string' ? value : undefined;
+    };
+    let legacyModule = flag('legacy');
+    let exports = flag('exports')?.split(',').map((s) => s.trim()).filter(Boolean);
+    let preset = flag('preset');
+    if (!legacyModule) {
+      if (candidates.length === 0) throw new CliError('No module looks like a legacy cache (a cache-like export imported by two or more files); pass --legacy MODULE.');
+      const interactive = process.stdin.isTTY && !options.flags.has('yes') && !options.json;
+      let choice = 0;
+      if (interactive) {
+        io.out('Modules that look like the legacy cache:');
+        candidates.slice(0, 9).forEach((c, i) => io.out(`  ${i + 1}. ${c.module}  exports ${c.exports.join(', ') || '(package)'}  imported by ${c.importers} files`));
+        const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
+        const answer = await rl.question('Which one is being replaced? [1] ');
+        rl.close();
+        choice = Math.max(0, Math.min(candidates.length - 1, (Number(answer) || 1) - 1));
+      } else if (!options.flags.has('yes')) {
+        throw new CliError(`Found ${candidates.length} candidate(s), best ${candidates[0].module}; pass --yes to take it or --legacy MODULE to choose.`);
+      }
+      legacyModule = candidates[choice].module;
+      exports ??= candidates[choice].exports;
+      preset ??= candidates[choice].preset;
+    }
+    const candidate = candidates.find((c) => c.module === legacyModule);
+    const text = starterSpec({
+      legacyModule,
+      exports: exports ?? candidate?.exports ?? [],
+      targetModule: flag('target') ?? 'src/cache/index.ts',
+      adapterModule: flag('adapter') ?? defaultAdapterPath(legacyModule),
+      id: flag('id'),
+      preset: preset ?? candidate?.preset,
+    });
+    await writeAtomic(target, text);
+    if (options.json) io.out(JSON.stringify({ written: specRelativePath, spec: JSON.parse(text) as unknown }, null, 2));
+    else io.out(`Wrote ${specRelativePath} for ${legacyModule}. Set "target.module" and the member rules, then run "stepwise analyze".`);
+    return exitCodes.ok;
+  },
+};
+
+async function applyOrShow(index: WorkspaceIndex, edit: MigrationEdit, options: Options, io: Io, done: string): Promise<number> {
+  if (edit.error) throw new CliError(edit.error);
+  const dryRun = options.flags.has('dry-run');
+  const outputs = edit.files.map((f) => {
+    const before = f.create ? '' : (index.textOf(f.path) ?? '');
+    return { path: f.path, create: f.create === true, before, after: applyTextChanges(before, f.changes) };
+  });
+  if (dryRun) {
+    if (options.json) {
+      io.out(JSON.stringify({ ...summaryOf(edit), diff: outputs.map((o) => patchOf(o)).join('') }, null, 2));
+    } else {
+      for (const o of outputs) io.out(patchOf(o).trimEnd());
+      edit.notes.forEach((n) => io.err(`note: ${n}`));
+    }
+    return exitCodes.ok;
+  }
+  // Nothing a user wrote is lost: every file must still be what the edit was computed from.
+  for (const o of outputs) {
+    const absolute = index.paths.toAbsolute(o.path);
+    const onDisk = existsSync(absolute) ? await fs.readFile(absolute, 'utf8') : undefined;
+    if (o.create ? onDisk !== undefined : onDisk !== o.before) {
+      throw new CliError(`${o.path} changed on disk while Stepwise was working; nothing was written. Run the command again.`);
+    }
+  }
+  for (const o of outputs) await writeAtomic(index.paths.toAbsolute(o.path), o.after);
+  if (options.json) io.out(JSON.stringify(summaryOf(edit), null, 2));
+  else {
+    io.out(`${done}${edit.createsAdapter ? ' (and created the adapter)' : ''}: ${outputs.map((o) => o.path).join(', ')}.`);
+    edit.notes.forEach((n) => io.out(`note: ${n}`));
+  }
+  return exitCodes.ok;
+}
+
+function summaryOf(edit: MigrationEdit): Record<string, unknown> {
+  return { path: edit.path, files: edit.files.map((f) => f.path), createsAdapter: edit.createsAdapter, changed: edit.routed, notes: edit.notes };
+}
+
+function patchOf(o: { path: string; create: boolean; before: string; after: string }): string {
+  return createTwoFilesPatch(o.create ? '/dev/null' : `a/${o.path}`, `b/${o.path}`, o.before, o.after, undefined, undefined, { context: 3 });
+}
+
+async function writeAtomic(file: string, text: string): Promise<void> {
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  const temporary = `${file}.stepwise-${process.pid}.tmp`;
+  await fs.writeFile(temporary, text);
+  await fs.rename(temporary, file);
+}
+
+function requireFile(options: Options): string {
+  const file = options.positional[0];
+  if (!file) throw new CliError('This command needs a FILE (workspace-relative or absolute).');
+  return file;
+}
+
+function toRel(index: WorkspaceIndex, options: Options, file: string): string {
+  const absolute = path.resolve(path.isAbsolute(file) || existsSync(path.resolve(file)) ? file : path.join(options.root, file));
+  const rel = index.paths.toRelative(absolute);
+  if (rel.startsWith('..')) throw new CliError(`${file} is outside the workspace ${index.root}.`);
+  if (!index.hasFile(rel)) throw new CliError(`${rel} is not a source file Stepwise indexes (missing, ignored, or not TypeScript/JavaScript).`);
+  return rel;
+}
+
+function parseArgs(argv: string[]): { command: string | undefined; options: Options } {
+  const flags = new Map<string, string | true>();
+  const positional: string[] = [];
+  const valued = new Set(['root', 'legacy', 'exports', 'target', 'adapter', 'preset', 'id']);
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg.startsWith('--')) {
+      const [name, inline] = arg.slice(2).split('=', 2);
+      if (inline !== undefined) flags.set(name, inline);
+      else if (valued.has(name)) {
+        const value = argv[i + 1];
+        if (value === undefined || value.startsWith('--')) throw new CliError(`--${name} needs a value.`);
+        flags.set(name, value);
+        i++;
+      } else flags.set(name, true);
+    } else positional.push(arg);
+  }
+  const command = positional.shift();
+  const root = flags.get('root');
+  return { command, options: { root: path.resolve(typeof root === 'string' ? root : process.cwd()), json: flags.has('json'), flags, positional } };
+}
+
+const known = new Set(['root', 'json', 'help', 'dry-run', 'update', 'force', 'yes', 'legacy', 'exports', 'target', 'adapter', 'preset', 'id']);
+
+export async function runCli(argv: string[], io: Io): Promise<number> {
+  let json = argv.includes('--json');
+  try {
+    const { command, options } = parseArgs(argv);
+    json = options.json;
+    if (!command || options.flags.has('help') || command === 'help') {
+      io.out(usage);
+      return command || options.flags.has('help') ? exitCodes.ok : exitCodes.usage;
+    }
+    const handler = commands[command];
+    if (!handler) throw new CliError(`Unknown command "${command}".\n\n${usage}`);
+    for (const name of options.flags.keys()) if (!known.has(name)) throw new CliError(`Unknown option --${name}.`);
+    if (!existsSync(options.root)) throw new CliError(`The folder ${options.root} does not exist.`);
+    const open = async (): Promise<WorkspaceIndex> => {
+      const logger: Logger = { error: (m) => io.err(m), warn: () => undefined, info: () => undefined, debug: () => undefined };
+      const index = new WorkspaceIndex(options.root, { logger });
+      await index.start();
+      await index.whenIdle();
+      const errors = index.specProblems().filter((p) => p.severity === 'error');
+      if (command !== 'init') {
+        if (!index.specText()) throw new CliError(`No ${specRelativePath} in ${options.root}; run "stepwise init" to create one.`);
+        if (errors.length > 0) throw new CliError(`${specRelativePath} is not valid.`, exitCodes.usage, index.specProblems());
+      }
+      return index;
+    };
+    return await handler(open, options, io);
+  } catch (error) {
+    if (!(error instanceof CliError)) {
+      const message = `Stepwise failed unexpectedly: ${(error as Error).stack ?? String(error)}`;
+      if (json) io.out(JSON.stringify({ error: message }));
+      else io.err(message);
+      return exitCodes.usage;
+    }
+    if (json) io.out(JSON.stringify({ error: error.message, problems: error.problems }, null, 2));
+    else {
+      io.err(`stepwise: ${error.message}`);
+      for (const p of error.problems) io.err(`${specRelativePath}:${p.line}:${p.column}: ${p.severity}: ${p.message}${p.path ? ` (at ${p.path})` : ''}`);
+    }
+    return error.code;
+  }
+}
+
+if (require.main === module) {
+  void runCli(process.argv.slice(2), {
+    out: (text) => process.stdout.write(`${text}\n`),
+    err: (text) => process.stderr.write(`${text}\n`),
+  }).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -20,13 +20,13 @@ export const riskWeights = {
   manual: 0.05,
 } as const;
 
-const routingLabels: Record<RoutingIssueKind, string> = {
-  reexport: 're-export',
-  'dynamic-import': 'dynamic import',
-  'computed-member': 'computed member access',
-  'escaping-instance': 'instance leaving the file',
-  'commonjs-interop': 'CommonJS interop',
-  'any-receiver': 'any-typed receiver',
+const routingLabels: Record<RoutingIssueKind, [string, string]> = {
+  reexport: ['re-export', 're-exports'],
+  'dynamic-import': ['dynamic import', 'dynamic imports'],
+  'computed-member': ['computed member access', 'computed member accesses'],
+  'escaping-instance': ['instance leaving the file', 'instances leaving the file'],
+  'commonjs-interop': ['CommonJS interop', 'CommonJS interops'],
+  'any-receiver': ['any-typed receiver', 'any-typed receivers'],
 };
 
 export function levelOf(score: number): RiskLevel {
@@ -52,7 +52,7 @@ export function assessRisk({ analysis, graph, critical }: RiskInput): Risk {
     reasons.push('Nothing else imports it, so a mistake stays in this file.');
   } else {
     score += Math.min(1, dependents.length / 8) * riskWeights.blastRadius;
-    reasons.push(`${plural(dependents.length, 'file')} depend on it (${direct.length} directly).`);
+    reasons.push(`${dependents.length === 1 ? '1 file depends' : `${dependents.length} files depend`} on it (${direct.length} directly).`);
   }
 
   const criticalGlob = critical.find((glob) => minimatch(path, glob, { dot: true }));
@@ -84,14 +84,14 @@ export function assessRisk({ analysis, graph, critical }: RiskInput): Risk {
     score += Math.min(1, analysis.routingIssues.length / 2) * riskWeights.routing;
     const counts = new Map<string, number>();
     for (const issue of analysis.routingIssues) counts.set(issue.kind, (counts.get(issue.kind) ?? 0) + 1);
-    const parts = [...counts].map(([kind, n]) => plural(n, routingLabels[kind as RoutingIssueKind]));
+    const parts = [...counts].map(([kind, n]) => `${n} ${routingLabels[kind as RoutingIssueKind][n === 1 ? 0 : 1]}`);
     reasons.push(`Routing issues: ${parts.join(', ')}.`);
   }
 
   const manual = analysis.usages.filter((u) => u.rule?.kind === 'manual' || (!u.fixable && u.from === undefined));
   if (manual.length > 0) {
     score += riskWeights.manual;
-    reasons.push(`${plural(manual.length, 'usage')} need a manual change.`);
+    reasons.push(`${manual.length === 1 ? '1 usage needs' : `${manual.length} usages need`} a manual change.`);
   }
 
   score = Math.round(Math.min(1, score) * 100) / 100;

@@ -53,7 +53,7 @@ export function planAdapterRouting(analysis: FileAnalysis, text: string, adapter
       blocked.push({ line, message: `line ${line} mixes legacy and other names from ${site.resolved} in a way Stepwise cannot split` });
       continue;
     }
-    changes.push(...removeElements(site));
+    changes.push(...removeListElements(site));
     changes.push({ start: site.span.end, end: site.span.end, newText: `\n${indentOf(lines, site.span.start)}${splitStatement(site, legacy, quoted, text)}` });
     routed++;
   }
@@ -69,7 +69,7 @@ function elementText(site: ImportSite, binding: ImportBinding): string {
 }
 
 /** Removes the legacy elements from a `{ … }` list, keeping the others and their separators tidy. */
-function removeElements(site: ImportSite): TextChange[] {
+export function removeListElements(site: ImportSite): TextChange[] {
   const elements = site.bindings.filter((b) => b.span);
   const changes: TextChange[] = [];
   let i = 0;

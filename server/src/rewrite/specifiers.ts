@@ -22,7 +22,11 @@ export function relativeSpecifier(fromRel: string, toRel: string, style: Extensi
   const bare = rel.slice(0, match.index);
   const ext = match[0];
   if (style === 'ts') return rel;
-  if (style === 'none') return bare;
+  // `./dir/index` resolves as `./dir` under the resolution modes that allow extensionless specifiers.
+  if (style === 'none') {
+    const folder = bare.endsWith('/index') ? bare.slice(0, -'/index'.length) : undefined;
+    return folder && folder !== '.' && folder !== '..' && !folder.endsWith('/..') ? folder : bare;
+  }
   const emitted: Record<string, string> = { '.ts': '.js', '.tsx': '.js', '.mts': '.mjs', '.cts': '.cjs', '.jsx': '.js' };
   return bare + (emitted[ext] ?? ext);
 }

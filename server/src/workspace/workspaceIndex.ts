@@ -193,13 +193,32 @@ export class WorkspaceIndex {
   }
 
   /** A LegacyContext for the program that holds `rel` (for rewrites and the adapter model). */
-  contextFor(rel: string): { context: LegacyContext; program: import('ts-morph').ts.Program } | undefined {
+  contextFor(rel: string, modules?: LegacyModules): { context: LegacyContext; program: import('ts-morph').ts.Program } | undefined {
     const spec = this.currentSpec();
     if (!spec) return undefined;
     const text = this.textOf(rel);
     if (text !== undefined) this.projects.setText(rel, text);
     const program = this.projects.programFor(rel);
-    return { context: this.legacyContext(program, spec), program };
+    const context = modules
+      ? new LegacyContext(program, program.getTypeChecker(), modules, spec, (a) => this.paths.toRelative(a), (n) => this.projects.resolvePackageEntry(n))
+      : this.legacyContext(program, spec);
+    return { context, program };
+  }
+
+  /** Analyses one file against another set of "old" modules (the cleanup phase: legacy plus adapter). */
+  analyseAgainst(rel: string, modules: LegacyModules): FileAnalysis | undefined {
+    const found = this.contextFor(rel, modules);
+    if (!found) return undefined;
+    const sf = this.projects.sourceFileIn(found.program, rel);
+    if (!sf) return undefined;
+    return analyzeFile({
+      sourceFile: sf,
+      path: rel,
+      context: found.context,
+      resolve: (specifier) => this.resolver.resolve(rel, specifier),
+      relativePathOf: (fileName) => (this.paths.contains(fileName) ? this.paths.toRelative(fileName) : undefined),
+      topLevelAwait: this.projects.allowsTopLevelAwait(rel, sf),
+    });
   }
 
   /** Makes sure a workspace file is part of its project (with its current text). */

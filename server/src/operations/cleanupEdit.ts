@@ -1,0 +1,52 @@
+import { buildAdapterModel } from '../analysis/adapterModel';
+import { planNativeRewrite } from '../rewrite/nativeRewrite';
+import { relativeSpecifier, styleOf } from '../rewrite/specifiers';
+import { applyTextChanges } from '../rewrite/textChange';
+import { isPackageSpecifier } from '../spec/validate';
+import type { WorkspaceIndex } from '../workspace/workspaceIndex';
+import { checkEdits, describeProblems } from './editCheck';
+import type { MigrationEdit } from './migrationEdit';
+
+/**
+ * The cleanup step for one file: rewrite its uses of the old API (through the adapter or still
+ * direct) to the new API. Verified like every edit; all or nothing.
+ */
+export function computeCleanupEdit(index: WorkspaceIndex, rel: string): MigrationEdit {
+  const spec = index.currentSpec();
+  const version = index.versionOf(rel) ?? null;
+  const result: MigrationEdit = { path: rel, version, files: [], createsAdapter: false, routed: 0, notes: [] };
+  const fail = (error: string): MigrationEdit => ({ ...result, error });
+  if (!spec) return fail('There is no valid .stepwise/migration.json, so Stepwise does not know what to rewrite.');
+  const text = index.textOf(rel);
+  if (text === undefined) return fail(`${rel} is not a source file of this workspace.`);
+  const legacy = index.legacyModules();
+  if (rel === spec.adapter.module || legacy.files.has(rel)) return fail(`${rel} is part of the migration itself; it goes away at the end, it is not rewritten.`);
+  const targetIsFile = !isPackageSpecifier(spec.target.module);
+  if (targetIsFile) index.ensureInProject(spec.target.module);
+  const modules = { files: new Set([...legacy.files, spec.adapter.module]), packages: legacy.packages, exports: legacy.exports };
+  const analysis = index.analyseAgainst(rel, modules);
+  if (!analysis || analysis.usages.length === 0) return fail(`${rel} no longer uses the old API; there is nothing to rewrite.`);
+  if (analysis.parseErrors.length > 0) return fail(`${rel} does not parse (line ${analysis.parseErrors[0].line}); fix it first.`);
+
+  const found = index.contextFor(rel);
+  if (!found) return fail('There is no valid spec.');
+  const targetAbsolute = targetIsFile ? index.paths.toAbsolute(spec.target.module) : index.projects.resolvePackageEntry(spec.target.module);
+  const model = buildAdapterModel(found.context, targetAbsolute);
+  const typeMap: Record<string, string> = {};
+  for (const cls of model.classes) if (cls.targetClass) typeMap[cls.name] = cls.targetClass;
+  const style = analysis.importSites.map((s) => styleOf(s.specifierText)).find((s) => s !== undefined) ?? index.projects.extensionStyleFor(rel);
+  const targetSpecifier = targetIsFile ? relativeSpecifier(rel, spec.target.module, style) : spec.target.module;
+  const targetExports = spec.target.exports.length > 0 ? spec.target.exports : [...new Set([...model.targetImports, ...Object.values(typeMap)])];
+
+  const plan = planNativeRewrite({ analysis, text, typeMap, targetExports, targetSpecifier });
+  if (plan.manual.length > 0) {
+    const reasons = [...new Set(plan.manual.map((m) => m.message))];
+    return fail(`${rel} cannot be rewritten automatically, so nothing was changed: ${reasons.join('; ')}.`);
+  }
+  const after = applyTextChanges(text, plan.changes);
+  const check = checkEdits(index.projects, [{ path: rel, before: text, after }]);
+  if (!check.ok) return fail(`Rewriting ${rel} to the new API would introduce errors, so nothing was changed: ${describeProblems(check.problems)}.`);
+  result.files.push({ path: rel, changes: plan.changes });
+  result.routed = plan.rewritten;
+  return result;
+}
