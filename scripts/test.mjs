@@ -28,6 +28,10 @@ function parseArgs(argv) {
   return { only };
 }
 
+/** The command running now; Ctrl-C is passed on to it and the run ends when it has cleaned up. */
+let current;
+let interrupted = false;
+
 /** Totals of the mocha summaries ("N passing", "N failing", "N pending") seen in the output. */
 const counts = { passed: 0, failed: 0, skipped: 0 };
 
@@ -44,6 +48,7 @@ function run(cmd, args, env = process.env) {
       env: process.stdout.isTTY ? { FORCE_COLOR: '1', ...env } : env,
       stdio: ['inherit', 'pipe', 'pipe'],
     });
+    current = child;
     let pending = '';
     const scan = (text) => {
       pending += text;
@@ -68,6 +73,7 @@ function run(cmd, args, env = process.env) {
     });
     child.on('error', reject);
     child.on('close', (code, signal) => {
+      current = undefined;
       scan('\n');
       resolve(code ?? (signal ? 128 : 1));
     });
@@ -127,6 +133,14 @@ function* walk(path) {
 
 async function main() {
   const { only } = parseArgs(process.argv.slice(2));
+  // Exiting at once would orphan code-server and leave the stage's temp folders behind; the child
+  // gets the signal too (from the terminal, or from here) and ends itself after cleaning up.
+  for (const signal of ['SIGINT', 'SIGTERM']) {
+    process.on(signal, () => {
+      interrupted = true;
+      current?.kill(signal);
+    });
+  }
   const stages = [];
   let failed;
 
@@ -217,7 +231,11 @@ async function main() {
 
   const started = Date.now();
   for (const [name, fn] of steps) {
-    if (!(await stage(name, fn))) break;
+    if (interrupted || !(await stage(name, fn))) break;
+  }
+  if (interrupted) {
+    failed ??= 'interrupted';
+    stages.push('interrupted');
   }
 
   console.log(

@@ -273,7 +273,7 @@ async function installCodeServer(staging) {
       const killNpm = () => killGroup(child.pid, 'SIGKILL');
       const onSignal = (signal) => {
         killNpm();
-        process.exit(signal === 'SIGINT' ? 130 : 143);
+        if (process.listenerCount(signal) === 0) process.exit(signal === 'SIGINT' ? 130 : 143);
       };
       process.once('exit', killNpm);
       process.once('SIGINT', onSignal);
@@ -434,7 +434,8 @@ export async function startCodeServer(
   const killOnExit = () => killGroup(child.pid, 'SIGKILL');
   const onSignal = (signal) => {
     killOnExit();
-    process.exit(signal === 'SIGINT' ? 130 : 143);
+    // Others listening (Playwright closes its browsers, then exits) finish the job themselves.
+    if (process.listenerCount(signal) === 0) process.exit(signal === 'SIGINT' ? 130 : 143);
   };
   process.once('exit', killOnExit);
   if (handleSignals) for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, onSignal);

@@ -54,6 +54,18 @@ const resultsDir = join(repoRoot, 'test-results');
 const REPORT_MARKER = '\u2063stepwise\u2063';
 
 export async function main(argv: string[]): Promise<number> {
+  // On Ctrl-C, tools.mjs ends code-server and Playwright closes the browser and exits; this only
+  // keeps a deliberate stop from being reported as a failure with diagnostics.
+  let interrupted = false;
+  let createdWorkspace: string | undefined;
+  const onSignal = () => {
+    if (!interrupted) console.error('[integration] interrupted');
+    interrupted = true;
+    // Now, synchronously: Playwright's handler may exit the process before `finally` runs.
+    if (createdWorkspace) rmSync(createdWorkspace, { recursive: true, force: true });
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   const workspaceFlag = argv.indexOf('--workspace');
   const givenWorkspace = workspaceFlag >= 0 ? argv[workspaceFlag + 1] : undefined;
   if (workspaceFlag >= 0 && !givenWorkspace) throw new Error('--workspace needs a folder');
@@ -68,6 +80,11 @@ export async function main(argv: string[]): Promise<number> {
   const workspace = givenWorkspace
     ? resolve(givenWorkspace)
     : await prepareWorkspace(process.env.STEPWISE_FIXTURE ?? 'demo');
+  if (!givenWorkspace) createdWorkspace = workspace;
+  if (interrupted) {
+    await removeWorkspace(workspace);
+    return 130;
+  }
   const tmp = mkdtempSync(join(tmpdir(), 'stepwise-code-server-'));
   // Also on Ctrl-C, which ends this process through process.exit (see startCodeServer).
   const removeTmp = () => rmSync(tmp, { recursive: true, force: true });
@@ -122,9 +139,10 @@ export async function main(argv: string[]): Promise<number> {
       `[integration] ${passed ? 'passed' : 'FAILED'} in ${Math.round((Date.now() - started) / 1000)} s`,
     );
   } catch (err) {
-    console.error(`[integration] ${err instanceof Error ? err.message : String(err)}`);
+    if (!interrupted)
+      console.error(`[integration] ${err instanceof Error ? err.message : String(err)}`);
   } finally {
-    if (!passed) {
+    if (!passed && !interrupted) {
       await saveScreenshot(page);
       if (server) {
         console.error('[integration] code-server output:');
@@ -136,11 +154,11 @@ export async function main(argv: string[]): Promise<number> {
     removeTmp();
     process.removeListener('exit', removeTmp);
     if (!givenWorkspace) {
-      if (passed) await removeWorkspace(workspace);
+      if (passed || interrupted) await removeWorkspace(workspace);
       else console.error(`[integration] kept the workspace for inspection: ${workspace}`);
     }
   }
-  return passed ? 0 : 1;
+  return interrupted ? 130 : passed ? 0 : 1;
 }
 
 /**
