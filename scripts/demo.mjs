@@ -33,6 +33,7 @@ import {
   getToolsDir,
   launchChromium,
   startCodeServer,
+  withTempDir,
   writeQuietUserSettings,
 } from './tools.mjs';
 
@@ -227,7 +228,12 @@ async function main() {
       workspace,
     ],
     // Ctrl-C is handled below, to stop code-server gracefully and say so.
-    { env: getCodeServerEnv(join(stateDir, 'xdg')), handleSignals: !!options.screenshot },
+    {
+      env: tmp
+        ? withTempDir(join(tmp, 'tmp'), getCodeServerEnv(join(stateDir, 'xdg')))
+        : getCodeServerEnv(join(stateDir, 'xdg')),
+      handleSignals: !!options.screenshot,
+    },
   );
   const url = `${server.url}/?folder=${workspace}`;
   const activation = whenActivated(userDataDir, id, existingLogs);
@@ -240,7 +246,7 @@ async function main() {
 
   if (options.screenshot) {
     try {
-      await takeScreenshot(url, options.screenshot, activation.promise, id);
+      await takeScreenshot(url, options.screenshot, activation.promise, id, join(tmp, 'tmp'));
     } finally {
       await shutdown();
     }
@@ -265,8 +271,8 @@ async function main() {
   return 0;
 }
 
-async function takeScreenshot(url, file, activated, id) {
-  const browser = await launchChromium();
+async function takeScreenshot(url, file, activated, id, tmpDir) {
+  const browser = await launchChromium({ tmpDir });
   try {
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     await page.goto(url);

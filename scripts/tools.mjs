@@ -360,11 +360,19 @@ export const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 
-/** Launches headless Debian Chromium through playwright-core. */
-export async function launchChromium() {
+/**
+ * Launches headless Debian Chromium through playwright-core. With `tmpDir`, Chromium's own temp
+ * files go there, so a browser killed by Ctrl-C leaves nothing in the shared temp folder.
+ */
+export async function launchChromium({ tmpDir } = {}) {
   const executablePath = await ensureChromium();
   const { chromium } = await import('playwright-core');
-  return chromium.launch({ executablePath, headless: true, args: CHROMIUM_ARGS });
+  return chromium.launch({
+    executablePath,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    ...(tmpDir ? { env: { ...process.env, TMPDIR: tmpDir } } : {}),
+  });
 }
 
 /**
@@ -400,6 +408,17 @@ export function getCodeServerEnv(stateDir, base = process.env) {
     XDG_CONFIG_HOME: join(stateDir, 'config'),
     XDG_DATA_HOME: join(stateDir, 'data'),
   };
+}
+
+/**
+ * Makes `dir` and returns an environment whose temp folder it is. VS Code's server and extension
+ * host leave sockets (vscode-ipc-*.sock, vscode-git-*.sock) and tsserver folders in the temp
+ * folder when they are killed rather than shut down, which is how every test run ends; a
+ * per-run temp folder that the runner deletes keeps /tmp clean.
+ */
+export function withTempDir(dir, base = process.env) {
+  mkdirSync(dir, { recursive: true });
+  return { ...base, TMPDIR: dir };
 }
 
 /**

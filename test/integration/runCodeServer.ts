@@ -19,7 +19,8 @@ import { prepareWorkspace, removeWorkspace, repoRoot } from '../support/workspac
 interface Tools {
   ensureCodeServer(): Promise<string>;
   ensureChromium(): Promise<string>;
-  launchChromium(): Promise<Browser>;
+  launchChromium(options?: { tmpDir?: string }): Promise<Browser>;
+  withTempDir(dir: string, base?: NodeJS.ProcessEnv): NodeJS.ProcessEnv;
   writeQuietUserSettings(userDataDir: string, extra?: Record<string, unknown>): void;
   getCodeServerEnv(stateDir: string, base?: NodeJS.ProcessEnv): NodeJS.ProcessEnv;
   startCodeServer(
@@ -120,7 +121,7 @@ export async function main(argv: string[]): Promise<number> {
       // The extension host inherits this environment; that is how the tests learn the workspace.
       {
         env: {
-          ...tools.getCodeServerEnv(join(tmp, 'state')),
+          ...tools.withTempDir(join(tmp, 'tmp'), tools.getCodeServerEnv(join(tmp, 'state'))),
           STEPWISE_TEST_WORKSPACE: workspace,
           STEPWISE_REPORT_MARKER: REPORT_MARKER,
           // No marketplace: there is no network, and its failed queries only add noise to the report.
@@ -130,7 +131,7 @@ export async function main(argv: string[]): Promise<number> {
     );
     console.log(`[integration] code-server ${server.url} (started in ${Date.now() - started} ms)`);
 
-    browser = await tools.launchChromium();
+    browser = await tools.launchChromium({ tmpDir: join(tmp, 'tmp') });
     page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     const outcome = await runSuite(page, server, { workspace, testsModule, timeoutMs });
     passed = outcome.code === 0;
