@@ -340,7 +340,8 @@ export class WorkspaceIndex {
     const existed = this.files.has(rel);
     this.setEntry(rel, text, version);
     if (!existed) this.resolveAgainAfterCreate();
-    if (this.projects.has(rel)) this.projects.setText(rel, text);
+    // Files the program already holds (and open documents, which it may load later) must see the new text.
+    if (version !== null || this.projects.has(rel)) this.projects.setText(rel, text);
     this.afterChange(rel);
   }
 

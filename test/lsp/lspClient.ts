@@ -1,0 +1,149 @@
+// A minimal LSP client for tests: starts the built server (dist/server.js) over stdio and speaks
+// LSP to it, answering the server's own requests the way an editor would.
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import {
+  ConfigurationRequest,
+  DidChangeTextDocumentNotification,
+  DidOpenTextDocumentNotification,
+  InitializeRequest,
+  InitializedNotification,
+  PublishDiagnosticsNotification,
+  RegistrationRequest,
+  WorkDoneProgressCreateRequest,
+  createProtocolConnection,
+} from 'vscode-languageserver-protocol/node';
+import type { ClientCapabilities, InitializeResult, ProtocolConnection, PublishDiagnosticsParams } from 'vscode-languageserver-protocol/node';
+import { StatusChangedNotification } from '../../server/src/protocol';
+import { repoRoot } from '../support/workspace';
+
+export const serverPath = join(repoRoot, 'dist', 'server.js');
+
+/** What a capable editor announces: pull diagnostics, versioned edits that may create files, progress. */
+export const pullCapabilities: ClientCapabilities = {
+  textDocument: {
+    diagnostic: { dynamicRegistration: false, relatedDocumentSupport: false },
+    codeAction: {
+      codeActionLiteralSupport: { codeActionKind: { valueSet: ['quickfix', 'source'] } },
+      resolveSupport: { properties: ['edit'] },
+      dataSupport: true,
+    },
+    synchronization: { didSave: true },
+  },
+  workspace: {
+    workspaceEdit: { documentChanges: true, resourceOperations: ['create', 'rename', 'delete'] },
+    diagnostics: { refreshSupport: true },
+    configuration: true,
+    workspaceFolders: true,
+  },
+  window: { workDoneProgress: true },
+};
+
+/** An editor without pull diagnostics: the server must push. */
+export const pushCapabilities: ClientCapabilities = {
+  ...pullCapabilities,
+  textDocument: { ...pullCapabilities.textDocument, diagnostic: undefined },
+};
+
+export function uriOf(root: string, rel: string): string {
+  return pathToFileURL(join(root, rel)).toString();
+}
+
+export class TestClient {
+  readonly connection: ProtocolConnection;
+  readonly published = new Map<string, PublishDiagnosticsParams>();
+  readonly refreshes: number[] = [];
+  private readonly process: ChildProcess;
+  private readonly waiters: { test: () => boolean; resolve: () => void }[] = [];
+  private ready = false;
+  stderr = '';
+
+  private constructor(readonly root: string) {
+    if (!existsSync(serverPath)) throw new Error(`${serverPath} is missing; run "node scripts/build.mjs" first.`);
+    this.process = spawn(process.execPath, [serverPath, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.process.stderr?.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
+    this.connection = createProtocolConnection(this.process.stdout!, this.process.stdin!);
+    this.connection.onRequest(WorkDoneProgressCreateRequest.type, () => null);
+    this.connection.onRequest(RegistrationRequest.type, () => null);
+    this.connection.onRequest(ConfigurationRequest.type, (params) => params.items.map(() => ({})));
+    this.connection.onRequest('workspace/diagnostic/refresh', () => {
+      this.refreshes.push(Date.now());
+      this.check();
+      return null;
+    });
+    this.connection.onNotification(PublishDiagnosticsNotification.type, (params) => {
+      this.published.set(params.uri, params);
+      this.check();
+    });
+    this.connection.onNotification(StatusChangedNotification.method, (params: StatusChangedNotification.Params) => {
+      if (params.status.state === 'ready' || params.status.state === 'no-spec') this.ready = true;
+      this.check();
+    });
+    this.connection.onNotification('window/logMessage', () => undefined);
+    this.connection.listen();
+  }
+
+  /** Starts a server for `root`, initializes it and waits until its index is ready. */
+  static async start(root: string, capabilities: ClientCapabilities = pullCapabilities): Promise<{ client: TestClient; init: InitializeResult }> {
+    const client = new TestClient(root);
+    const init = await client.connection.sendRequest(InitializeRequest.type, {
+      processId: process.pid,
+      rootUri: pathToFileURL(root).toString(),
+      workspaceFolders: [{ uri: pathToFileURL(root).toString(), name: 'ws' }],
+      capabilities,
+    });
+    await client.connection.sendNotification(InitializedNotification.type, {});
+    await client.until(() => client.ready, 'the index to be ready');
+    return { client, init };
+  }
+
+  uri(rel: string): string {
+    return uriOf(this.root, rel);
+  }
+
+  async open(rel: string, text: string, version = 1, languageId = 'typescript'): Promise<void> {
+    await this.connection.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri: this.uri(rel), languageId, version, text } });
+  }
+
+  async change(rel: string, text: string, version: number): Promise<void> {
+    await this.connection.sendNotification(DidChangeTextDocumentNotification.type, { textDocument: { uri: this.uri(rel), version }, contentChanges: [{ text }] });
+  }
+
+  /** Resolves when `test` holds, re-checked on every message from the server (no polling by time). */
+  until(test: () => boolean, what: string, timeoutMs = 60000): Promise<void> {
+    if (test()) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`Timed out waiting for ${what}. Server stderr:\n${this.stderr}`)), timeoutMs);
+      this.waiters.push({
+        test,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      });
+    });
+  }
+
+  async stop(): Promise<void> {
+    try {
+      await this.connection.sendRequest('shutdown');
+      await this.connection.sendNotification('exit');
+    } catch {
+      // The process may already be gone.
+    }
+    this.connection.dispose();
+    this.process.kill();
+  }
+
+  private check(): void {
+    for (const waiter of [...this.waiters]) {
+      if (waiter.test()) {
+        this.waiters.splice(this.waiters.indexOf(waiter), 1);
+        waiter.resolve();
+      }
+    }
+  }
+}
