@@ -44,7 +44,7 @@ const log = (msg) => console.log(`[demo] ${msg}`);
 const DEMO_MARKER = join('.git', 'stepwise-demo.json');
 
 function parseArgs(argv) {
-  const options = { dest: join(homedir(), 'stepwise-demo'), port: 8080, screenshot: undefined };
+  const options = { dest: join(homedir(), 'stepwise-demo'), port: 8080, screenshot: undefined, open: undefined, quickFix: false, theme: undefined };
   for (let i = 0; i < argv.length; i++) {
     const value = () => {
       const v = argv[++i];
@@ -54,6 +54,9 @@ function parseArgs(argv) {
     if (argv[i] === '--dest') options.dest = resolve(value());
     else if (argv[i] === '--port') options.port = Number(value());
     else if (argv[i] === '--screenshot') options.screenshot = resolve(value());
+    else if (argv[i] === '--open') options.open = value();
+    else if (argv[i] === '--quick-fix') options.quickFix = true;
+    else if (argv[i] === '--theme') options.theme = value();
     else
       throw new Error(
         `unknown argument ${argv[i]}; usage: node scripts/demo.mjs [--dest DIR] [--port N] [--screenshot FILE]`,
@@ -202,7 +205,9 @@ async function main() {
   const id = installExtension(extensionsDir);
   const tmp = options.screenshot ? mkdtempSync(join(tmpdir(), 'stepwise-demo-')) : undefined;
   const userDataDir = tmp ? join(tmp, 'user-data') : join(stateDir, 'user-data');
-  if (!existsSync(join(userDataDir, 'User', 'settings.json'))) writeQuietUserSettings(userDataDir);
+  if (!existsSync(join(userDataDir, 'User', 'settings.json'))) {
+    writeQuietUserSettings(userDataDir, options.theme ? { 'workbench.colorTheme': options.theme } : {});
+  }
   const existingLogs = new Set(
     existsSync(join(userDataDir, 'logs')) ? readdirSync(join(userDataDir, 'logs')) : [],
   );
@@ -246,7 +251,7 @@ async function main() {
 
   if (options.screenshot) {
     try {
-      await takeScreenshot(url, options.screenshot, activation.promise, id, join(tmp, 'tmp'));
+      await takeScreenshot(url, options.screenshot, activation.promise, id, join(tmp, 'tmp'), options);
     } finally {
       await shutdown();
     }
@@ -271,7 +276,31 @@ async function main() {
   return 0;
 }
 
-async function takeScreenshot(url, file, activated, id, tmpDir) {
+/** Runs a command by its title through the command palette. */
+async function runCommand(page, title) {
+  await page.keyboard.press('F1');
+  await page.waitForSelector('.quick-input-widget input', { timeout: 20_000 });
+  await page.keyboard.type(title);
+  await page.waitForSelector('.quick-input-list .monaco-list-row', { timeout: 20_000 });
+  await page.keyboard.press('Enter');
+}
+
+/** Opens a workspace file through Quick Open and waits for Stepwise's squiggles in it. */
+async function openFile(page, rel) {
+  await page.click('.monaco-workbench .part.editor');
+  await page.keyboard.press('Control+P');
+  await page.waitForSelector('.quick-input-widget input', { timeout: 20_000 });
+  await page.keyboard.type(rel);
+  await page.waitForSelector('.quick-input-list .monaco-list-row', { timeout: 20_000 });
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('.monaco-editor .squiggly-warning', { timeout: 60_000 });
+  // The Problems panel shows the same diagnostics with their codes and messages.
+  await page.keyboard.press('Control+Shift+M');
+  await page.waitForSelector('.markers-panel .monaco-list-row', { timeout: 20_000 });
+  await page.click('.monaco-editor .view-lines');
+}
+
+async function takeScreenshot(url, file, activated, id, tmpDir, options = {}) {
   const browser = await launchChromium({ tmpDir });
   try {
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
@@ -281,9 +310,21 @@ async function takeScreenshot(url, file, activated, id, tmpDir) {
       timeout: 60_000,
     });
     await withTimeout(activated, 60_000, `extension ${id} did not activate within 60 s`);
+    if (options.open) await openFile(page, options.open);
     await page.evaluate(() => document.fonts.ready);
     mkdirSync(dirname(file), { recursive: true });
     await page.screenshot({ path: file });
+    if (options.open && options.quickFix) {
+      // Jump to the first problem, close its peek, and open the quick fix menu there.
+      // The squiggle sits under the text layer: click the text at its position.
+      const box = await page.locator('.monaco-editor .squiggly-warning').first().boundingBox();
+      if (box) await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+      await runCommand(page, 'Quick Fix...');
+      await page.waitForSelector('.action-widget .monaco-list-row', { timeout: 20_000 });
+      const second = file.replace(/\.png$/, '-quickfix.png');
+      await page.screenshot({ path: second });
+      log(`quick fix screenshot saved to ${second}`);
+    }
     log(`extension ${id} activated; screenshot saved to ${file}`);
   } finally {
     await browser.close();
