@@ -71,7 +71,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Stepwi
   };
 
   const stop = async (): Promise<void> => {
-    serverDisposables.forEach((d) => d.dispose());
+    for (const d of serverDisposables) d.dispose();
     serverDisposables = [];
     const running = client;
     client = undefined;
@@ -110,7 +110,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Stepwi
 }
 
 export async function deactivate(): Promise<void> {
-  serverDisposables.forEach((d) => d.dispose());
+  for (const d of serverDisposables) d.dispose();
   serverDisposables = [];
   await client?.stop();
   client = undefined;

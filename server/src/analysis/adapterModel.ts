@@ -154,7 +154,7 @@ export function buildAdapterModel(context: LegacyContext, targetModuleFile: stri
     for (const property of checker.getPropertiesOfType(instanceType)) {
       const memberDeclaration = property.valueDeclaration ?? property.declarations?.[0];
       if (!memberDeclaration) continue;
-      const modifiers = ts.getCombinedModifierFlags(memberDeclaration as ts.Declaration);
+      const modifiers = ts.getCombinedModifierFlags(memberDeclaration);
       if (modifiers & (ts.ModifierFlags.Private | ts.ModifierFlags.Protected) || property.name.startsWith('#')) continue;
       if (!ts.isMethodDeclaration(memberDeclaration) && !ts.isMethodSignature(memberDeclaration)) continue;
       const legacyType = checker.getTypeOfSymbolAtLocation(property, memberDeclaration);
@@ -162,7 +162,7 @@ export function buildAdapterModel(context: LegacyContext, targetModuleFile: stri
       if (!signature) continue;
       const legacyReturn = checker.getReturnTypeOfSignature(signature);
       const async = isPromise(legacyReturn);
-      const arity = arityOf(memberDeclaration as ts.MethodDeclaration);
+      const arity = arityOf(memberDeclaration);
       const both = writeLike.test(property.name) || lifecycle.test(property.name);
       const route = routeFor(name, property.name, signature, legacyReturn, async, targetType, typeParameterNames);
       members.push({ name: property.name, arity, async, returnsVoid: (legacyReturn.flags & ts.TypeFlags.Void) !== 0, both, route });

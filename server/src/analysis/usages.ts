@@ -623,7 +623,7 @@ class FileAnalyzer {
   ): ImportSite | undefined {
     if (!bindings.some((b) => b.legacy) && !direct) return undefined;
     const text = specifier.getText(this.sf);
-    const quote = (text[0] === '"' || text[0] === '`' ? text[0] : "'") as ImportSite['quote'];
+    const quote = (text[0] === '"' || text[0] === '`' ? text[0] : "'");
     const statementText = statement.getText(this.sf);
     const site: ImportSite = {
       kind,
@@ -737,7 +737,7 @@ class FileAnalyzer {
   private awaitAllowed(node: ts.Node): boolean {
     for (let current = node.parent; current; current = current.parent) {
       if (ts.isFunctionLike(current)) {
-        return (ts.getCombinedModifierFlags(current as ts.Declaration) & ts.ModifierFlags.Async) !== 0;
+        return (ts.getCombinedModifierFlags(current) & ts.ModifierFlags.Async) !== 0;
       }
       if (ts.isClassStaticBlockDeclaration(current)) return false;
     }

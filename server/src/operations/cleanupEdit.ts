@@ -4,7 +4,7 @@ import { relativeSpecifier, styleOf } from '../rewrite/specifiers';
 import { applyTextChanges } from '../rewrite/textChange';
 import { isPackageSpecifier } from '../spec/validate';
 import type { WorkspaceIndex } from '../workspace/workspaceIndex';
-import { checkEdits, describeProblems } from './editCheck';
+import { checkEdits, describeProblems } from '../workspace/editCheck';
 import type { MigrationEdit } from './migrationEdit';
 
 /**

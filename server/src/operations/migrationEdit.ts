@@ -10,8 +10,8 @@ import { applyTextChanges } from '../rewrite/textChange';
 import type { FileChange } from '../rewrite/textChange';
 import { isPackageSpecifier } from '../spec/validate';
 import type { WorkspaceIndex } from '../workspace/workspaceIndex';
-import { checkEdits, describeProblems } from './editCheck';
-import type { PlannedFile } from './editCheck';
+import { checkEdits, describeProblems } from '../workspace/editCheck';
+import type { PlannedFile } from '../workspace/editCheck';
 
 /** The edit that migrates one file through the adapter (and creates the adapter the first time). */
 export interface MigrationEdit {

@@ -1,4 +1,5 @@
 import { promises as fs } from 'node:fs';
+import type { Dirent } from 'node:fs';
 import * as path from 'node:path';
 import ignore from 'ignore';
 import type { Ignore } from 'ignore';
@@ -37,7 +38,7 @@ export async function discoverSourceFiles(root: string, options: DiscoveryOption
 
   async function walk(dirRel: string, rules: Rules[]): Promise<void> {
     const dirAbs = path.join(root, dirRel);
-    let entries: import('node:fs').Dirent[];
+    let entries: Dirent[];
     try {
       entries = await fs.readdir(dirAbs, { withFileTypes: true });
     } catch {

@@ -144,7 +144,7 @@ export class ProjectSet {
   private readOptions(config: string): ts.CompilerOptions {
     if (config === '') return { ...defaultOptions, allowJs: true, noEmit: true };
     const absolute = this.paths.toAbsolute(config);
-    const read = ts.readConfigFile(absolute, ts.sys.readFile);
+    const read = ts.readConfigFile(absolute, (file) => ts.sys.readFile(file));
     if (read.error || !read.config) return { ...defaultOptions, allowJs: true, noEmit: true };
     const parsed = ts.parseJsonConfigFileContent(read.config, ts.sys, path.dirname(absolute), undefined, absolute);
     // JS files are analysed too, and nothing is ever emitted from here.

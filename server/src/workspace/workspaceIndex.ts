@@ -1,5 +1,6 @@
 import { promises as fs, existsSync } from 'node:fs';
 import * as path from 'node:path';
+import type { ts } from 'ts-morph';
 import { LegacyContext } from '../analysis/legacyContext';
 import type { LegacyModules, ModuleTarget } from '../analysis/legacyContext';
 import type { FileAnalysis } from '../analysis/types';
@@ -193,7 +194,7 @@ export class WorkspaceIndex {
   }
 
   /** A LegacyContext for the program that holds `rel` (for rewrites and the adapter model). */
-  contextFor(rel: string, modules?: LegacyModules): { context: LegacyContext; program: import('ts-morph').ts.Program } | undefined {
+  contextFor(rel: string, modules?: LegacyModules): { context: LegacyContext; program: ts.Program } | undefined {
     const spec = this.currentSpec();
     if (!spec) return undefined;
     const text = this.textOf(rel);
@@ -504,7 +505,7 @@ export class WorkspaceIndex {
     }
   }
 
-  private legacyContext(program: import('ts-morph').ts.Program, spec: MigrationSpec): LegacyContext {
+  private legacyContext(program: ts.Program, spec: MigrationSpec): LegacyContext {
     let context = this.contexts.get(program);
     if (!context || context.spec !== spec) {
       context = new LegacyContext(

@@ -1,5 +1,5 @@
 import { ts } from 'ts-morph';
-import type { ProjectSet } from '../workspace/projects';
+import type { ProjectSet } from './projects';
 
 export interface PlannedFile {
   path: string;

@@ -1,0 +1,86 @@
+// ESLint flat config: type-aware rules, and import bans per folder that back the layering
+// described in docs/ARCHITECTURE.md.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const lspOnly = {
+  group: ['vscode-languageserver', 'vscode-languageserver/*', 'vscode-languageserver-protocol', 'vscode-languageserver-protocol/*'],
+  message: 'Only server/src/lsp/ speaks LSP (architecture invariant).',
+};
+const noVscode = { name: 'vscode', message: 'The server core never imports vscode (architecture invariant).' };
+const noTsMorph = {
+  group: ['ts-morph', 'typescript'],
+  message: 'ts-morph nodes stay in workspace/ and analysis/ (architecture invariant); work on plain data here.',
+};
+
+export default tseslint.config(
+  {
+    ignores: ['dist/**', 'out/**', 'node_modules/**', 'test/fixtures/**', '.bench/**', 'test-results/**', '**/*.d.ts'],
+  },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false } }],
+      '@typescript-eslint/consistent-type-imports': ['error', { prefer: 'type-imports' }],
+      '@typescript-eslint/no-namespace': 'off',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true }],
+    },
+  },
+  {
+    files: ['**/*.mjs', '**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', URL: 'readonly', Buffer: 'readonly' } },
+  },
+  {
+    files: ['server/src/**/*.ts'],
+    rules: {
+      'no-console': 'error',
+      'no-restricted-imports': ['error', { paths: [noVscode], patterns: [lspOnly] }],
+    },
+  },
+  {
+    files: ['server/src/lsp/**/*.ts', 'server/src/main.ts'],
+    rules: { 'no-restricted-imports': ['error', { paths: [noVscode], patterns: [noTsMorph] }] },
+  },
+  {
+    files: ['server/src/rewrite/**/*.ts', 'server/src/operations/**/*.ts', 'server/src/spec/**/*.ts', 'server/src/cli.ts', 'server/src/protocol.ts'],
+    rules: { 'no-restricted-imports': ['error', { paths: [noVscode], patterns: [lspOnly, noTsMorph] }] },
+  },
+  {
+    files: ['server/src/cli.ts'],
+    rules: { 'no-console': 'off' },
+  },
+  {
+    // Tests read JSON and protocol payloads loosely typed on purpose; the assertions check them.
+    files: ['test/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-unsafe-argument': 'off',
+      '@typescript-eslint/no-unsafe-call': 'off',
+      '@typescript-eslint/no-unsafe-return': 'off',
+    },
+  },
+  {
+    files: ['client/src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^\\.\\./\\.\\./server/src/(?!protocol$)',
+              message: 'The client only renders and relays: import the server only through server/src/protocol.ts.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+);
