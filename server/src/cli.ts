@@ -221,7 +221,9 @@ const commands: Record<string, (index: () => Promise<WorkspaceIndex>, options: O
       return typeof value === 'string' ? value : undefined;
     };
     let legacyModule = flag('legacy');
-    let exports = flag('exports')?.split(',').map((s) => s.trim()).filter(Boolean);
+    // Not named `exports`: in tsc's CommonJS output that local would shadow the module's
+    // `exports`, through which the compiled code reads `exitCodes`.
+    let legacyExports = flag('exports')?.split(',').map((s) => s.trim()).filter(Boolean);
     let preset = flag('preset');
     if (!legacyModule) {
       if (candidates.length === 0) throw new CliError('No module looks like a legacy cache (a cache-like export imported by two or more files); pass --legacy MODULE.');
@@ -238,13 +240,13 @@ const commands: Record<string, (index: () => Promise<WorkspaceIndex>, options: O
         throw new CliError(`Found ${candidates.length} candidate(s), best ${candidates[0].module}; pass --yes to take it or --legacy MODULE to choose.`);
       }
       legacyModule = candidates[choice].module;
-      exports ??= candidates[choice].exports;
+      legacyExports ??= candidates[choice].exports;
       preset ??= candidates[choice].preset;
     }
     const candidate = candidates.find((c) => c.module === legacyModule);
     const text = starterSpec({
       legacyModule,
-      exports: exports ?? candidate?.exports ?? [],
+      exports: legacyExports ?? candidate?.exports ?? [],
       targetModule: flag('target') ?? 'src/cache/index.ts',
       adapterModule: flag('adapter') ?? defaultAdapterPath(legacyModule),
       id: flag('id'),
