@@ -296,7 +296,15 @@ function stepwiseCall<Next>(route: StepwiseRoute<Next>, legacyCall: () => unknow
   }
   if (route.both) {
     const legacyResult = legacyCall();
-    if (stepwiseIsPromise(result)) return Promise.all([result, legacyResult]).then(([value]) => value, () => legacyResult);
+    if (stepwiseIsPromise(result)) {
+      // A write the new side rejects is a fallback like any other: legacy answers, and it is counted.
+      const answer = result.catch(() => {
+        stepwiseCounters.errors++;
+        stepwiseCounters.fallbacks++;
+        return legacyResult;
+      });
+      return Promise.all([answer, legacyResult]).then(([value]) => value, () => legacyResult);
+    }
     return result;
   }
   return stepwiseIsPromise(result) ? result.catch(fallback) : result;
