@@ -1,4 +1,4 @@
-import { promises as fs } from 'node:fs';
+import { promises as fs, readFileSync } from 'node:fs';
 import type { Dirent } from 'node:fs';
 import * as path from 'node:path';
 import ignore from 'ignore';
@@ -33,8 +33,7 @@ interface Rules {
 export async function discoverSourceFiles(root: string, options: DiscoveryOptions): Promise<Discovered> {
   const found: string[] = [];
   const configs: string[] = [];
-  const excluded = (rel: string): boolean =>
-    options.exclude.some((glob) => minimatch(rel, glob, { dot: true }) || minimatch(`${rel}/`, glob, { dot: true }));
+  const excluded = (rel: string): boolean => isExcludedBy(options.exclude, rel);
 
   async function walk(dirRel: string, rules: Rules[]): Promise<void> {
     const dirAbs = path.join(root, dirRel);
@@ -50,11 +49,7 @@ export async function discoverSourceFiles(root: string, options: DiscoveryOption
       const text = await fs.readFile(path.join(dirAbs, '.gitignore'), 'utf8').catch(() => '');
       scoped = [...rules, { base: dirRel, matcher: ignore().add(text) }];
     }
-    const ignored = (rel: string, isDir: boolean): boolean =>
-      scoped.some((r) => {
-        const inner = r.base === '' ? rel : rel.slice(r.base.length + 1);
-        return r.matcher.ignores(isDir ? `${inner}/` : inner);
-      });
+    const ignored = (rel: string, isDir: boolean): boolean => isIgnoredBy(scoped, rel, isDir);
     const subdirs: string[] = [];
     for (const entry of entries) {
       const rel = dirRel === '' ? entry.name : `${dirRel}/${entry.name}`;
@@ -73,4 +68,40 @@ export async function discoverSourceFiles(root: string, options: DiscoveryOption
 
   await walk('', []);
   return { sources: found.sort(), configs: configs.sort() };
+}
+
+/**
+ * Whether discovery would leave a workspace-relative source path out: an always-skipped folder on
+ * the way, a .gitignore at any level above it, or an exclude glob. For files that appear after
+ * the first scan (watcher events, documents opened in the editor), so they follow the same rules.
+ */
+export function isLeftOut(root: string, rel: string, options: DiscoveryOptions): boolean {
+  const parts = rel.split('/');
+  let rules: Rules[] = [];
+  for (let i = 0; i < parts.length; i++) {
+    const dirRel = parts.slice(0, i).join('/');
+    let text: string | undefined;
+    try {
+      text = readFileSync(path.join(root, dirRel, '.gitignore'), 'utf8');
+    } catch {
+      text = undefined;
+    }
+    if (text !== undefined) rules = [...rules, { base: dirRel, matcher: ignore().add(text) }];
+    const isDir = i < parts.length - 1;
+    const childRel = parts.slice(0, i + 1).join('/');
+    if (isDir && alwaysSkipped.has(parts[i])) return true;
+    if (isIgnoredBy(rules, childRel, isDir) || isExcludedBy(options.exclude, childRel)) return true;
+  }
+  return false;
+}
+
+function isExcludedBy(exclude: string[], rel: string): boolean {
+  return exclude.some((glob) => minimatch(rel, glob, { dot: true }) || minimatch(`${rel}/`, glob, { dot: true }));
+}
+
+function isIgnoredBy(rules: Rules[], rel: string, isDir: boolean): boolean {
+  return rules.some((r) => {
+    const inner = r.base === '' ? rel : rel.slice(r.base.length + 1);
+    return r.matcher.ignores(isDir ? `${inner}/` : inner);
+  });
 }

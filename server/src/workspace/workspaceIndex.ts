@@ -10,7 +10,7 @@ import { isPackageSpecifier, parseSpec, specRelativePath } from '../spec/validat
 import { Emitter } from '../util/events';
 import type { Logger } from '../util/logger';
 import { silentLogger } from '../util/logger';
-import { discoverSourceFiles } from './discovery';
+import { discoverSourceFiles, isLeftOut } from './discovery';
 import { ImportGraph } from './importGraph';
 import { ModuleResolver, scanSpecifiers } from './importScan';
 import { WorkspacePaths, isSourcePath } from './paths';
@@ -315,7 +315,10 @@ export class WorkspaceIndex {
   // ---- internals ----------------------------------------------------------------------------
 
   private isExcluded(rel: string): boolean {
-    return rel.split('/').includes('node_modules');
+    if (rel.split('/').includes('node_modules')) return true;
+    // Indexed files passed discovery's rules (rescans re-apply them); a file that appears later
+    // must pass them too, or a build into an ignored folder would fill the index.
+    return !this.files.has(rel) && isLeftOut(this.root, rel, { exclude: this.exclude });
   }
 
   private setEntry(rel: string, text: string, version: number | null): void {
