@@ -35,7 +35,22 @@ export default tseslint.config(
   {
     files: ['**/*.mjs', '**/*.js'],
     ...tseslint.configs.disableTypeChecked,
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', URL: 'readonly', Buffer: 'readonly' } },
+    languageOptions: {
+      parserOptions: { projectService: false, project: false },
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        setInterval: 'readonly',
+        clearInterval: 'readonly',
+        setImmediate: 'readonly',
+        URL: 'readonly',
+        Buffer: 'readonly',
+        document: 'readonly',
+        performance: 'readonly',
+      },
+    },
   },
   {
     files: ['server/src/**/*.ts'],
@@ -49,7 +64,13 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', { paths: [noVscode], patterns: [noTsMorph] }] },
   },
   {
-    files: ['server/src/rewrite/**/*.ts', 'server/src/operations/**/*.ts', 'server/src/spec/**/*.ts', 'server/src/cli.ts', 'server/src/protocol.ts'],
+    files: [
+      'server/src/rewrite/**/*.ts',
+      'server/src/operations/**/*.ts',
+      'server/src/spec/**/*.ts',
+      'server/src/cli.ts',
+      'server/src/protocol.ts',
+    ],
     rules: { 'no-restricted-imports': ['error', { paths: [noVscode], patterns: [lspOnly, noTsMorph] }] },
   },
   {

@@ -11,17 +11,7 @@
 // The extension is installed by linking this checkout into a dedicated extensions folder, so a
 // rebuild (`npm run build`) followed by "Developer: Reload Window" shows the new code.
 import { spawn } from 'node:child_process';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  watch,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, watch, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -44,7 +34,14 @@ const log = (msg) => console.log(`[demo] ${msg}`);
 const DEMO_MARKER = join('.git', 'stepwise-demo.json');
 
 function parseArgs(argv) {
-  const options = { dest: join(homedir(), 'stepwise-demo'), port: 8080, screenshot: undefined, open: undefined, quickFix: false, theme: undefined };
+  const options = {
+    dest: join(homedir(), 'stepwise-demo'),
+    port: 8080,
+    screenshot: undefined,
+    open: undefined,
+    quickFix: false,
+    theme: undefined,
+  };
   for (let i = 0; i < argv.length; i++) {
     const value = () => {
       const v = argv[++i];
@@ -57,13 +54,9 @@ function parseArgs(argv) {
     else if (argv[i] === '--open') options.open = value();
     else if (argv[i] === '--quick-fix') options.quickFix = true;
     else if (argv[i] === '--theme') options.theme = value();
-    else
-      throw new Error(
-        `unknown argument ${argv[i]}; usage: node scripts/demo.mjs [--dest DIR] [--port N] [--screenshot FILE]`,
-      );
+    else throw new Error(`unknown argument ${argv[i]}; usage: node scripts/demo.mjs [--dest DIR] [--port N] [--screenshot FILE]`);
   }
-  if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535)
-    throw new Error('--port needs a port number');
+  if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535) throw new Error('--port needs a port number');
   return options;
 }
 
@@ -71,11 +64,7 @@ function run(cmd, args) {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(cmd, args, { cwd: root, stdio: 'inherit' });
     child.on('error', reject);
-    child.on('close', (code) =>
-      code === 0
-        ? resolvePromise()
-        : reject(new Error(`${cmd} ${args.join(' ')} exited with ${code}`)),
-    );
+    child.on('close', (code) => (code === 0 ? resolvePromise() : reject(new Error(`${cmd} ${args.join(' ')} exited with ${code}`))));
   });
 }
 
@@ -100,24 +89,15 @@ async function build() {
 async function prepareDemoWorkspace(dest) {
   if (existsSync(dest)) {
     if (!existsSync(join(dest, DEMO_MARKER))) {
-      throw new Error(
-        `${dest} exists and is not a Stepwise demo workspace; pass --dest with another folder`,
-      );
+      throw new Error(`${dest} exists and is not a Stepwise demo workspace; pass --dest with another folder`);
     }
-    log(
-      `reusing the demo workspace ${dest} as it is (your progress is kept; delete the folder for a fresh start)`,
-    );
+    log(`reusing the demo workspace ${dest} as it is (your progress is kept; delete the folder for a fresh start)`);
     return dest;
   }
   // Compiled by tsc -b above; shared with the integration tests so both start from the same copy.
-  const { prepareWorkspace } = createRequire(import.meta.url)(
-    join(root, 'out', 'test', 'support', 'workspace.js'),
-  );
+  const { prepareWorkspace } = createRequire(import.meta.url)(join(root, 'out', 'test', 'support', 'workspace.js'));
   await prepareWorkspace('demo', { dest });
-  writeFileSync(
-    join(dest, DEMO_MARKER),
-    `${JSON.stringify({ fixture: 'demo', created: new Date().toISOString() })}\n`,
-  );
+  writeFileSync(join(dest, DEMO_MARKER), `${JSON.stringify({ fixture: 'demo', created: new Date().toISOString() })}\n`);
   log(`created the demo workspace ${dest} from test/fixtures/demo`);
   return dest;
 }
@@ -133,8 +113,7 @@ function installExtension(extensionsDir) {
   const folder = `${id}-${manifest.version}`;
   mkdirSync(extensionsDir, { recursive: true });
   for (const name of readdirSync(extensionsDir)) {
-    if (name.startsWith(`${id}-`))
-      rmSync(join(extensionsDir, name), { recursive: true, force: true });
+    if (name.startsWith(`${id}-`)) rmSync(join(extensionsDir, name), { recursive: true, force: true });
   }
   symlinkSync(root, join(extensionsDir, folder), 'dir');
 
@@ -208,9 +187,7 @@ async function main() {
   if (!existsSync(join(userDataDir, 'User', 'settings.json'))) {
     writeQuietUserSettings(userDataDir, options.theme ? { 'workbench.colorTheme': options.theme } : {});
   }
-  const existingLogs = new Set(
-    existsSync(join(userDataDir, 'logs')) ? readdirSync(join(userDataDir, 'logs')) : [],
-  );
+  const existingLogs = new Set(existsSync(join(userDataDir, 'logs')) ? readdirSync(join(userDataDir, 'logs')) : []);
 
   const port = await choosePort(options.port);
   if (port !== options.port) log(`port ${options.port} is taken; using a free one`);
@@ -234,9 +211,7 @@ async function main() {
     ],
     // Ctrl-C is handled below, to stop code-server gracefully and say so.
     {
-      env: tmp
-        ? withTempDir(join(tmp, 'tmp'), getCodeServerEnv(join(stateDir, 'xdg')))
-        : getCodeServerEnv(join(stateDir, 'xdg')),
+      env: tmp ? withTempDir(join(tmp, 'tmp'), getCodeServerEnv(join(stateDir, 'xdg'))) : getCodeServerEnv(join(stateDir, 'xdg')),
       handleSignals: !!options.screenshot,
     },
   );

@@ -1,7 +1,7 @@
 // `npm test`: every check the project has, fastest first, stopping at the first failure.
 //   deps → Debian packages → build (esbuild + tsc -b) → unit → lsp → integration (real VS Code)
 //
-// Usage: node scripts/test.mjs [--only unit|lsp|integration]
+// Usage: node scripts/test.mjs [--only lint|unit|lsp|integration]
 // With --only, the preparation (deps, packages, build) still runs, then just that test stage.
 // The integration stage runs in desktop VS Code when VSCODE_EXECUTABLE is set, otherwise in
 // code-server + Chromium. It is never skipped: when its tools cannot be installed, it fails.
@@ -9,22 +9,16 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  DEBIAN_PACKAGES,
-  ensureChromium,
-  ensureCodeServer,
-  ensureDebianPackages,
-} from './tools.mjs';
+import { DEBIAN_PACKAGES, ensureChromium, ensureCodeServer, ensureDebianPackages } from './tools.mjs';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
-const TEST_STAGES = ['unit', 'lsp', 'integration'];
+const TEST_STAGES = ['lint', 'unit', 'lsp', 'integration'];
 
 function parseArgs(argv) {
   const i = argv.indexOf('--only');
   if (i < 0) return { only: undefined };
   const only = argv[i + 1];
-  if (!TEST_STAGES.includes(only))
-    throw new Error(`--only takes one of: ${TEST_STAGES.join(', ')}`);
+  if (!TEST_STAGES.includes(only)) throw new Error(`--only takes one of: ${TEST_STAGES.join(', ')}`);
   return { only };
 }
 
@@ -57,10 +51,7 @@ function run(cmd, args, env = process.env) {
       for (const line of lines) {
         // eslint-disable-next-line no-control-regex
         const m = /^\s*(\d+) (passing|failing|pending)\b/.exec(line.replace(/\x1b\[[0-9;]*m/g, ''));
-        if (m)
-          counts[{ passing: 'passed', failing: 'failed', pending: 'skipped' }[m[2]]] += Number(
-            m[1],
-          );
+        if (m) counts[{ passing: 'passed', failing: 'failed', pending: 'skipped' }[m[2]]] += Number(m[1]);
       }
     };
     child.stdout.on('data', (chunk) => {
@@ -110,8 +101,7 @@ export async function findSpecFiles(mocharc, root = repoRoot) {
       if (rel === pattern || inFolder || minimatch(rel, pattern)) found.push(rel);
     }
   }
-  if (found.length === 0)
-    return { skip: `no test files match ${specs.join(', ')} (from ${mocharc})` };
+  if (found.length === 0) return { skip: `no test files match ${specs.join(', ')} (from ${mocharc})` };
   return { files: found };
 }
 
@@ -183,10 +173,7 @@ async function main() {
         // code-server route, which needs apt, then fails loudly in its own stage.
         if (!existsSync('/usr/bin/dpkg-query')) return { skip: 'not a Debian system' };
         // Chromium is for the integration suite only; don't demand it for a unit-only run.
-        const pkgs =
-          only && only !== 'integration'
-            ? DEBIAN_PACKAGES.filter((p) => p !== 'chromium')
-            : DEBIAN_PACKAGES;
+        const pkgs = only && only !== 'integration' ? DEBIAN_PACKAGES.filter((p) => p !== 'chromium') : DEBIAN_PACKAGES;
         await ensureDebianPackages(pkgs);
       },
     ],
@@ -198,6 +185,16 @@ async function main() {
       },
     ],
   ];
+  if (!only || only === 'lint') {
+    // The layering rules live in the lint config; a change that breaks them fails like a test.
+    steps.push([
+      'lint',
+      async () => {
+        const code = await run('npx', ['eslint', '.']);
+        return { code: code === 0 ? await run('npx', ['prettier', '--check', '--log-level', 'warn', '.']) : code };
+      },
+    ]);
+  }
   for (const name of ['unit', 'lsp']) {
     if (only && only !== name) continue;
     steps.push([
@@ -238,9 +235,7 @@ async function main() {
     stages.push('interrupted');
   }
 
-  console.log(
-    `\nstages: ${stages.join(', ')}; total ${((Date.now() - started) / 1000).toFixed(1)}s`,
-  );
+  console.log(`\nstages: ${stages.join(', ')}; total ${((Date.now() - started) / 1000).toFixed(1)}s`);
   if (failed) console.error(`FAILED at stage "${failed}"`);
   // A plain closing line CI tools can read.
   console.log(`tests: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`);

@@ -28,25 +28,10 @@ const execFileAsync = promisify(execFile);
 export const CODE_SERVER_VERSION = '4.100.3';
 
 /** Everything the project's tests and demo need from Debian. */
-export const DEBIAN_PACKAGES = [
-  'chromium',
-  'ripgrep',
-  'redis-server',
-  'build-essential',
-  'python3',
-  'pkg-config',
-  'libkrb5-dev',
-  'git',
-];
+export const DEBIAN_PACKAGES = ['chromium', 'ripgrep', 'redis-server', 'build-essential', 'python3', 'pkg-config', 'libkrb5-dev', 'git'];
 
 /** What code-server's install needs to compile its native modules and fetch ripgrep. */
-const CODE_SERVER_BUILD_PACKAGES = [
-  'ripgrep',
-  'build-essential',
-  'python3',
-  'pkg-config',
-  'libkrb5-dev',
-];
+const CODE_SERVER_BUILD_PACKAGES = ['ripgrep', 'build-essential', 'python3', 'pkg-config', 'libkrb5-dev'];
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';
 
@@ -93,9 +78,7 @@ export async function ensureDebianPackages(pkgs = DEBIAN_PACKAGES) {
   if (missing.length === 0) return;
   const command = `apt-get update && apt-get install -y ${missing.join(' ')}`;
   if (typeof process.getuid !== 'function' || process.getuid() !== 0) {
-    throw new Error(
-      `Missing Debian packages: ${missing.join(', ')}. Install them as root with: sudo sh -c '${command}'`,
-    );
+    throw new Error(`Missing Debian packages: ${missing.join(', ')}. Install them as root with: sudo sh -c '${command}'`);
   }
   log(`installing Debian packages: ${missing.join(' ')}`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
@@ -166,9 +149,7 @@ export async function ensureCodeServer() {
     log(`code-server install failed; its log is kept at ${join(staging, 'install.log')}`);
     throw err;
   }
-  log(
-    `code-server ${CODE_SERVER_VERSION} installed in ${Math.round((Date.now() - started) / 1000)} s`,
-  );
+  log(`code-server ${CODE_SERVER_VERSION} installed in ${Math.round((Date.now() - started) / 1000)} s`);
   return getEntry(dir);
 }
 
@@ -197,9 +178,7 @@ function isAlive(pid) {
  * Its postinstall runs `tar xvf ARCHIVE -C bin` and expects `bin/rg`, so `rg` sits at the root.
  */
 async function seedRipgrepCache() {
-  const target = { x64: 'x86_64-unknown-linux-musl', arm64: 'aarch64-unknown-linux-musl' }[
-    process.arch
-  ];
+  const target = { x64: 'x86_64-unknown-linux-musl', arm64: 'aarch64-unknown-linux-musl' }[process.arch];
   if (process.platform !== 'linux' || !target) {
     throw new Error(`No ripgrep cache recipe for ${process.platform}/${process.arch}`);
   }
@@ -248,12 +227,7 @@ async function installCodeServer(staging) {
     npm_config_fund: 'false',
     npm_config_update_notifier: 'false',
   };
-  const args = [
-    'install',
-    '--save-exact',
-    '--foreground-scripts',
-    `code-server@${CODE_SERVER_VERSION}`,
-  ];
+  const args = ['install', '--save-exact', '--foreground-scripts', `code-server@${CODE_SERVER_VERSION}`];
   log(`npm ${args.join(' ')} (full output: ${logFile})`);
   const out = createWriteStream(logFile);
   const started = Date.now();
@@ -291,10 +265,7 @@ async function installCodeServer(staging) {
         pending = lines.pop() ?? '';
         for (const line of lines) {
           // Only the lines that say which phase the install is in; the compiler output goes to the log.
-          if (
-            /^> \S+@\S+ (pre|post)?install$/.test(line) ||
-            /^(Installing Code dependencies|added \d+ packages)/.test(line)
-          ) {
+          if (/^> \S+@\S+ (pre|post)?install$/.test(line) || /^(Installing Code dependencies|added \d+ packages)/.test(line)) {
             log(`  ${line.replace(/^> /, 'running ')}`);
           }
         }
@@ -307,9 +278,7 @@ async function installCodeServer(staging) {
     await new Promise((r) => out.end(r));
     if (code !== 0) {
       const tail = readFileSync(logFile, 'utf8').split('\n').slice(-40).join('\n');
-      throw new Error(
-        `npm install code-server@${CODE_SERVER_VERSION} exited with ${code}. Last lines:\n${tail}`,
-      );
+      throw new Error(`npm install code-server@${CODE_SERVER_VERSION} exited with ${code}. Last lines:\n${tail}`);
     }
   } finally {
     clearInterval(heartbeat);
@@ -428,11 +397,7 @@ export function withTempDir(dir, base = process.env) {
  * ends the whole group (code-server, the VS Code server, extension hosts, pty host, file watchers).
  * With handleSignals (default), SIGINT/SIGTERM end the group and this process.
  */
-export async function startCodeServer(
-  entry,
-  args,
-  { env = process.env, startTimeoutMs = 60_000, onLine, handleSignals = true } = {},
-) {
+export async function startCodeServer(entry, args, { env = process.env, startTimeoutMs = 60_000, onLine, handleSignals = true } = {}) {
   const child = spawn(process.execPath, [entry, ...args], {
     env,
     detached: true, // own process group, so stop() reaches every descendant
@@ -482,12 +447,7 @@ export async function startCodeServer(
   const port = await new Promise((resolvePort, reject) => {
     let pending = '';
     const timer = setTimeout(
-      () =>
-        reject(
-          new Error(
-            `code-server did not report a listening port within ${startTimeoutMs / 1000} s. Output:\n${output}`,
-          ),
-        ),
+      () => reject(new Error(`code-server did not report a listening port within ${startTimeoutMs / 1000} s. Output:\n${output}`)),
       startTimeoutMs,
     );
     const onData = (chunk) => {
@@ -513,11 +473,7 @@ export async function startCodeServer(
     });
     exitPromise.then(({ code, signal }) => {
       clearTimeout(timer);
-      reject(
-        new Error(
-          `code-server exited (${signal ?? `code ${code}`}) before listening. Output:\n${output}`,
-        ),
-      );
+      reject(new Error(`code-server exited (${signal ?? `code ${code}`}) before listening. Output:\n${output}`));
     });
   }).catch(async (err) => {
     await stop();

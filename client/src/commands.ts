@@ -18,7 +18,10 @@ const riskIcon: Record<string, string> = { low: '$(pass)', medium: '$(info)', hi
 export const commandTable: Record<string, Handler> = {
   [Commands.showDossier]: async (ctx, uriArg) => {
     const client = ctx.client();
-    const uri = typeof uriArg === 'string' ? uriArg : (uriArg as vscode.Uri | undefined)?.toString() ?? vscode.window.activeTextEditor?.document.uri.toString();
+    const uri =
+      typeof uriArg === 'string'
+        ? uriArg
+        : ((uriArg as vscode.Uri | undefined)?.toString() ?? vscode.window.activeTextEditor?.document.uri.toString());
     if (!client || !uri) {
       void vscode.window.showInformationMessage('Open a file that uses the legacy API to see its pre-move analysis.');
       return;
@@ -34,9 +37,8 @@ export const commandTable: Record<string, Handler> = {
   [Commands.showPlan]: async (ctx) => {
     const client = ctx.client();
     if (!client) return;
-    const plan = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Window, title: 'Stepwise: computing the plan' },
-      () => client.sendRequest<PlanRequest.Result | null>(PlanRequest.method, {}),
+    const plan = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Stepwise: computing the plan' }, () =>
+      client.sendRequest<PlanRequest.Result | null>(PlanRequest.method, {}),
     );
     if (!plan || plan.entries.length === 0) {
       void vscode.window.showInformationMessage('Stepwise found no file left to migrate.');

@@ -93,7 +93,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Stepwi
   }
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration((event) => {
-      if (Config.affects(event)) void client?.sendNotification('workspace/didChangeConfiguration', { settings: { stepwise: Config.read() } });
+      if (Config.affects(event))
+        void client?.sendNotification('workspace/didChangeConfiguration', { settings: { stepwise: Config.read() } });
     }),
     { dispose: () => void stop() },
   );
@@ -102,9 +103,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<Stepwi
     await start();
   } catch (error) {
     log.error(`Stepwise could not start its language server: ${(error as Error).message}`);
-    void vscode.window.showErrorMessage(`Stepwise could not start its language server: ${(error as Error).message}`, 'Show Log').then((choice) => {
-      if (choice) log.show();
-    });
+    void vscode.window
+      .showErrorMessage(`Stepwise could not start its language server: ${(error as Error).message}`, 'Show Log')
+      .then((choice) => {
+        if (choice) log.show();
+      });
   }
   return { client: () => client, whenIndexed: () => whenIndexed };
 }

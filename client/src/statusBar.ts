@@ -21,7 +21,11 @@ export class StatusBar implements vscode.Disposable {
       this.item.text = '$(error) Stepwise: spec error';
       this.item.tooltip = `.stepwise/migration.json has ${status.specErrors} error(s): ${result.specProblems[0]?.message ?? ''}`;
       this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.errorBackground');
-      this.item.command = { title: 'Open spec', command: 'vscode.open', arguments: [vscode.Uri.file(`${result.root}/.stepwise/migration.json`)] };
+      this.item.command = {
+        title: 'Open spec',
+        command: 'vscode.open',
+        arguments: [vscode.Uri.file(`${result.root}/.stepwise/migration.json`)],
+      };
       return;
     }
     this.item.command = Commands.showPlan;

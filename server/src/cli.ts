@@ -69,17 +69,24 @@ const commands: Record<string, (index: () => Promise<WorkspaceIndex>, options: O
       return exitCodes.ok;
     }
     const spec = index.currentSpec();
-    io.out(`${spec?.title ?? 'Migration'}: ${report.summary.usages} usages in ${report.summary.files} files (${report.summary.fixable} handled by migrating their file).`);
+    io.out(
+      `${spec?.title ?? 'Migration'}: ${report.summary.usages} usages in ${report.summary.files} files (${report.summary.fixable} handled by migrating their file).`,
+    );
     for (const file of report.files) {
       io.out('');
       io.out(`${file.path}  [${file.risk.level} risk, ${file.risk.score.toFixed(2)}]`);
       for (const u of file.usages) {
-        io.out(`  ${`${u.line}:${u.column}`.padEnd(7)} ${u.kind.padEnd(14)} ${(u.member ? `${u.symbol}.${u.member}` : u.symbol).padEnd(28)} ${u.message}`);
+        io.out(
+          `  ${`${u.line}:${u.column}`.padEnd(7)} ${u.kind.padEnd(14)} ${(u.member ? `${u.symbol}.${u.member}` : u.symbol).padEnd(28)} ${u.message}`,
+        );
       }
       for (const r of file.routingIssues) io.out(`  ${String(r.line).padEnd(7)} routing: ${r.kind.padEnd(17)} ${r.message}`);
     }
     const broken = index.allAnalyses().filter((a) => a.parseErrors.length > 0);
-    for (const a of broken) io.err(`${a.path}:${a.parseErrors[0].line}:${a.parseErrors[0].column}: warning: does not parse (${a.parseErrors[0].message}); its results may be incomplete.`);
+    for (const a of broken)
+      io.err(
+        `${a.path}:${a.parseErrors[0].line}:${a.parseErrors[0].column}: warning: does not parse (${a.parseErrors[0].message}); its results may be incomplete.`,
+      );
     return exitCodes.ok;
   },
 
@@ -110,7 +117,11 @@ const commands: Record<string, (index: () => Promise<WorkspaceIndex>, options: O
     io.out(`${result.path}: ${result.risk.level} risk (${result.risk.score.toFixed(2)})`);
     result.risk.reasons.forEach((r) => io.out(`  - ${r}`));
     io.out('Use cases:');
-    result.useCases.forEach((u) => io.out(`  ${String(u.line).padStart(4)}  ${u.kind.padEnd(14)} ${u.member ? `${u.symbol}.${u.member}` : u.symbol}${u.incompatible ? '  (incompatible)' : ''}  ${u.text}`));
+    result.useCases.forEach((u) =>
+      io.out(
+        `  ${String(u.line).padStart(4)}  ${u.kind.padEnd(14)} ${u.member ? `${u.symbol}.${u.member}` : u.symbol}${u.incompatible ? '  (incompatible)' : ''}  ${u.text}`,
+      ),
+    );
     io.out('Routing issues:');
     if (result.routingIssues.length === 0) io.out('  none');
     result.routingIssues.forEach((r) => io.out(`  ${String(r.line).padStart(4)}  ${r.kind}: ${r.message}`));
@@ -155,7 +166,11 @@ const commands: Record<string, (index: () => Promise<WorkspaceIndex>, options: O
       routed: 0,
       notes: generated.notes,
     };
-    if (existsSync(adapterAbsolute)) edit.files[0] = { path: spec.adapter.module, changes: [{ start: 0, end: (await fs.readFile(adapterAbsolute, 'utf8')).length, newText: generated.text }] };
+    if (existsSync(adapterAbsolute))
+      edit.files[0] = {
+        path: spec.adapter.module,
+        changes: [{ start: 0, end: (await fs.readFile(adapterAbsolute, 'utf8')).length, newText: generated.text }],
+      };
     return applyOrShow(index, edit, options, io, `Wrote ${spec.adapter.module}`);
   },
 
@@ -168,7 +183,11 @@ const commands: Record<string, (index: () => Promise<WorkspaceIndex>, options: O
     if (options.flags.has('update')) {
       const ratchet = { usages: report.summary.usages, files: counts };
       await writeAtomic(ratchetPath, `${JSON.stringify(ratchet, null, 2)}\n`);
-      io.out(options.json ? JSON.stringify({ ok: true, updated: true, ...ratchet }) : `Recorded ${report.summary.usages} usages in ${report.files.length} files in .stepwise/ratchet.json.`);
+      io.out(
+        options.json
+          ? JSON.stringify({ ok: true, updated: true, ...ratchet })
+          : `Recorded ${report.summary.usages} usages in ${report.files.length} files in .stepwise/ratchet.json.`,
+      );
       return exitCodes.ok;
     }
     let ratchet: { usages: number; files: Record<string, number> } | undefined;
@@ -176,7 +195,9 @@ const commands: Record<string, (index: () => Promise<WorkspaceIndex>, options: O
       try {
         ratchet = JSON.parse(await fs.readFile(ratchetPath, 'utf8')) as typeof ratchet;
       } catch (error) {
-        throw new CliError(`.stepwise/ratchet.json is not valid JSON (${(error as Error).message}); run "stepwise check --update" to rewrite it.`);
+        throw new CliError(
+          `.stepwise/ratchet.json is not valid JSON (${(error as Error).message}); run "stepwise check --update" to rewrite it.`,
+        );
       }
     }
     const violations: { path: string; before: number; now: number }[] = [];
@@ -223,21 +244,33 @@ const commands: Record<string, (index: () => Promise<WorkspaceIndex>, options: O
     let legacyModule = flag('legacy');
     // Not named `exports`: in tsc's CommonJS output that local would shadow the module's
     // `exports`, through which the compiled code reads `exitCodes`.
-    let legacyExports = flag('exports')?.split(',').map((s) => s.trim()).filter(Boolean);
+    let legacyExports = flag('exports')
+      ?.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     let preset = flag('preset');
     if (!legacyModule) {
-      if (candidates.length === 0) throw new CliError('No module looks like a legacy cache (a cache-like export imported by two or more files); pass --legacy MODULE.');
+      if (candidates.length === 0)
+        throw new CliError(
+          'No module looks like a legacy cache (a cache-like export imported by two or more files); pass --legacy MODULE.',
+        );
       const interactive = process.stdin.isTTY && !options.flags.has('yes') && !options.json;
       let choice = 0;
       if (interactive) {
         io.out('Modules that look like the legacy cache:');
-        candidates.slice(0, 9).forEach((c, i) => io.out(`  ${i + 1}. ${c.module}  exports ${c.exports.join(', ') || '(package)'}  imported by ${c.importers} files`));
+        candidates
+          .slice(0, 9)
+          .forEach((c, i) =>
+            io.out(`  ${i + 1}. ${c.module}  exports ${c.exports.join(', ') || '(package)'}  imported by ${c.importers} files`),
+          );
         const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
         const answer = await rl.question('Which one is being replaced? [1] ');
         rl.close();
         choice = Math.max(0, Math.min(candidates.length - 1, (Number(answer) || 1) - 1));
       } else if (!options.flags.has('yes')) {
-        throw new CliError(`Found ${candidates.length} candidate(s), best ${candidates[0].module}; pass --yes to take it or --legacy MODULE to choose.`);
+        throw new CliError(
+          `Found ${candidates.length} candidate(s), best ${candidates[0].module}; pass --yes to take it or --legacy MODULE to choose.`,
+        );
       }
       legacyModule = candidates[choice].module;
       legacyExports ??= candidates[choice].exports;
@@ -293,11 +326,19 @@ async function applyOrShow(index: WorkspaceIndex, edit: MigrationEdit, options: 
 }
 
 function summaryOf(edit: MigrationEdit): Record<string, unknown> {
-  return { path: edit.path, files: edit.files.map((f) => f.path), createsAdapter: edit.createsAdapter, changed: edit.routed, notes: edit.notes };
+  return {
+    path: edit.path,
+    files: edit.files.map((f) => f.path),
+    createsAdapter: edit.createsAdapter,
+    changed: edit.routed,
+    notes: edit.notes,
+  };
 }
 
 function patchOf(o: { path: string; create: boolean; before: string; after: string }): string {
-  return createTwoFilesPatch(o.create ? '/dev/null' : `a/${o.path}`, `b/${o.path}`, o.before, o.after, undefined, undefined, { context: 3 });
+  return createTwoFilesPatch(o.create ? '/dev/null' : `a/${o.path}`, `b/${o.path}`, o.before, o.after, undefined, undefined, {
+    context: 3,
+  });
 }
 
 async function writeAtomic(file: string, text: string): Promise<void> {
@@ -314,10 +355,15 @@ function requireFile(options: Options): string {
 }
 
 function toRel(index: WorkspaceIndex, options: Options, file: string): string {
-  const absolute = path.resolve(path.isAbsolute(file) || existsSync(path.resolve(file)) ? file : path.join(options.root, file));
+  // A relative FILE names a workspace file; it is taken from the current folder only when that
+  // path exists and lies inside the workspace (as when running from a sub-folder of it).
+  const fromCwd = path.resolve(file);
+  const insideRoot = !path.relative(options.root, fromCwd).startsWith('..');
+  const absolute = path.isAbsolute(file) ? file : existsSync(fromCwd) && insideRoot ? fromCwd : path.join(options.root, file);
   const rel = index.paths.toRelative(absolute);
   if (rel.startsWith('..')) throw new CliError(`${file} is outside the workspace ${index.root}.`);
-  if (!index.hasFile(rel)) throw new CliError(`${rel} is not a source file Stepwise indexes (missing, ignored, or not TypeScript/JavaScript).`);
+  if (!index.hasFile(rel))
+    throw new CliError(`${rel} is not a source file Stepwise indexes (missing, ignored, or not TypeScript/JavaScript).`);
   return rel;
 }
 
@@ -340,10 +386,27 @@ function parseArgs(argv: string[]): { command: string | undefined; options: Opti
   }
   const command = positional.shift();
   const root = flags.get('root');
-  return { command, options: { root: path.resolve(typeof root === 'string' ? root : process.cwd()), json: flags.has('json'), flags, positional } };
+  return {
+    command,
+    options: { root: path.resolve(typeof root === 'string' ? root : process.cwd()), json: flags.has('json'), flags, positional },
+  };
 }
 
-const known = new Set(['root', 'json', 'help', 'dry-run', 'update', 'force', 'yes', 'legacy', 'exports', 'target', 'adapter', 'preset', 'id']);
+const known = new Set([
+  'root',
+  'json',
+  'help',
+  'dry-run',
+  'update',
+  'force',
+  'yes',
+  'legacy',
+  'exports',
+  'target',
+  'adapter',
+  'preset',
+  'id',
+]);
 
 export async function runCli(argv: string[], io: Io): Promise<number> {
   let json = argv.includes('--json');
@@ -381,7 +444,8 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
     if (json) io.out(JSON.stringify({ error: error.message, problems: error.problems }, null, 2));
     else {
       io.err(`stepwise: ${error.message}`);
-      for (const p of error.problems) io.err(`${specRelativePath}:${p.line}:${p.column}: ${p.severity}: ${p.message}${p.path ? ` (at ${p.path})` : ''}`);
+      for (const p of error.problems)
+        io.err(`${specRelativePath}:${p.line}:${p.column}: ${p.severity}: ${p.message}${p.path ? ` (at ${p.path})` : ''}`);
     }
     return error.code;
   }

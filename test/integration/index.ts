@@ -34,8 +34,7 @@ export async function run(): Promise<void> {
 
   const suiteDir = join(__dirname, 'suite');
   const files = findTestFiles(suiteDir);
-  if (files.length === 0)
-    throw new Error(`No *.test.js files under ${suiteDir}; run \`npx tsc -b\` first`);
+  if (files.length === 0) throw new Error(`No *.test.js files under ${suiteDir}; run \`npx tsc -b\` first`);
   for (const file of files) mocha.addFile(file);
 
   const failures = await new Promise<number>((resolve, reject) => {
@@ -44,12 +43,10 @@ export async function run(): Promise<void> {
       // The spec reporter prints failure details only at the end; say which test failed and why
       // as it happens too, so a run that later hangs or crashes still shows the first failure.
       runner.on('fail', (test, err: unknown) => {
-        console.error(
-          `FAILED: ${test.fullTitle()}: ${err instanceof Error ? err.message : String(err)}`,
-        );
+        console.error(`FAILED: ${test.fullTitle()}: ${err instanceof Error ? err.message : String(err)}`);
       });
     } catch (err) {
-      reject(err);
+      reject(err instanceof Error ? err : new Error(String(err)));
     }
   });
   if (failures > 0) throw new Error(`${failures} integration test(s) failed`);

@@ -78,9 +78,7 @@ export async function main(argv: string[]): Promise<number> {
   await tools.ensureChromium();
 
   const testsModule = join(repoRoot, 'out', 'test', 'integration', 'index.js');
-  const workspace = givenWorkspace
-    ? resolve(givenWorkspace)
-    : await prepareWorkspace(process.env.STEPWISE_FIXTURE ?? 'demo');
+  const workspace = givenWorkspace ? resolve(givenWorkspace) : await prepareWorkspace(process.env.STEPWISE_FIXTURE ?? 'demo');
   if (!givenWorkspace) createdWorkspace = workspace;
   if (interrupted) {
     await removeWorkspace(workspace);
@@ -136,12 +134,9 @@ export async function main(argv: string[]): Promise<number> {
     const outcome = await runSuite(page, server, { workspace, testsModule, timeoutMs });
     passed = outcome.code === 0;
     if (!passed) saveLogs(outcome.logs, userDataDir);
-    console.log(
-      `[integration] ${passed ? 'passed' : 'FAILED'} in ${Math.round((Date.now() - started) / 1000)} s`,
-    );
+    console.log(`[integration] ${passed ? 'passed' : 'FAILED'} in ${Math.round((Date.now() - started) / 1000)} s`);
   } catch (err) {
-    if (!interrupted)
-      console.error(`[integration] ${err instanceof Error ? err.message : String(err)}`);
+    if (!interrupted) console.error(`[integration] ${err instanceof Error ? err.message : String(err)}`);
   } finally {
     if (!passed && !interrupted) {
       await saveScreenshot(page);
@@ -194,9 +189,7 @@ async function runSuite(
     .context()
     .browser()
     ?.on('disconnected', () => fail(new Error('the browser disconnected')));
-  void server.exited.then(({ code, signal }) =>
-    fail(new Error(`code-server exited (${signal ?? `code ${code}`}) while the tests ran`)),
-  );
+  void server.exited.then(({ code, signal }) => fail(new Error(`code-server exited (${signal ?? `code ${code}`}) while the tests ran`)));
 
   const authority = `127.0.0.1:${server.port}`;
   const payload = [
@@ -265,9 +258,7 @@ async function saveScreenshot(page: Page | undefined): Promise<void> {
     await page.screenshot({ path: file, timeout: 10_000 });
     console.error(`[integration] screenshot: ${file}`);
   } catch (err) {
-    console.error(
-      `[integration] no screenshot: ${err instanceof Error ? err.message : String(err)}`,
-    );
+    console.error(`[integration] no screenshot: ${err instanceof Error ? err.message : String(err)}`);
   }
 }
 
@@ -275,9 +266,7 @@ if (require.main === module) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (err: unknown) => {
-      console.error(
-        `[integration] ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
-      );
+      console.error(`[integration] ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
       process.exit(1);
     },
   );

@@ -18,23 +18,17 @@ export async function main(argv: string[]): Promise<number> {
   const givenWorkspace = workspaceFlag >= 0 ? argv[workspaceFlag + 1] : undefined;
   if (workspaceFlag >= 0 && !givenWorkspace) throw new Error('--workspace needs a folder');
 
-  const workspace = givenWorkspace
-    ? resolve(givenWorkspace)
-    : await prepareWorkspace(process.env.STEPWISE_FIXTURE ?? 'demo');
+  const workspace = givenWorkspace ? resolve(givenWorkspace) : await prepareWorkspace(process.env.STEPWISE_FIXTURE ?? 'demo');
   // A fresh profile per run, so settings and state of a person's own VS Code never leak in.
   const userDataDir = mkdtempSync(join(tmpdir(), 'stepwise-vscode-'));
   const executable = process.env.VSCODE_EXECUTABLE;
   console.log(`[integration] workspace ${workspace}`);
-  console.log(
-    `[integration] VS Code ${executable ?? `download ${process.env.VSCODE_VERSION ?? '1.100.3'}`}`,
-  );
+  console.log(`[integration] VS Code ${executable ?? `download ${process.env.VSCODE_VERSION ?? '1.100.3'}`}`);
 
   let passed = false;
   try {
     const code = await runTests({
-      ...(executable
-        ? { vscodeExecutablePath: executable }
-        : { version: process.env.VSCODE_VERSION ?? '1.100.3' }),
+      ...(executable ? { vscodeExecutablePath: executable } : { version: process.env.VSCODE_VERSION ?? '1.100.3' }),
       extensionDevelopmentPath: repoRoot,
       extensionTestsPath: join(repoRoot, 'out', 'test', 'integration', 'index.js'),
       extensionTestsEnv: { STEPWISE_TEST_WORKSPACE: workspace },
@@ -68,9 +62,7 @@ if (require.main === module) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (err: unknown) => {
-      console.error(
-        `[integration] ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
-      );
+      console.error(`[integration] ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
       process.exit(1);
     },
   );

@@ -16,7 +16,12 @@ import {
   WorkDoneProgressCreateRequest,
   createProtocolConnection,
 } from 'vscode-languageserver-protocol/node';
-import type { ClientCapabilities, InitializeResult, ProtocolConnection, PublishDiagnosticsParams } from 'vscode-languageserver-protocol/node';
+import type {
+  ClientCapabilities,
+  InitializeResult,
+  ProtocolConnection,
+  PublishDiagnosticsParams,
+} from 'vscode-languageserver-protocol/node';
 import { StatusChangedNotification } from '../../server/src/protocol';
 import { repoRoot } from '../support/workspace';
 
@@ -87,7 +92,10 @@ export class TestClient {
   }
 
   /** Starts a server for `root`, initializes it and waits until its index is ready. */
-  static async start(root: string, capabilities: ClientCapabilities = pullCapabilities): Promise<{ client: TestClient; init: InitializeResult }> {
+  static async start(
+    root: string,
+    capabilities: ClientCapabilities = pullCapabilities,
+  ): Promise<{ client: TestClient; init: InitializeResult }> {
     const client = new TestClient(root);
     const init = await client.connection.sendRequest(InitializeRequest.type, {
       processId: process.pid,
@@ -105,11 +113,16 @@ export class TestClient {
   }
 
   async open(rel: string, text: string, version = 1, languageId = 'typescript'): Promise<void> {
-    await this.connection.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri: this.uri(rel), languageId, version, text } });
+    await this.connection.sendNotification(DidOpenTextDocumentNotification.type, {
+      textDocument: { uri: this.uri(rel), languageId, version, text },
+    });
   }
 
   async change(rel: string, text: string, version: number): Promise<void> {
-    await this.connection.sendNotification(DidChangeTextDocumentNotification.type, { textDocument: { uri: this.uri(rel), version }, contentChanges: [{ text }] });
+    await this.connection.sendNotification(DidChangeTextDocumentNotification.type, {
+      textDocument: { uri: this.uri(rel), version },
+      contentChanges: [{ text }],
+    });
   }
 
   /** Resolves when `test` holds, re-checked on every message from the server (no polling by time). */

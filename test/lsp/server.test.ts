@@ -11,7 +11,7 @@ import {
   FileChangeType,
   WorkspaceDiagnosticRequest,
 } from 'vscode-languageserver-protocol/node';
-import type { CodeAction, Diagnostic, TextDocumentEdit, WorkspaceDocumentDiagnosticReport, CreateFile } from 'vscode-languageserver-protocol/node';
+import type { CodeAction, Diagnostic, TextDocumentEdit, CreateFile } from 'vscode-languageserver-protocol/node';
 import { AnalyzeRequest, DossierRequest, IndexStatusRequest, PlanRequest } from '../../server/src/protocol';
 import { runCli } from '../../server/src/cli';
 import { LineIndex } from '../../server/src/util/lineIndex';
@@ -21,7 +21,7 @@ import { TestClient, pushCapabilities } from './lspClient';
 async function workspaceDiagnostics(client: TestClient): Promise<Map<string, Diagnostic[]>> {
   const result = await client.connection.sendRequest(WorkspaceDiagnosticRequest.type, { previousResultIds: [] });
   const byUri = new Map<string, Diagnostic[]>();
-  for (const item of result.items as WorkspaceDocumentDiagnosticReport[]) if (item.kind === 'full') byUri.set(item.uri, item.items);
+  for (const item of result.items) if (item.kind === 'full') byUri.set(item.uri, item.items);
   return byUri;
 }
 
@@ -89,7 +89,10 @@ describe('language server over stdio (demo workspace)', function () {
 
   it('answers a repeated workspace pull with "unchanged" reports', async () => {
     const first = await client.connection.sendRequest(WorkspaceDiagnosticRequest.type, { previousResultIds: [] });
-    const previousResultIds = (first.items as WorkspaceDocumentDiagnosticReport[]).map((i) => ({ uri: i.uri, value: i.resultId as string }));
+    const previousResultIds = first.items.map((i) => ({
+      uri: i.uri,
+      value: i.resultId as string,
+    }));
     const second = await client.connection.sendRequest(WorkspaceDiagnosticRequest.type, { previousResultIds });
     assert.ok(second.items.length > 0 && second.items.every((i) => i.kind === 'unchanged'));
   });
@@ -130,7 +133,10 @@ describe('language server over stdio (demo workspace)', function () {
     });
     const again = await client.connection.sendRequest(DocumentDiagnosticRequest.type, { textDocument: { uri: client.uri(rel) } });
     assert.equal(again.kind, 'full');
-    assert.deepEqual(again.kind === 'full' ? again.items.filter((d) => d.code !== undefined && String(d.code).startsWith('legacy')) : ['?'], []);
+    assert.deepEqual(
+      again.kind === 'full' ? again.items.filter((d) => d.code !== undefined && String(d.code).startsWith('legacy')) : ['?'],
+      [],
+    );
   });
 
   it('refuses to resolve a fix for a document that changed since it was offered', async () => {
@@ -145,11 +151,14 @@ describe('language server over stdio (demo workspace)', function () {
     const migrate = actions.find((a) => a.title === 'Migrate this file through the adapter');
     assert.ok(migrate);
     await client.change(rel, `${text}\n// edited\n`, 2);
-    await assert.rejects(client.connection.sendRequest(CodeActionResolveRequest.type, migrate), (error: { code?: number; message?: string }) => {
-      assert.equal(error.code, -32801, 'ContentModified');
-      assert.match(error.message ?? '', /changed since this fix was offered/);
-      return true;
-    });
+    await assert.rejects(
+      client.connection.sendRequest(CodeActionResolveRequest.type, migrate),
+      (error: { code?: number; message?: string }) => {
+        assert.equal(error.code, -32801, 'ContentModified');
+        assert.match(error.message ?? '', /changed since this fix was offered/);
+        return true;
+      },
+    );
     assert.equal(readFileSync(join(root, rel), 'utf8'), text, 'nothing was written');
   });
 
@@ -157,10 +166,20 @@ describe('language server over stdio (demo workspace)', function () {
     const plan = await client.connection.sendRequest<PlanRequest.Result>(PlanRequest.method, {});
     assert.ok(plan.entries.length >= 8);
     const scores = plan.entries.map((e) => e.risk.score);
-    assert.deepEqual(scores, [...scores].sort((a, b) => a - b), 'lowest risk first');
-    assert.ok(!plan.entries.some((e) => e.path === 'src/core/async-cache.ts' || e.path.includes('improved-cache') || e.path.includes('legacy-adapter')));
+    assert.deepEqual(
+      scores,
+      [...scores].sort((a, b) => a - b),
+      'lowest risk first',
+    );
+    assert.ok(
+      !plan.entries.some(
+        (e) => e.path === 'src/core/async-cache.ts' || e.path.includes('improved-cache') || e.path.includes('legacy-adapter'),
+      ),
+    );
 
-    const dossier = await client.connection.sendRequest<DossierRequest.Result>(DossierRequest.method, { uri: client.uri('src/services/health-service.ts') });
+    const dossier = await client.connection.sendRequest<DossierRequest.Result>(DossierRequest.method, {
+      uri: client.uri('src/services/health-service.ts'),
+    });
     assert.ok('dossier' in dossier, JSON.stringify(dossier));
     assert.ok(dossier.dossier.useCases.some((u) => u.member === 'stop' && u.incompatible));
     assert.ok(dossier.dossier.rollback.steps.some((s) => s.includes('STEPWISE_FLAG_ASYNC_TTL_CACHE_TO_IMPROVED=legacy')));
@@ -195,7 +214,9 @@ describe('language server over stdio (demo workspace)', function () {
   it('picks up a file created on disk', async () => {
     const rel = 'src/api/new-endpoint.ts';
     writeFileSync(join(root, rel), "import { getCacheInstance } from '../core/async-cache';\nexport const c = getCacheInstance();\n");
-    await client.connection.sendNotification(DidChangeWatchedFilesNotification.type, { changes: [{ uri: client.uri(rel), type: FileChangeType.Created }] });
+    await client.connection.sendNotification(DidChangeWatchedFilesNotification.type, {
+      changes: [{ uri: client.uri(rel), type: FileChangeType.Created }],
+    });
     const status = await client.connection.sendRequest<IndexStatusRequest.Result>(IndexStatusRequest.method, {});
     assert.ok(status.status.filesTotal > 0);
     const byUri = await workspaceDiagnostics(client);

@@ -31,10 +31,7 @@ export function getFixtureDir(fixture: string): string {
  * `npm test`) work offline without an install, and by default a git repository with one commit,
  * which the extension's revert and diff features rely on.
  */
-export async function prepareWorkspace(
-  fixture: string,
-  options: PrepareWorkspaceOptions = {},
-): Promise<string> {
+export async function prepareWorkspace(fixture: string, options: PrepareWorkspaceOptions = {}): Promise<string> {
   const source = getFixtureDir(fixture);
   if (!existsSync(source)) throw new Error(`Fixture not found: ${source}`);
 
@@ -44,9 +41,7 @@ export async function prepareWorkspace(
     if (existsSync(dir)) throw new Error(`Workspace destination already exists: ${dir}`);
     await mkdir(dir, { recursive: true });
   } else {
-    dir = await mkdtemp(
-      join(tmpdir(), `stepwise-ws-${basename(source).replace(/[^\w-]+/g, '_')}-`),
-    );
+    dir = await mkdtemp(join(tmpdir(), `stepwise-ws-${basename(source).replace(/[^\w-]+/g, '_')}-`));
   }
 
   // A fixture may carry its own node_modules by mistake; the link below must win.
@@ -67,8 +62,7 @@ export async function removeWorkspace(dir: string): Promise<void> {
 
 async function linkTypeScript(dir: string): Promise<void> {
   const typescript = join(repoRoot, 'node_modules', 'typescript');
-  if (!existsSync(typescript))
-    throw new Error(`TypeScript is not installed in ${repoRoot}; run npm install`);
+  if (!existsSync(typescript)) throw new Error(`TypeScript is not installed in ${repoRoot}; run npm install`);
   const bin = join(dir, 'node_modules', '.bin');
   await mkdir(bin, { recursive: true });
   await symlink(typescript, join(dir, 'node_modules', 'typescript'), 'dir');

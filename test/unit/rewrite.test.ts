@@ -44,7 +44,14 @@ const routingCases: Case[] = [
         'export const c = new LegacyCache(make().name);',
       ].join('\n'),
     },
-    after: ['// the app', 'import {', '  LegacyCache, // the cache', '  createCache as make,', '} from "./adapter/cache";', 'export const c = new LegacyCache(make().name);'].join('\n'),
+    after: [
+      '// the app',
+      'import {',
+      '  LegacyCache, // the cache',
+      '  createCache as make,',
+      '} from "./adapter/cache";',
+      'export const c = new LegacyCache(make().name);',
+    ].join('\n'),
   },
   {
     name: 'a barrel import mixing legacy and other names is split',
@@ -53,7 +60,8 @@ const routingCases: Case[] = [
       'src/index.ts': "export * from './legacy/cache';\nexport const other = 1;\n",
       'src/app.ts': "import { other, LegacyCache } from './index';\nexport const n = other + new LegacyCache().size();\n",
     },
-    after: "import { other } from './index';\nimport { LegacyCache } from './adapter/cache';\nexport const n = other + new LegacyCache().size();\n",
+    after:
+      "import { other } from './index';\nimport { LegacyCache } from './adapter/cache';\nexport const n = other + new LegacyCache().size();\n",
   },
   {
     name: 'a barrel that renames: the adapter import spells the rename out',
@@ -72,7 +80,8 @@ const routingCases: Case[] = [
       'src/index.ts': "export * from './legacy/cache';\nexport const other = 1;\n",
       'src/app.js': "const { LegacyCache, other } = require('./index');\nmodule.exports = other + new LegacyCache().size();\n",
     },
-    after: "const { other } = require('./index');\nconst { LegacyCache } = require('./adapter/cache');\nmodule.exports = other + new LegacyCache().size();\n",
+    after:
+      "const { other } = require('./index');\nconst { LegacyCache } = require('./adapter/cache');\nmodule.exports = other + new LegacyCache().size();\n",
   },
   {
     name: 'a type-only import and a dynamic import are re-pointed',
@@ -168,9 +177,11 @@ const cleanupCases: Case[] = [
     name: 'a template result used as an object gets parentheses',
     spec: { ...edgeSpec, members: { LegacyCache: { size: { replace: 'await {receiver}.count()' } } } },
     files: {
-      'src/app.ts': "import { createCache } from './legacy/cache';\nexport async function f(): Promise<string> {\n  return createCache().size().toFixed(0);\n}\n",
+      'src/app.ts':
+        "import { createCache } from './legacy/cache';\nexport async function f(): Promise<string> {\n  return createCache().size().toFixed(0);\n}\n",
     },
-    after: "import { makeCache } from './next/cache';\nexport async function f(): Promise<string> {\n  return (await makeCache().count()).toFixed(0);\n}\n",
+    after:
+      "import { makeCache } from './next/cache';\nexport async function f(): Promise<string> {\n  return (await makeCache().count()).toFixed(0);\n}\n",
   },
   {
     name: 'await in a function that is not async is refused, naming the function',
@@ -188,9 +199,11 @@ const cleanupCases: Case[] = [
     name: 'a mixed barrel import keeps the other names',
     files: {
       'src/index.ts': "export * from './legacy/cache';\nexport const other = 1;\n",
-      'src/app.ts': "import { other, createCache } from './index';\nexport function f(): number {\n  createCache().stop();\n  return other;\n}\n",
+      'src/app.ts':
+        "import { other, createCache } from './index';\nexport function f(): number {\n  createCache().stop();\n  return other;\n}\n",
     },
-    after: "import { other } from './index';\nimport { makeCache } from './next/cache';\nexport function f(): number {\n  makeCache().shutdown();\n  return other;\n}\n",
+    after:
+      "import { other } from './index';\nimport { makeCache } from './next/cache';\nexport function f(): number {\n  makeCache().shutdown();\n  return other;\n}\n",
   },
 ];
 
@@ -216,37 +229,46 @@ describe('adapter routing (the per-file migration edit)', () => {
   }
 
   it('is idempotent: a routed file has nothing left to route', async () => {
-    await withWorkspace({ 'src/adapter/cache.ts': handAdapter, 'src/app.ts': "import { createCache } from './adapter/cache';\ncreateCache().stop();\n" }, (index) => {
-      const edit = computeMigrationEdit(index, 'src/app.ts');
-      assert.match(edit.error ?? '', /(nothing to route|does not use|no longer imports)/);
-    });
+    await withWorkspace(
+      { 'src/adapter/cache.ts': handAdapter, 'src/app.ts': "import { createCache } from './adapter/cache';\ncreateCache().stop();\n" },
+      (index) => {
+        const edit = computeMigrationEdit(index, 'src/app.ts');
+        assert.match(edit.error ?? '', /(nothing to route|does not use|no longer imports)/);
+      },
+    );
   });
 
   it('generates the adapter the first time, and it type-checks against both sides', async () => {
-    await withWorkspace({ 'src/app.ts': "import { LegacyCache } from './legacy/cache';\nexport const n = new LegacyCache().size();\n" }, (index) => {
-      const edit = computeMigrationEdit(index, 'src/app.ts');
-      assert.equal(edit.error, undefined);
-      assert.equal(edit.createsAdapter, true);
-      const adapter = afterText(index, edit, 'src/adapter/cache.ts');
-      assert.match(adapter, /export \* from '\.\.\/legacy\/cache';/);
-      assert.match(adapter, /import \{ NextCache, makeCache \} from '\.\.\/next\/cache';/);
-      assert.match(adapter, /"stop": \{ both: true, call: \(next\) => next\.shutdown\(\) \}/);
-      // size() is synchronous in the legacy API and its replacement awaits: it stays on the legacy side.
-      assert.ok(edit.notes.some((n) => n.startsWith('LegacyCache.size() stays on the legacy implementation')));
-      assert.ok(edit.notes.some((n) => n.startsWith('LegacyCache.dump() stays on the legacy implementation: needs a manual change')));
-      assert.match(adapter, /export function createCache\(\.\.\.args: Parameters<typeof legacy\.createCache>\): LegacyCache \{/);
-    });
+    await withWorkspace(
+      { 'src/app.ts': "import { LegacyCache } from './legacy/cache';\nexport const n = new LegacyCache().size();\n" },
+      (index) => {
+        const edit = computeMigrationEdit(index, 'src/app.ts');
+        assert.equal(edit.error, undefined);
+        assert.equal(edit.createsAdapter, true);
+        const adapter = afterText(index, edit, 'src/adapter/cache.ts');
+        assert.match(adapter, /export \* from '\.\.\/legacy\/cache';/);
+        assert.match(adapter, /import \{ NextCache, makeCache \} from '\.\.\/next\/cache';/);
+        assert.match(adapter, /"stop": \{ both: true, call: \(next\) => next\.shutdown\(\) \}/);
+        // size() is synchronous in the legacy API and its replacement awaits: it stays on the legacy side.
+        assert.ok(edit.notes.some((n) => n.startsWith('LegacyCache.size() stays on the legacy implementation')));
+        assert.ok(edit.notes.some((n) => n.startsWith('LegacyCache.dump() stays on the legacy implementation: needs a manual change')));
+        assert.match(adapter, /export function createCache\(\.\.\.args: Parameters<typeof legacy\.createCache>\): LegacyCache \{/);
+      },
+    );
   });
 
   it('does not generate the adapter again once it exists', async () => {
-    await withWorkspace({ 'src/adapter/cache.ts': handAdapter, 'src/app.ts': "import { LegacyCache } from './legacy/cache';\nnew LegacyCache();\n" }, (index) => {
-      const edit = computeMigrationEdit(index, 'src/app.ts');
-      assert.equal(edit.createsAdapter, false);
-      assert.deepEqual(
-        edit.files.map((f) => f.path),
-        ['src/app.ts'],
-      );
-    });
+    await withWorkspace(
+      { 'src/adapter/cache.ts': handAdapter, 'src/app.ts': "import { LegacyCache } from './legacy/cache';\nnew LegacyCache();\n" },
+      (index) => {
+        const edit = computeMigrationEdit(index, 'src/app.ts');
+        assert.equal(edit.createsAdapter, false);
+        assert.deepEqual(
+          edit.files.map((f) => f.path),
+          ['src/app.ts'],
+        );
+      },
+    );
   });
 });
 

@@ -62,7 +62,13 @@ const cases: Case[] = [
         'export { a };',
       ].join('\n'),
     },
-    usages: ['1:10 import LegacyCache', '1:29 import createCache', '2:15 new LegacyCache', '3:1 call createCache', '3:8 member LegacyCache.stop'],
+    usages: [
+      '1:10 import LegacyCache',
+      '1:29 import createCache',
+      '2:15 new LegacyCache',
+      '3:1 call createCache',
+      '3:8 member LegacyCache.stop',
+    ],
     issues: ['4:10 escaping-instance'],
   },
   {
@@ -75,7 +81,13 @@ const cases: Case[] = [
         'c.get("k");',
       ].join('\n'),
     },
-    usages: ['1:8 import *', '2:15 new LegacyCache', '3:1 call createCache', '3:22 member LegacyCache.size', '4:3 member LegacyCache.get (compatible)'],
+    usages: [
+      '1:8 import *',
+      '2:15 new LegacyCache',
+      '3:1 call createCache',
+      '3:22 member LegacyCache.size',
+      '4:3 member LegacyCache.get (compatible)',
+    ],
   },
   {
     name: 'type-only imports, inline type specifiers, parameter types',
@@ -162,7 +174,7 @@ const cases: Case[] = [
       'src/app.ts': [
         "import { legacyVersion } from './legacy/cache';",
         'class LegacyCache { stop(): void {} size(): number { return legacyVersion; } }',
-        "// new LegacyCache().stop() in a comment",
+        '// new LegacyCache().stop() in a comment',
         "export const text = 'new LegacyCache()';",
         'export const n = new LegacyCache().size();',
       ].join('\n'),
@@ -223,13 +235,20 @@ const cases: Case[] = [
       'src/shared.ts': ["import { createCache } from './legacy/cache';", 'export const shared = createCache();'].join('\n'),
       'src/app.ts': ["import { shared } from './shared';", 'shared.stop();', "shared.get('k');"].join('\n'),
     },
-    usages: ['2:8 member LegacyCache.stop (elsewhere: src/shared.ts)', '3:8 member LegacyCache.get (compatible) (elsewhere: src/shared.ts)'],
+    usages: [
+      '2:8 member LegacyCache.stop (elsewhere: src/shared.ts)',
+      '3:8 member LegacyCache.get (compatible) (elsewhere: src/shared.ts)',
+    ],
   },
   {
     name: 'the exporting side of a shared instance',
     file: 'src/shared.ts',
     files: {
-      'src/shared.ts': ["import { createCache } from './legacy/cache';", 'export const shared = createCache();', 'export default createCache();'].join('\n'),
+      'src/shared.ts': [
+        "import { createCache } from './legacy/cache';",
+        'export const shared = createCache();',
+        'export default createCache();',
+      ].join('\n'),
     },
     usages: ['1:10 import createCache', '2:23 call createCache', '3:16 call createCache'],
     issues: ['2:14 escaping-instance', '3:1 escaping-instance'],
@@ -238,7 +257,12 @@ const cases: Case[] = [
     name: 'an instance passed to a function in another file',
     files: {
       'src/sink.ts': 'export function inspect(value: { get(key: string): unknown }): unknown { return value.get("x"); }',
-      'src/app.ts': ["import { createCache } from './legacy/cache';", "import { inspect } from './sink';", 'const c = createCache();', 'inspect(c);'].join('\n'),
+      'src/app.ts': [
+        "import { createCache } from './legacy/cache';",
+        "import { inspect } from './sink';",
+        'const c = createCache();',
+        'inspect(c);',
+      ].join('\n'),
     },
     usages: ['1:10 import createCache', '3:11 call createCache'],
     issues: ['4:9 escaping-instance'],
@@ -253,7 +277,14 @@ const cases: Case[] = [
         'export function make(): LegacyCache { return createCache(); }',
       ].join('\n'),
     },
-    usages: ['1:10 import LegacyCache', '1:23 import createCache', '2:27 type LegacyCache', '3:30 type createCache', '4:25 type LegacyCache', '4:46 call createCache'],
+    usages: [
+      '1:10 import LegacyCache',
+      '1:23 import createCache',
+      '2:27 type LegacyCache',
+      '3:30 type createCache',
+      '4:25 type LegacyCache',
+      '4:46 call createCache',
+    ],
     issues: ['4:17 escaping-instance'],
   },
   {
@@ -299,7 +330,12 @@ describe('legacy usage detection', () => {
     await withWorkspace(
       {
         'src/shared.ts': ["import { createCache } from './legacy/cache';", 'export const shared = createCache();'].join('\n'),
-        'src/app.ts': ["import { shared } from './shared';", "import { createCache } from './legacy/cache';", 'shared.stop();', 'createCache().stop();'].join('\n'),
+        'src/app.ts': [
+          "import { shared } from './shared';",
+          "import { createCache } from './legacy/cache';",
+          'shared.stop();',
+          'createCache().stop();',
+        ].join('\n'),
       },
       (index) => {
         const usages = index.analysisOf('src/app.ts')?.usages ?? [];
@@ -321,10 +357,13 @@ describe('legacy usage detection', () => {
   });
 
   it('keeps analysing a file with a syntax error and reports the error', async () => {
-    await withWorkspace({ 'src/app.ts': "import { LegacyCache } from './legacy/cache';\nnew LegacyCache().stop();\nfunction (" }, (index) => {
-      const analysis = index.analysisOf('src/app.ts');
-      assert.ok(analysis && analysis.parseErrors.length > 0, 'a parse error is reported');
-      assert.deepEqual(describe_(analysis).usages, ['1:10 import LegacyCache', '2:5 new LegacyCache', '2:19 member LegacyCache.stop']);
-    });
+    await withWorkspace(
+      { 'src/app.ts': "import { LegacyCache } from './legacy/cache';\nnew LegacyCache().stop();\nfunction (" },
+      (index) => {
+        const analysis = index.analysisOf('src/app.ts');
+        assert.ok(analysis && analysis.parseErrors.length > 0, 'a parse error is reported');
+        assert.deepEqual(describe_(analysis).usages, ['1:10 import LegacyCache', '2:5 new LegacyCache', '2:19 member LegacyCache.stop']);
+      },
+    );
   });
 });

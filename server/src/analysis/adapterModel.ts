@@ -71,7 +71,8 @@ export interface AdaptedFunction {
 }
 
 /** Member names that change state: in "new" mode they run on both sides (dual write). */
-const writeLike = /^(set|put|add|insert|update|upsert|delete|del|remove|evict|invalidate|clear|reset|flush|expire|touch|mset|hset|hmset|setex|incr|decr|load|prune)/i;
+const writeLike =
+  /^(set|put|add|insert|update|upsert|delete|del|remove|evict|invalidate|clear|reset|flush|expire|touch|mset|hset|hmset|setex|incr|decr|load|prune)/i;
 /** Lifecycle members: both instances exist, so both must be stopped. */
 const lifecycle = /^(stop|close|shutdown|destroy|dispose|quit|end|disconnect|terminate)$/i;
 
@@ -92,7 +93,9 @@ export function buildAdapterModel(context: LegacyContext, targetModuleFile: stri
       targetExports.set(exported.name, context.resolveAlias(exported));
     }
   } else {
-    notes.push(`The target module ${spec.target.module} is not part of the workspace yet; every member stays on the legacy implementation.`);
+    notes.push(
+      `The target module ${spec.target.module} is not part of the workspace yet; every member stays on the legacy implementation.`,
+    );
   }
   const targetClasses = [...targetExports.entries()].filter(([, s]) => s.flags & ts.SymbolFlags.Class);
 
@@ -169,7 +172,17 @@ export function buildAdapterModel(context: LegacyContext, targetModuleFile: stri
     }
     const targetDeclaration = target?.[1].declarations?.find(ts.isClassDeclaration);
     const targetTypeArity = targetDeclaration?.typeParameters?.length ?? 0;
-    return { name, moduleIndex, typeParameters, typeArguments, targetClass: target?.[0], targetTypeArity, createNext, constructorArity, members };
+    return {
+      name,
+      moduleIndex,
+      typeParameters,
+      typeArguments,
+      targetClass: target?.[0],
+      targetTypeArity,
+      createNext,
+      constructorArity,
+      members,
+    };
   }
 
   function routeFor(
@@ -193,7 +206,10 @@ export function buildAdapterModel(context: LegacyContext, targetModuleFile: stri
     if (rule?.kind === 'replace') {
       const awaits = templateAwaits(rule.template);
       if (awaits && !async) {
-        return { kind: 'legacy', reason: `${member}() is synchronous but its replacement (${rule.template}) needs await; it stays on the legacy implementation until its callers are rewritten` };
+        return {
+          kind: 'legacy',
+          reason: `${member}() is synchronous but its replacement (${rule.template}) needs await; it stays on the legacy implementation until its callers are rewritten`,
+        };
       }
       return { kind: 'replace', template: rule.template, async: awaits || async };
     }
@@ -213,7 +229,10 @@ export function buildAdapterModel(context: LegacyContext, targetModuleFile: stri
       const from = checker.getTypeOfSymbol(legacyParam);
       const to = checker.getTypeOfSymbol(targetParam);
       if (!fits(from, to)) {
-        return { kind: 'legacy', reason: `argument ${legacyParam.name} of ${member}() (${checker.typeToString(from)}) does not fit ${targetMember}() (${checker.typeToString(to)})` };
+        return {
+          kind: 'legacy',
+          reason: `argument ${legacyParam.name} of ${member}() (${checker.typeToString(from)}) does not fit ${targetMember}() (${checker.typeToString(to)})`,
+        };
       }
     }
     const targetReturn = checker.getReturnTypeOfSignature(targetSignature);
@@ -227,7 +246,10 @@ export function buildAdapterModel(context: LegacyContext, targetModuleFile: stri
     const from = async ? (checker.getAwaitedType(targetReturn) ?? targetReturn) : targetReturn;
     const to = async ? (checker.getAwaitedType(legacyReturn) ?? legacyReturn) : legacyReturn;
     if (!fits(from, to)) {
-      return { kind: 'legacy', reason: `${targetMember}() returns ${checker.typeToString(from)}, not the ${checker.typeToString(to)} legacy callers expect; translate it in the adapter` };
+      return {
+        kind: 'legacy',
+        reason: `${targetMember}() returns ${checker.typeToString(from)}, not the ${checker.typeToString(to)} legacy callers expect; translate it in the adapter`,
+      };
     }
     return { kind: 'call', targetMember, awaitResult: async && !targetAsync };
   }
@@ -300,4 +322,3 @@ function identifiersIn(template: string): string[] {
   const withoutPlaceholders = template.replace(/\{[A-Za-z0-9_]+\}/g, ' ');
   return [...new Set(withoutPlaceholders.match(/[A-Za-z_$][A-Za-z0-9_$]*/g) ?? [])];
 }
-

@@ -58,19 +58,26 @@ function rollbackPlan(input: DossierInput, coveredBy: string[]): RollbackPlan {
     `To roll back at run time without a deploy, set ${input.flagName}=legacy: every adapted call goes back to the legacy implementation.`,
   ];
   if (!input.adapterExists) {
-    steps.push(`This is the first migration: its commit also creates ${input.adapterModule}. Revert any later migration first, or the files routed after it lose their adapter.`);
+    steps.push(
+      `This is the first migration: its commit also creates ${input.adapterModule}. Revert any later migration first, or the files routed after it lose their adapter.`,
+    );
   }
   const handsOn = analysis.routingIssues.filter((i) => i.kind === 'reexport' || i.kind === 'escaping-instance');
   const inherited = input.inheritedBy.map((i) => i.path);
   if (handsOn.length > 0 || inherited.length > 0) {
     const who = inherited.length > 0 ? inherited : graph.dependents(path);
-    steps.push(`It hands legacy values or exports on${who.length > 0 ? ` to ${who.join(', ')}` : ''}; reverting switches ${who.length === 1 ? 'that file' : 'those files'} back too.`);
+    steps.push(
+      `It hands legacy values or exports on${who.length > 0 ? ` to ${who.join(', ')}` : ''}; reverting switches ${who.length === 1 ? 'that file' : 'those files'} back too.`,
+    );
   }
   for (const issue of analysis.routingIssues.filter((i) => i.kind === 'dynamic-import')) {
     steps.push(`Line ${issue.line} loads the module lazily; make sure that path runs after reverting.`);
   }
   const recheck = [...new Set([...graph.dependents(path), ...inherited, ...coveredBy])].sort();
-  if (recheck.length > 0) steps.push(`Afterwards re-run ${coveredBy.length > 0 ? coveredBy.join(', ') : 'the test suite'} and re-check ${recheck.length} dependent file(s).`);
+  if (recheck.length > 0)
+    steps.push(
+      `Afterwards re-run ${coveredBy.length > 0 ? coveredBy.join(', ') : 'the test suite'} and re-check ${recheck.length} dependent file(s).`,
+    );
   else steps.push('Afterwards re-run the test suite.');
   return { commitHint, steps, recheck };
 }

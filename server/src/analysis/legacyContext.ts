@@ -4,10 +4,7 @@ import type { MigrationSpec } from '../spec/types';
 import type { DeclarationRef } from './types';
 
 /** Where a module specifier leads, as the analysis needs to know it. */
-export type ModuleTarget =
-  | { kind: 'file'; path: string }
-  | { kind: 'package'; name: string }
-  | { kind: 'unresolved'; specifier: string };
+export type ModuleTarget = { kind: 'file'; path: string } | { kind: 'package'; name: string } | { kind: 'unresolved'; specifier: string };
 
 /** A set of modules treated as "legacy": the spec's legacy modules, or the adapter in cleanup. */
 export interface LegacyModules {
@@ -60,7 +57,7 @@ export class LegacyContext {
       if (!moduleSymbol) continue;
       for (const exported of checker.getExportsOfModule(moduleSymbol)) {
         const resolved = this.resolveAlias(exported);
-        const name = exported.name === 'default' || exported.name === 'export=' ? declaredName(resolved) ?? exported.name : exported.name;
+        const name = exported.name === 'default' || exported.name === 'export=' ? (declaredName(resolved) ?? exported.name) : exported.name;
         if (!this.exportNames.has(resolved)) this.exportNames.set(resolved, name);
       }
       // `export =` modules: the exported class is also reachable as the module's default.

@@ -23,7 +23,8 @@ export function describeUsage(usage: Usage, ctx: MessageContext): string {
       text = usage.symbol === '*' ? `Requires the legacy module ${ctx.module}${through}.` : `Requires legacy ${usage.symbol}${through}.`;
       break;
     case 'reexport':
-      text = usage.symbol === '*' ? `Re-exports the legacy module ${ctx.module}${through}.` : `Re-exports legacy ${usage.symbol}${through}.`;
+      text =
+        usage.symbol === '*' ? `Re-exports the legacy module ${ctx.module}${through}.` : `Re-exports legacy ${usage.symbol}${through}.`;
       break;
     case 'dynamic-import':
       text = `Loads legacy ${usage.symbol === '*' ? ctx.module : usage.symbol} with import()${through}.`;

@@ -18,9 +18,6 @@ export function buildPlan(analyses: FileAnalysis[], risks: Map<string, Risk>, gr
     depth.set(file, graph.transitiveDependencies(file).filter((d) => inPlan.has(d)).length);
   }
   return files.sort(
-    (a, b) =>
-      (risks.get(a)?.score ?? 0) - (risks.get(b)?.score ?? 0) ||
-      (depth.get(a) ?? 0) - (depth.get(b) ?? 0) ||
-      a.localeCompare(b),
+    (a, b) => (risks.get(a)?.score ?? 0) - (risks.get(b)?.score ?? 0) || (depth.get(a) ?? 0) - (depth.get(b) ?? 0) || a.localeCompare(b),
   );
 }

@@ -6,12 +6,7 @@
 export type UsageKind = 'import' | 'require' | 'reexport' | 'dynamic-import' | 'new' | 'call' | 'member' | 'type';
 
 export type RoutingIssueKind =
-  | 'reexport'
-  | 'dynamic-import'
-  | 'computed-member'
-  | 'escaping-instance'
-  | 'commonjs-interop'
-  | 'any-receiver';
+  'reexport' | 'dynamic-import' | 'computed-member' | 'escaping-instance' | 'commonjs-interop' | 'any-receiver';
 
 export interface Span {
   start: number;

@@ -175,7 +175,14 @@ class FileAnalyzer {
       if (clause.name) {
         const name = this.ctx.exportNameAt(clause.name);
         const legacy = direct ? this.ctx.isTracked(name ?? 'default') : name !== undefined && this.ctx.isTracked(name);
-        bindings.push({ name: name ?? 'default', imported: 'default', local: clause.name.text, isTypeOnly: typeOnlyDecl, legacy, span: this.span(clause.name) });
+        bindings.push({
+          name: name ?? 'default',
+          imported: 'default',
+          local: clause.name.text,
+          isTypeOnly: typeOnlyDecl,
+          legacy,
+          span: this.span(clause.name),
+        });
       }
       const named = clause.namedBindings;
       if (named && ts.isNamespaceImport(named)) {
@@ -226,7 +233,11 @@ class FileAnalyzer {
     const site = this.addSite('import-equals', node, ref.expression, target, direct, node.isTypeOnly, bindings);
     if (!site) return;
     this.pending.push({ kind: 'require', symbol: '*', member: null, node: node.name, site, incompatible: true });
-    this.issue('commonjs-interop', node, `Loads ${describeTarget(target)} with \`import = require()\`; the adapter must keep a CommonJS-compatible shape.`);
+    this.issue(
+      'commonjs-interop',
+      node,
+      `Loads ${describeTarget(target)} with \`import = require()\`; the adapter must keep a CommonJS-compatible shape.`,
+    );
   }
 
   private exportDeclaration(node: ts.ExportDeclaration): void {
@@ -293,7 +304,11 @@ class FileAnalyzer {
         continue;
       }
       const owner = this.legacyInstanceAt(local);
-      if (owner) this.escaping(element, `Exports \`${element.name.text}\`, a legacy ${owner} instance; files importing it use the legacy cache until this file is migrated.`);
+      if (owner)
+        this.escaping(
+          element,
+          `Exports \`${element.name.text}\`, a legacy ${owner} instance; files importing it use the legacy cache until this file is migrated.`,
+        );
     }
   }
 
@@ -301,7 +316,14 @@ class FileAnalyzer {
     const exportName = this.exportNameOfExpression(node.expression);
     if (exportName !== undefined && this.ctx.isTracked(exportName)) {
       this.carriesLegacy = true;
-      this.pending.push({ kind: 'reexport', symbol: exportName, member: null, node: node.expression, origin: rootIdentifier(node.expression), incompatible: true });
+      this.pending.push({
+        kind: 'reexport',
+        symbol: exportName,
+        member: null,
+        node: node.expression,
+        origin: rootIdentifier(node.expression),
+        incompatible: true,
+      });
       this.issue('reexport', node, `Re-exports ${exportName} as this module's ${node.isExportEquals ? '`export =`' : 'default export'}.`);
       return;
     }
@@ -314,7 +336,11 @@ class FileAnalyzer {
     for (const declaration of node.declarationList.declarations) {
       if (!ts.isIdentifier(declaration.name)) continue;
       const owner = this.legacyInstanceAt(declaration.name);
-      if (owner) this.escaping(declaration.name, `Exports \`${declaration.name.text}\`, a legacy ${owner} instance; files importing it use the legacy cache until this file is migrated.`);
+      if (owner)
+        this.escaping(
+          declaration.name,
+          `Exports \`${declaration.name.text}\`, a legacy ${owner} instance; files importing it use the legacy cache until this file is migrated.`,
+        );
     }
   }
 
@@ -339,7 +365,9 @@ class FileAnalyzer {
         left.expression.name.text === 'exports');
     if (!isModuleExports) return;
     const values = ts.isObjectLiteralExpression(node.right)
-      ? node.right.properties.map((p) => (ts.isPropertyAssignment(p) ? p.initializer : ts.isShorthandPropertyAssignment(p) ? p.name : undefined))
+      ? node.right.properties.map((p) =>
+          ts.isPropertyAssignment(p) ? p.initializer : ts.isShorthandPropertyAssignment(p) ? p.name : undefined,
+        )
       : [node.right];
     for (const value of values) {
       if (!value) continue;
@@ -347,7 +375,11 @@ class FileAnalyzer {
       const owner = exportName === undefined ? this.legacyInstanceAt(value) : undefined;
       if (exportName === undefined && !owner) continue;
       this.carriesLegacy = true;
-      this.issue('commonjs-interop', value, `Hands ${exportName ?? `a legacy ${owner ?? ''} instance`} on through \`module.exports\`; importers see it through CommonJS interop.`);
+      this.issue(
+        'commonjs-interop',
+        value,
+        `Hands ${exportName ?? `a legacy ${owner ?? ''} instance`} on through \`module.exports\`; importers see it through CommonJS interop.`,
+      );
       if (owner) this.escaping(value, `Exports a legacy ${owner} instance through \`module.exports\`.`);
     }
   }
@@ -435,7 +467,12 @@ class FileAnalyzer {
     );
   }
 
-  private memberUsage(node: ts.PropertyAccessExpression | ts.ElementAccessExpression, owner: string, member: string, name: ts.Node | undefined): void {
+  private memberUsage(
+    node: ts.PropertyAccessExpression | ts.ElementAccessExpression,
+    owner: string,
+    member: string,
+    name: ts.Node | undefined,
+  ): void {
     const rule: AppliedRule | undefined = this.ctx.spec.members[owner]?.[member];
     const parent = node.parent;
     const isCall = ts.isCallExpression(parent) && parent.expression === node;
@@ -488,7 +525,11 @@ class FileAnalyzer {
   private dynamicImport(node: ts.CallExpression): void {
     const arg = node.arguments[0];
     if (!arg || !ts.isStringLiteralLike(arg)) {
-      this.issue('dynamic-import', node, 'Dynamic `import()` with a computed specifier: Stepwise cannot tell whether it loads the legacy module.');
+      this.issue(
+        'dynamic-import',
+        node,
+        'Dynamic `import()` with a computed specifier: Stepwise cannot tell whether it loads the legacy module.',
+      );
       return;
     }
     const target = this.input.resolve(arg.text);
@@ -508,7 +549,11 @@ class FileAnalyzer {
       incompatible: true,
       detail: direct ? undefined : `through ${describeTarget(target)}`,
     });
-    this.issue('dynamic-import', node, `Loads ${describeTarget(target)} lazily with \`import()\`; a broken adapter only shows when this path runs, so make sure a test reaches it.`);
+    this.issue(
+      'dynamic-import',
+      node,
+      `Loads ${describeTarget(target)} lazily with \`import()\`; a broken adapter only shows when this path runs, so make sure a test reaches it.`,
+    );
   }
 
   private requireCall(node: ts.CallExpression, arg: ts.StringLiteralLike): void {
@@ -544,9 +589,17 @@ class FileAnalyzer {
       });
     }
     if (!this.sf.fileName.match(/\.c?js$/)) {
-      this.issue('commonjs-interop', node, `Loads ${describeTarget(target)} with \`require()\` in an ES module file; the adapter must keep a CommonJS-compatible shape.`);
+      this.issue(
+        'commonjs-interop',
+        node,
+        `Loads ${describeTarget(target)} with \`require()\` in an ES module file; the adapter must keep a CommonJS-compatible shape.`,
+      );
     } else {
-      this.issue('commonjs-interop', node, `Loads ${describeTarget(target)} with CommonJS \`require()\`; the adapter must keep the same export shape for CommonJS callers.`);
+      this.issue(
+        'commonjs-interop',
+        node,
+        `Loads ${describeTarget(target)} with CommonJS \`require()\`; the adapter must keep the same export shape for CommonJS callers.`,
+      );
     }
   }
 
@@ -557,7 +610,14 @@ class FileAnalyzer {
       const exported = property ?? local ?? '?';
       const resolved = ts.isIdentifier(element.name) ? this.exportNameOfExpression(element.name) : undefined;
       const legacy = direct ? this.ctx.isTracked(exported) : this.isLegacyExportName(resolved);
-      return { name: direct ? exported : (resolved ?? exported), imported: exported, local, isTypeOnly: false, legacy, span: this.span(element) };
+      return {
+        name: direct ? exported : (resolved ?? exported),
+        imported: exported,
+        local,
+        isTypeOnly: false,
+        legacy,
+        span: this.span(element),
+      };
     });
   }
 
@@ -567,7 +627,9 @@ class FileAnalyzer {
     if (node.arguments.length === 0) return;
     const candidates = node.arguments.filter((a) => ts.isIdentifier(a) || ts.isPropertyAccessExpression(a));
     if (candidates.length === 0) return;
-    const calleeSymbol = this.checker.getSymbolAtLocation(ts.isPropertyAccessExpression(node.expression) ? node.expression.name : node.expression);
+    const calleeSymbol = this.checker.getSymbolAtLocation(
+      ts.isPropertyAccessExpression(node.expression) ? node.expression.name : node.expression,
+    );
     const declaration = calleeSymbol ? this.ctx.resolveAlias(calleeSymbol).declarations?.[0] : undefined;
     if (!declaration) return;
     const declaredIn = declaration.getSourceFile().fileName;
@@ -577,7 +639,10 @@ class FileAnalyzer {
     for (const arg of candidates) {
       const owner = this.legacyInstanceAt(arg);
       if (!owner) continue;
-      this.escaping(arg, `Passes a legacy ${owner} instance to \`${calleeText(node.expression, this.sf)}\` in ${where}; that code keeps using it whatever this file imports.`);
+      this.escaping(
+        arg,
+        `Passes a legacy ${owner} instance to \`${calleeText(node.expression, this.sf)}\` in ${where}; that code keeps using it whatever this file imports.`,
+      );
     }
   }
 
@@ -585,7 +650,11 @@ class FileAnalyzer {
     if (!node.type || node.type.kind !== ts.SyntaxKind.AnyKeyword || !node.initializer) return;
     const owner = this.legacyValueOwner(node.initializer);
     if (!owner) return;
-    this.issue('any-receiver', node, `\`${node.name.getText(this.sf)}\` holds a legacy ${owner} typed as \`any\`: member uses through it cannot be checked or rewritten.`);
+    this.issue(
+      'any-receiver',
+      node,
+      `\`${node.name.getText(this.sf)}\` holds a legacy ${owner} typed as \`any\`: member uses through it cannot be checked or rewritten.`,
+    );
   }
 
   private anyCast(node: ts.AsExpression): void {
@@ -623,7 +692,7 @@ class FileAnalyzer {
   ): ImportSite | undefined {
     if (!bindings.some((b) => b.legacy) && !direct) return undefined;
     const text = specifier.getText(this.sf);
-    const quote = (text[0] === '"' || text[0] === '`' ? text[0] : "'");
+    const quote = text[0] === '"' || text[0] === '`' ? text[0] : "'";
     const statementText = statement.getText(this.sf);
     const site: ImportSite = {
       kind,
@@ -845,10 +914,12 @@ function destructuredAwait(call: ts.CallExpression): ts.ObjectBindingPattern | u
 function rootIdentifier(node: ts.Node): ts.Node | undefined {
   let current: ts.Node = node;
   for (;;) {
-    if (ts.isIdentifier(current) || current.kind === ts.SyntaxKind.ThisKeyword || current.kind === ts.SyntaxKind.SuperKeyword) return current;
+    if (ts.isIdentifier(current) || current.kind === ts.SyntaxKind.ThisKeyword || current.kind === ts.SyntaxKind.SuperKeyword)
+      return current;
     if (ts.isPropertyAccessExpression(current) || ts.isElementAccessExpression(current)) current = current.expression;
     else if (ts.isCallExpression(current) || ts.isNewExpression(current)) current = current.expression;
-    else if (ts.isParenthesizedExpression(current) || ts.isNonNullExpression(current) || ts.isAwaitExpression(current)) current = current.expression;
+    else if (ts.isParenthesizedExpression(current) || ts.isNonNullExpression(current) || ts.isAwaitExpression(current))
+      current = current.expression;
     else if (ts.isAsExpression(current) || ts.isTypeAssertionExpression(current)) current = current.expression;
     else if (ts.isQualifiedName(current)) current = current.left;
     else return undefined;
@@ -874,7 +945,11 @@ function containerName(node: ts.Node, sf: ts.SourceFile): string {
       parts.unshift(current.name.getText(sf));
     } else if (ts.isConstructorDeclaration(current)) {
       parts.unshift('constructor');
-    } else if ((ts.isArrowFunction(current) || ts.isFunctionExpression(current)) && ts.isVariableDeclaration(current.parent) && ts.isIdentifier(current.parent.name)) {
+    } else if (
+      (ts.isArrowFunction(current) || ts.isFunctionExpression(current)) &&
+      ts.isVariableDeclaration(current.parent) &&
+      ts.isIdentifier(current.parent.name)
+    ) {
       parts.unshift(current.parent.name.text);
       current = current.parent;
     }

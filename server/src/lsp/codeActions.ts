@@ -40,7 +40,13 @@ export function provideCodeActions(folders: Folders, params: CodeActionParams): 
 
   if (routable.length > 0 && (atUsage || ours.length > 0) && wants(CodeActionKinds.migrateFile)) {
     const data: CodeActionData = { action: 'migrate-file', uri: params.textDocument.uri, version };
-    actions.push({ title: 'Migrate this file through the adapter', kind: CodeActionKinds.migrateFile, isPreferred: true, diagnostics: ours, data });
+    actions.push({
+      title: 'Migrate this file through the adapter',
+      kind: CodeActionKinds.migrateFile,
+      isPreferred: true,
+      diagnostics: ours,
+      data,
+    });
   }
   if (routable.length > 1 && wants(CodeActionKinds.routeSite)) {
     const site = routable.find((s) => touches(s.span));
@@ -72,14 +78,22 @@ export function resolveCodeAction(folders: Folders, action: CodeAction, capabili
   const { index, rel } = found;
   const current = index.versionOf(rel) ?? null;
   if (current !== data.version) {
-    throw new ResponseError(LSPErrorCodes.ContentModified, `${rel} changed since this fix was offered (version ${String(data.version)}, now ${String(current)}); ask for the fix again.`);
+    throw new ResponseError(
+      LSPErrorCodes.ContentModified,
+      `${rel} changed since this fix was offered (version ${String(data.version)}, now ${String(current)}); ask for the fix again.`,
+    );
   }
   const edit = computeMigrationEdit(index, rel, data.action === 'route-site' ? { onlySiteStart: data.siteStart } : {});
   if (edit.error) throw new ResponseError(LSPErrorCodes.RequestFailed, edit.error);
   return { ...action, edit: toWorkspaceEdit(folders, index, edit, capabilities) };
 }
 
-export function toWorkspaceEdit(folders: Folders, index: WorkspaceIndex, edit: MigrationEdit, capabilities: EditCapabilities): WorkspaceEdit {
+export function toWorkspaceEdit(
+  folders: Folders,
+  index: WorkspaceIndex,
+  edit: MigrationEdit,
+  capabilities: EditCapabilities,
+): WorkspaceEdit {
   if (edit.files.some((f) => f.create) && !(capabilities.documentChanges && capabilities.createFiles)) {
     throw new ResponseError(
       LSPErrorCodes.RequestFailed,
@@ -93,7 +107,10 @@ export function toWorkspaceEdit(folders: Folders, index: WorkspaceIndex, edit: M
       documentChanges.push({ kind: 'create', uri, options: { overwrite: false, ignoreIfExists: false } });
       documentChanges.push({
         textDocument: { uri, version: null },
-        edits: file.changes.map((c) => ({ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, newText: c.newText })),
+        edits: file.changes.map((c) => ({
+          range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+          newText: c.newText,
+        })),
       });
       continue;
     }
@@ -108,7 +125,8 @@ export function toWorkspaceEdit(folders: Folders, index: WorkspaceIndex, edit: M
   if (capabilities.documentChanges) return { documentChanges };
   const changes: Record<string, { range: ReturnType<RangeConverter['range']>; newText: string }[]> = {};
   for (const change of documentChanges) {
-    if ('textDocument' in change) changes[change.textDocument.uri] = change.edits.map((e) => ('range' in e ? { range: e.range, newText: e.newText } : e));
+    if ('textDocument' in change)
+      changes[change.textDocument.uri] = change.edits.map((e) => ('range' in e ? { range: e.range, newText: e.newText } : e));
   }
   return { changes };
 }

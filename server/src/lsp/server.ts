@@ -17,14 +17,7 @@ import type {
 } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { analyzeReport, dossierOf, planEntries } from '../operations/overview';
-import {
-  AnalyzeRequest,
-  DossierRequest,
-  IndexStatusRequest,
-  PlanRequest,
-  StatusChangedNotification,
-  defaultSettings,
-} from '../protocol';
+import { AnalyzeRequest, DossierRequest, IndexStatusRequest, PlanRequest, StatusChangedNotification, defaultSettings } from '../protocol';
 import type { StepwiseSettings } from '../protocol';
 import { specRelativePath } from '../spec/validate';
 import type { Logger } from '../util/logger';
@@ -198,7 +191,8 @@ export function startServer(): Connection {
     for (const uri of new Set([...store.uris(), ...previous.keys()])) {
       const report = store.get(uri);
       const version = documents.get(uri)?.version ?? null;
-      if (previous.get(uri) === report.resultId) items.push({ kind: DocumentDiagnosticReportKind.Unchanged, uri, resultId: report.resultId, version });
+      if (previous.get(uri) === report.resultId)
+        items.push({ kind: DocumentDiagnosticReportKind.Unchanged, uri, resultId: report.resultId, version });
       else items.push({ kind: DocumentDiagnosticReportKind.Full, uri, resultId: report.resultId, version, items: report.items });
     }
     return { items };

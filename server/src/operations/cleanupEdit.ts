@@ -20,7 +20,8 @@ export function computeCleanupEdit(index: WorkspaceIndex, rel: string): Migratio
   const text = index.textOf(rel);
   if (text === undefined) return fail(`${rel} is not a source file of this workspace.`);
   const legacy = index.legacyModules();
-  if (rel === spec.adapter.module || legacy.files.has(rel)) return fail(`${rel} is part of the migration itself; it goes away at the end, it is not rewritten.`);
+  if (rel === spec.adapter.module || legacy.files.has(rel))
+    return fail(`${rel} is part of the migration itself; it goes away at the end, it is not rewritten.`);
   const targetIsFile = !isPackageSpecifier(spec.target.module);
   if (targetIsFile) index.ensureInProject(spec.target.module);
   const modules = { files: new Set([...legacy.files, spec.adapter.module]), packages: legacy.packages, exports: legacy.exports };
@@ -34,9 +35,11 @@ export function computeCleanupEdit(index: WorkspaceIndex, rel: string): Migratio
   const model = buildAdapterModel(found.context, targetAbsolute);
   const typeMap: Record<string, string> = {};
   for (const cls of model.classes) if (cls.targetClass) typeMap[cls.name] = cls.targetClass;
-  const style = analysis.importSites.map((s) => styleOf(s.specifierText)).find((s) => s !== undefined) ?? index.projects.extensionStyleFor(rel);
+  const style =
+    analysis.importSites.map((s) => styleOf(s.specifierText)).find((s) => s !== undefined) ?? index.projects.extensionStyleFor(rel);
   const targetSpecifier = targetIsFile ? relativeSpecifier(rel, spec.target.module, style) : spec.target.module;
-  const targetExports = spec.target.exports.length > 0 ? spec.target.exports : [...new Set([...model.targetImports, ...Object.values(typeMap)])];
+  const targetExports =
+    spec.target.exports.length > 0 ? spec.target.exports : [...new Set([...model.targetImports, ...Object.values(typeMap)])];
 
   const plan = planNativeRewrite({ analysis, text, typeMap, targetExports, targetSpecifier });
   if (plan.manual.length > 0) {
@@ -45,7 +48,8 @@ export function computeCleanupEdit(index: WorkspaceIndex, rel: string): Migratio
   }
   const after = applyTextChanges(text, plan.changes);
   const check = checkEdits(index.projects, [{ path: rel, before: text, after }]);
-  if (!check.ok) return fail(`Rewriting ${rel} to the new API would introduce errors, so nothing was changed: ${describeProblems(check.problems)}.`);
+  if (!check.ok)
+    return fail(`Rewriting ${rel} to the new API would introduce errors, so nothing was changed: ${describeProblems(check.problems)}.`);
   result.files.push({ path: rel, changes: plan.changes });
   result.routed = plan.rewritten;
   return result;

@@ -39,11 +39,19 @@ export function findLegacyCandidates(index: WorkspaceIndex): LegacyCandidate[] {
   const manifest = path.join(index.root, 'package.json');
   if (existsSync(manifest)) {
     try {
-      const pkg = JSON.parse(readFileSync(manifest, 'utf8')) as { dependencies?: Record<string, string>; devDependencies?: Record<string, string> };
+      const pkg = JSON.parse(readFileSync(manifest, 'utf8')) as {
+        dependencies?: Record<string, string>;
+        devDependencies?: Record<string, string>;
+      };
       const deps = { ...pkg.devDependencies, ...pkg.dependencies };
       for (const [name, preset] of Object.entries(knownPackages)) {
         if (!deps[name]) continue;
-        candidates.push({ module: name, exports: presets[preset].legacy?.exports ?? [], importers: index.graph.usersOfPackage(name).length, preset });
+        candidates.push({
+          module: name,
+          exports: presets[preset].legacy?.exports ?? [],
+          importers: index.graph.usersOfPackage(name).length,
+          preset,
+        });
       }
     } catch {
       // An unreadable package.json only means no package candidates.

@@ -69,7 +69,9 @@ export function computeMigrationEdit(index: WorkspaceIndex, rel: string, options
     return relativeSpecifier(rel, spec.adapter.module, style);
   };
   const scoped =
-    options.onlySiteStart === undefined ? analysis : { ...analysis, importSites: analysis.importSites.filter((s) => s.span.start === options.onlySiteStart) };
+    options.onlySiteStart === undefined
+      ? analysis
+      : { ...analysis, importSites: analysis.importSites.filter((s) => s.span.start === options.onlySiteStart) };
   if (scoped.importSites.length === 0) return fail(`${rel} changed: the import this fix was offered for is gone.`);
   const plan = planAdapterRouting(scoped, text, specifierFor);
   if (plan.blocked.length > 0) {
@@ -81,7 +83,8 @@ export function computeMigrationEdit(index: WorkspaceIndex, rel: string, options
 
   const planned: PlannedFile[] = [{ path: rel, before: text, after }];
   if (!adapterExists) {
-    const style = sites.map((s) => styleOf(s.specifierText)).find((s) => s !== undefined) ?? index.projects.extensionStyleFor(spec.adapter.module);
+    const style =
+      sites.map((s) => styleOf(s.specifierText)).find((s) => s !== undefined) ?? index.projects.extensionStyleFor(spec.adapter.module);
     const generated = generateAdapter(index, rel, style);
     if ('error' in generated) return fail(generated.error);
     result.createsAdapter = true;
@@ -95,7 +98,9 @@ export function computeMigrationEdit(index: WorkspaceIndex, rel: string, options
   }
   const leftToOthers = analysis.usages.filter((u) => u.from !== undefined);
   if (leftToOthers.length > 0) {
-    result.notes.push(`${leftToOthers.length} usage(s) in ${rel} use values made in other files; they change when those files are migrated.`);
+    result.notes.push(
+      `${leftToOthers.length} usage(s) in ${rel} use values made in other files; they change when those files are migrated.`,
+    );
   }
   return result;
 }
@@ -115,7 +120,9 @@ export function generateAdapter(index: WorkspaceIndex, fromRel: string, style: E
   const targetAbsolute = targetIsFile ? index.paths.toAbsolute(spec.target.module) : index.projects.resolvePackageEntry(spec.target.module);
   const model = buildAdapterModel(found.context, targetAbsolute);
   if (model.classes.length === 0 && model.functions.length === 0) {
-    return { error: `None of the legacy exports (${spec.legacy.exports.join(', ') || 'all'}) is a class or function Stepwise can adapt; write ${spec.adapter.module} by hand.` };
+    return {
+      error: `None of the legacy exports (${spec.legacy.exports.join(', ') || 'all'}) is a class or function Stepwise can adapt; write ${spec.adapter.module} by hand.`,
+    };
   }
   const keepLegacy: Record<string, string> = {};
   for (let attempt = 0; attempt < 4; attempt++) {
@@ -138,5 +145,7 @@ export function generateAdapter(index: WorkspaceIndex, fromRel: string, style: E
       return { error: `The generated adapter ${spec.adapter.module} does not type-check: ${describeProblems(check.problems)}.` };
     }
   }
-  return { error: `The generated adapter ${spec.adapter.module} still does not type-check after keeping the failing members on the legacy side.` };
+  return {
+    error: `The generated adapter ${spec.adapter.module} still does not type-check after keeping the failing members on the legacy side.`,
+  };
 }

@@ -130,7 +130,9 @@ export function dossierOf(index: WorkspaceIndex, rel: string): Dossier | { error
     inheritedBy,
   });
   if (!isMigratable(analysis)) {
-    dossier.rollback.steps.unshift(`${rel} has no legacy import of its own: its legacy values come from ${[...new Set(analysis.usages.map((u) => u.from).filter(Boolean))].join(', ')}.`);
+    dossier.rollback.steps.unshift(
+      `${rel} has no legacy import of its own: its legacy values come from ${[...new Set(analysis.usages.map((u) => u.from).filter(Boolean))].join(', ')}.`,
+    );
   }
   return dossier;
 }

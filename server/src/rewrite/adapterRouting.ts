@@ -54,7 +54,11 @@ export function planAdapterRouting(analysis: FileAnalysis, text: string, adapter
       continue;
     }
     changes.push(...removeListElements(site));
-    changes.push({ start: site.span.end, end: site.span.end, newText: `\n${indentOf(lines, site.span.start)}${splitStatement(site, legacy, quoted, text)}` });
+    changes.push({
+      start: site.span.end,
+      end: site.span.end,
+      newText: `\n${indentOf(lines, site.span.start)}${splitStatement(site, legacy, quoted, text)}`,
+    });
     routed++;
   }
   if (blocked.length > 0) return { changes: [], routed: 0, blocked };

@@ -34,12 +34,15 @@ export function scaffoldAdapter(input: ScaffoldInput): ScaffoldResult {
   const { model, adapterPath, style } = input;
   const notes = [...model.notes];
   if (!/\.(m|c)?tsx?$/.test(adapterPath)) {
-    throw new Error(`Stepwise generates TypeScript adapters; ${adapterPath} is not a .ts file. Write it by hand or point "adapter.module" at a .ts path.`);
+    throw new Error(
+      `Stepwise generates TypeScript adapters; ${adapterPath} is not a .ts file. Write it by hand or point "adapter.module" at a .ts path.`,
+    );
   }
   const flag = flagNameOf(model.migrationId);
   const lines: string[] = [];
   const legacyAlias = (i: number): string => (model.legacyFiles.length === 1 ? 'legacy' : `legacy${i}`);
-  const spec = (to: string): string => (to.startsWith('.') || !/\//.test(to) && !/\.(m|c)?[tj]sx?$/.test(to) ? to : relativeSpecifier(adapterPath, to, style));
+  const spec = (to: string): string =>
+    to.startsWith('.') || (!/\//.test(to) && !/\.(m|c)?[tj]sx?$/.test(to)) ? to : relativeSpecifier(adapterPath, to, style);
   const targetSpecifier = isPackage(model.targetModule) ? model.targetModule : relativeSpecifier(adapterPath, model.targetModule, style);
 
   const table: string[] = [];
@@ -53,7 +56,9 @@ export function scaffoldAdapter(input: ScaffoldInput): ScaffoldResult {
       } else if (route.kind === 'call') {
         table.push(` *   ${cls.name}.${member.name}() → ${cls.targetClass}.${route.targetMember}()${member.both ? ' (runs on both)' : ''}`);
       } else {
-        table.push(` *   ${cls.name}.${member.name}() → ${route.template.replace('{receiver}', 'next')}${member.both ? ' (runs on both)' : ''}`);
+        table.push(
+          ` *   ${cls.name}.${member.name}() → ${route.template.replace('{receiver}', 'next')}${member.both ? ' (runs on both)' : ''}`,
+        );
       }
     }
   }
@@ -77,7 +82,9 @@ export function scaffoldAdapter(input: ScaffoldInput): ScaffoldResult {
     ' */',
     '/* eslint-disable @typescript-eslint/no-explicit-any */',
   );
-  model.legacyFiles.forEach((file, i) => lines.push(`import * as ${legacyAlias(i)} from '${relativeSpecifier(adapterPath, file, style)}';`));
+  model.legacyFiles.forEach((file, i) =>
+    lines.push(`import * as ${legacyAlias(i)} from '${relativeSpecifier(adapterPath, file, style)}';`),
+  );
   if (model.targetImports.length > 0) lines.push(`import { ${model.targetImports.join(', ')} } from '${targetSpecifier}';`);
   lines.push('');
   model.legacyFiles.forEach((file) => lines.push(`export * from '${relativeSpecifier(adapterPath, file, style)}';`));
@@ -115,12 +122,24 @@ function argList(arity: number, name = 'args'): string[] {
   return Array.from({ length: arity }, (_, i) => `${name}[${i}]`);
 }
 
-function adaptedClass(cls: AdaptedClass, legacy: string, keepLegacy: Record<string, string>): { lines: string[]; routes: Map<number, string> } {
+function adaptedClass(
+  cls: AdaptedClass,
+  legacy: string,
+  keepLegacy: Record<string, string>,
+): { lines: string[]; routes: Map<number, string> } {
   const lines: string[] = [];
   const routes = new Map<number, string>();
-  const nextType = cls.targetClass ? `${cls.targetClass}${cls.targetTypeArity > 0 ? `<${Array(cls.targetTypeArity).fill('any').join(', ')}>` : ''}` : 'never';
+  const nextType = cls.targetClass
+    ? `${cls.targetClass}${cls.targetTypeArity > 0 ? `<${Array(cls.targetTypeArity).fill('any').join(', ')}>` : ''}`
+    : 'never';
   lines.push(`const ${routesName(cls)}: StepwiseRoutes<${nextType}> = {`);
-  const anyArgs = cls.typeArguments ? `<${cls.typeArguments.slice(1, -1).split(',').map(() => 'any').join(', ')}>` : '';
+  const anyArgs = cls.typeArguments
+    ? `<${cls.typeArguments
+        .slice(1, -1)
+        .split(',')
+        .map(() => 'any')
+        .join(', ')}>`
+    : '';
   const legacyInstance = `${legacy}.${cls.name}${anyArgs}`;
   for (const member of cls.members) {
     const route = keepLegacy[`${cls.name}.${member.name}`] ? undefined : member.route;
@@ -130,9 +149,13 @@ function adaptedClass(cls: AdaptedClass, legacy: string, keepLegacy: Record<stri
     lines.push(`  ${JSON.stringify(member.name)}: { ${member.both ? 'both: true, ' : ''}call: ${body} },`);
   }
   lines.push('};', '');
-  const createNext = cls.createNext ? `(args: any[]) => ${fillTemplate(cls.createNext, { args: argList(cls.constructorArity) })}` : 'undefined';
+  const createNext = cls.createNext
+    ? `(args: any[]) => ${fillTemplate(cls.createNext, { args: argList(cls.constructorArity) })}`
+    : 'undefined';
   const legacyType = `typeof ${legacy}.${cls.name}`;
-  const ctorParams = cls.typeParameters ? `ConstructorParameters<${legacyType}${cls.typeArguments}>` : `ConstructorParameters<${legacyType}>`;
+  const ctorParams = cls.typeParameters
+    ? `ConstructorParameters<${legacyType}${cls.typeArguments}>`
+    : `ConstructorParameters<${legacyType}>`;
   lines.push(
     `/** The legacy ${cls.name}, adapted: same contract, implementation chosen by the rollout flag. */`,
     `export interface ${cls.name}${cls.typeParameters} extends ${legacy}.${cls.name}${cls.typeArguments} {}`,
@@ -166,7 +189,11 @@ function routeBody(member: AdaptedMember, route: AdaptedMember['route'], legacyI
 function adaptedFunction(fn: AdaptedFunction, legacy: string, classes: AdaptedClass[]): string[] {
   const cls = classes.find((c) => c.name === fn.returnsClass);
   if (!cls) return [];
-  const createNext = fn.createNext ? `() => ${fillTemplate(fn.createNext, { args: [] })}` : cls.createNext ? `() => ${fillTemplate(cls.createNext, { args: [] })}` : 'undefined';
+  const createNext = fn.createNext
+    ? `() => ${fillTemplate(fn.createNext, { args: [] })}`
+    : cls.createNext
+      ? `() => ${fillTemplate(cls.createNext, { args: [] })}`
+      : 'undefined';
   return [
     `/** The legacy ${fn.name}(), returning an adapted ${cls.name} (one per legacy instance). */`,
     `export function ${fn.name}(...args: Parameters<typeof ${legacy}.${fn.name}>): ${fn.returnTypeText ?? cls.name} {`,

@@ -50,7 +50,10 @@ export function planNativeRewrite(input: NativeRewriteInput): NativeRewriteResul
       case 'require':
         break;
       case 'reexport':
-        manual.push({ line: usage.line, message: `${where} re-exports ${usage.symbol}; decide what this module should export from the new API` });
+        manual.push({
+          line: usage.line,
+          message: `${where} re-exports ${usage.symbol}; decide what this module should export from the new API`,
+        });
         break;
       case 'dynamic-import':
         manual.push({ line: usage.line, message: `${where} loads ${usage.symbol} with import(); rewrite the lazy load by hand` });
@@ -58,11 +61,17 @@ export function planNativeRewrite(input: NativeRewriteInput): NativeRewriteResul
       case 'type': {
         const mapped = input.typeMap[usage.symbol];
         if (!mapped) {
-          manual.push({ line: usage.line, message: `${where} refers to the type of ${usage.symbol}, which has no counterpart type in the new API` });
+          manual.push({
+            line: usage.line,
+            message: `${where} refers to the type of ${usage.symbol}, which has no counterpart type in the new API`,
+          });
           break;
         }
         if (/^(Extends|Implements)/.test(usage.message)) {
-          manual.push({ line: usage.line, message: `${where} ${usage.message.startsWith('Extends') ? 'extends' : 'implements'} ${usage.symbol}; a subclass needs a person's judgement` });
+          manual.push({
+            line: usage.line,
+            message: `${where} ${usage.message.startsWith('Extends') ? 'extends' : 'implements'} ${usage.symbol}; a subclass needs a person's judgement`,
+          });
           break;
         }
         usedTargetNames.add(mapped);
@@ -74,11 +83,17 @@ export function planNativeRewrite(input: NativeRewriteInput): NativeRewriteResul
         const rule = usage.rule?.kind === 'constructor' ? usage.rule : undefined;
         const shape = usage.expression;
         if (!rule || !shape?.args) {
-          manual.push({ line: usage.line, message: `${where} ${usage.kind === 'new' ? 'constructs' : 'calls'} ${usage.symbol} and the spec has no "constructors" rule for it` });
+          manual.push({
+            line: usage.line,
+            message: `${where} ${usage.kind === 'new' ? 'constructs' : 'calls'} ${usage.symbol} and the spec has no "constructors" rule for it`,
+          });
           break;
         }
         if (templateAwaits(rule.template) && !shape.awaitAllowed) {
-          manual.push({ line: usage.line, message: `${where}: ${rule.template} needs await, but the code there is not in an async function` });
+          manual.push({
+            line: usage.line,
+            message: `${where}: ${rule.template} needs await, but the code there is not in an async function`,
+          });
           break;
         }
         noteTargets(rule.template);
@@ -94,7 +109,10 @@ export function planNativeRewrite(input: NativeRewriteInput): NativeRewriteResul
       case 'member': {
         const rule = usage.rule;
         if (usage.member === null) {
-          manual.push({ line: usage.line, message: `${where} uses a computed member on ${usage.symbol}; Stepwise cannot tell which member it is` });
+          manual.push({
+            line: usage.line,
+            message: `${where} uses a computed member on ${usage.symbol}; Stepwise cannot tell which member it is`,
+          });
           break;
         }
         if (!rule || rule.kind === 'constructor') break;
@@ -139,7 +157,10 @@ export function planNativeRewrite(input: NativeRewriteInput): NativeRewriteResul
   for (const site of analysis.importSites) {
     if (site.kind === 'dynamic-import' || site.kind === 'reexport') continue;
     if (site.bindings.some((b) => b.legacy && b.name === 'default')) {
-      manual.push({ line: lineOf(text, site.span.start), message: `line ${lineOf(text, site.span.start)} imports a default export of the old API; switch it by hand` });
+      manual.push({
+        line: lineOf(text, site.span.start),
+        message: `line ${lineOf(text, site.span.start)} imports a default export of the old API; switch it by hand`,
+      });
     }
   }
   if (manual.length > 0) return { changes: [], manual, rewritten: 0 };
@@ -155,9 +176,12 @@ function renderNested(edits: Edit[], text: string): TextChange[] {
   const done: TextChange[] = [];
   for (const edit of sorted) {
     const sub = (span: Span): string => {
-      const inner = done.filter((d) => d.start >= span.start && d.end <= span.end).map((d) => ({ ...d, start: d.start - span.start, end: d.end - span.start }));
+      const inner = done
+        .filter((d) => d.start >= span.start && d.end <= span.end)
+        .map((d) => ({ ...d, start: d.start - span.start, end: d.end - span.start }));
       let result = text.slice(span.start, span.end);
-      for (const change of inner.sort((a, b) => b.start - a.start)) result = result.slice(0, change.start) + change.newText + result.slice(change.end);
+      for (const change of inner.sort((a, b) => b.start - a.start))
+        result = result.slice(0, change.start) + change.newText + result.slice(change.end);
       return result;
     };
     done.push({ start: edit.start, end: edit.end, newText: edit.render(sub) });
@@ -180,7 +204,8 @@ function importChanges(sites: ImportSite[], text: string, names: string[], targe
       if (inserted || names.length === 0) return '';
       inserted = true;
       if (site.kind === 'require' || site.kind === 'import-equals') {
-        const keyword = site.kind === 'require' ? (/^\s*(const|let|var)\b/.exec(text.slice(site.span.start, site.span.end))?.[1] ?? 'const') : 'const';
+        const keyword =
+          site.kind === 'require' ? (/^\s*(const|let|var)\b/.exec(text.slice(site.span.start, site.span.end))?.[1] ?? 'const') : 'const';
         return `${keyword} { ${names.join(', ')} } = require(${quote}${targetSpecifier}${quote})${semicolon}`;
       }
       const typeOnly = site.isTypeOnly ? 'type ' : '';
@@ -233,4 +258,3 @@ function lineOf(text: string, offset: number): number {
 function escape(name: string): string {
   return name.replace(/[$]/g, '\\$');
 }
-

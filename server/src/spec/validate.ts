@@ -118,7 +118,11 @@ export function parseSpec(text: string, env?: SpecEnvironment): SpecResult {
     report(['target', 'module'], 'The spec needs "target.module", the module of the new API.', at(['target']) ?? root);
   }
   if (!merged.adapter?.module) {
-    report(['adapter', 'module'], 'The spec needs "adapter.module", where the adapter lives (it is generated when missing).', at(['adapter']) ?? root);
+    report(
+      ['adapter', 'module'],
+      'The spec needs "adapter.module", where the adapter lives (it is generated when missing).',
+      at(['adapter']) ?? root,
+    );
   }
 
   for (const [i, module] of (legacyModules ?? []).entries()) {
@@ -145,7 +149,11 @@ export function parseSpec(text: string, env?: SpecEnvironment): SpecResult {
   const adapterModule = merged.adapter?.module;
   if (adapterModule) {
     if (isPackageSpecifier(adapterModule)) {
-      report(['adapter', 'module'], `"adapter.module" must be a workspace file path, not a package ("${adapterModule}").`, at(['adapter', 'module']));
+      report(
+        ['adapter', 'module'],
+        `"adapter.module" must be a workspace file path, not a package ("${adapterModule}").`,
+        at(['adapter', 'module']),
+      );
     } else if ((legacyModules ?? []).includes(adapterModule) || adapterModule === targetModule) {
       report(['adapter', 'module'], 'The adapter module must differ from the legacy and target modules.', at(['adapter', 'module']));
     }
@@ -232,7 +240,11 @@ export function parseSpec(text: string, env?: SpecEnvironment): SpecResult {
     try {
       new RegExp(result.verify.logs.pattern);
     } catch (error) {
-      report(['verify', 'logs', 'pattern'], `"verify.logs.pattern" is not a valid regular expression: ${(error as Error).message}.`, at(['verify', 'logs', 'pattern']));
+      report(
+        ['verify', 'logs', 'pattern'],
+        `"verify.logs.pattern" is not a valid regular expression: ${(error as Error).message}.`,
+        at(['verify', 'logs', 'pattern']),
+      );
       return { problems };
     }
   }

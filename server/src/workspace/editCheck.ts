@@ -45,7 +45,10 @@ export function checkEdits(projects: ProjectSet, files: PlannedFile[]): EditChec
           remaining.set(key, count - 1);
           continue;
         }
-        const position = diagnostic.file && diagnostic.start !== undefined ? diagnostic.file.getLineAndCharacterOfPosition(diagnostic.start) : { line: 0, character: 0 };
+        const position =
+          diagnostic.file && diagnostic.start !== undefined
+            ? diagnostic.file.getLineAndCharacterOfPosition(diagnostic.start)
+            : { line: 0, character: 0 };
         problems.push({
           path: file.path,
           line: position.line + 1,

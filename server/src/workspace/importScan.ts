@@ -4,10 +4,7 @@ import { packageNameOf } from './paths';
 import type { WorkspacePaths } from './paths';
 
 /** Where one specifier of a file leads. */
-export type ResolvedImport =
-  | { kind: 'file'; path: string }
-  | { kind: 'package'; name: string }
-  | { kind: 'unresolved'; specifier: string };
+export type ResolvedImport = { kind: 'file'; path: string } | { kind: 'package'; name: string } | { kind: 'unresolved'; specifier: string };
 
 /**
  * Lists a file's module specifiers (imports, re-exports, require, dynamic import) with the

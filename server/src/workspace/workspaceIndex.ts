@@ -201,7 +201,14 @@ export class WorkspaceIndex {
     if (text !== undefined) this.projects.setText(rel, text);
     const program = this.projects.programFor(rel);
     const context = modules
-      ? new LegacyContext(program, program.getTypeChecker(), modules, spec, (a) => this.paths.toRelative(a), (n) => this.projects.resolvePackageEntry(n))
+      ? new LegacyContext(
+          program,
+          program.getTypeChecker(),
+          modules,
+          spec,
+          (a) => this.paths.toRelative(a),
+          (n) => this.projects.resolvePackageEntry(n),
+        )
       : this.legacyContext(program, spec);
     return { context, program };
   }
@@ -536,7 +543,8 @@ export class WorkspaceIndex {
     }
     const result = parseSpec(specText, {
       fileExists: (rel) => this.files.has(normalizeRel(rel)) || existsSync(this.paths.toAbsolute(normalizeRel(rel))),
-      packageExists: (name) => this.projects.resolvePackageEntry(name) !== undefined || existsSync(path.join(this.root, 'node_modules', name)),
+      packageExists: (name) =>
+        this.projects.resolvePackageEntry(name) !== undefined || existsSync(path.join(this.root, 'node_modules', name)),
     });
     this.specState = { spec: result.spec, problems: result.problems, text: specText };
     if (result.spec) {

@@ -25,7 +25,13 @@ function diagnosticsWhere(uri: vscode.Uri, test: (d: vscode.Diagnostic[]) => boo
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       listener.dispose();
-      reject(new Error(`Timed out waiting for ${what}; diagnostics now: ${stepwiseDiagnostics(uri).map((d) => d.message).join(' | ')}`));
+      reject(
+        new Error(
+          `Timed out waiting for ${what}; diagnostics now: ${stepwiseDiagnostics(uri)
+            .map((d) => d.message)
+            .join(' | ')}`,
+        ),
+      );
     }, 60_000);
     const listener = vscode.languages.onDidChangeDiagnostics((event) => {
       if (!event.uris.some((u) => u.toString() === uri.toString())) return;
@@ -52,7 +58,11 @@ describe('diagnostics and the quick fix in the demo workspace', () => {
   it('shows legacy usages as diagnostics, with the stepwise source and stable codes', async () => {
     const uri = vscode.Uri.file(join(workspaceRoot(), 'src', 'services', 'health-service.ts'));
     await vscode.window.showTextDocument(uri);
-    const diagnostics = await diagnosticsWhere(uri, (d) => d.some((x) => x.code === 'incompatible-member'), 'the incompatible stop() to be flagged');
+    const diagnostics = await diagnosticsWhere(
+      uri,
+      (d) => d.some((x) => x.code === 'incompatible-member'),
+      'the incompatible stop() to be flagged',
+    );
     const stop = diagnostics.find((d) => d.message.includes('stop is renamed to shutdown'));
     assert.ok(stop, diagnostics.map((d) => d.message).join('\n'));
     assert.equal(stop.severity, vscode.DiagnosticSeverity.Warning);
@@ -69,11 +79,21 @@ describe('diagnostics and the quick fix in the demo workspace', () => {
     const root = workspaceRoot();
     const uri = vscode.Uri.file(join(root, 'src', 'api', 'sessions.ts'));
     const editor = await vscode.window.showTextDocument(uri);
-    const diagnostics = await diagnosticsWhere(uri, (d) => d.some((x) => x.code === 'legacy-call'), 'the getCacheInstance() call to be flagged');
+    const diagnostics = await diagnosticsWhere(
+      uri,
+      (d) => d.some((x) => x.code === 'legacy-call'),
+      'the getCacheInstance() call to be flagged',
+    );
     const call = diagnostics.find((d) => d.code === 'legacy-call');
     assert.ok(call);
 
-    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, call.range, vscode.CodeActionKind.QuickFix.value, 10);
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>(
+      'vscode.executeCodeActionProvider',
+      uri,
+      call.range,
+      vscode.CodeActionKind.QuickFix.value,
+      10,
+    );
     const migrate = actions.find((a) => a.title === 'Migrate this file through the adapter');
     assert.ok(migrate, `offered: ${actions.map((a) => a.title).join(', ')}`);
     assert.ok(migrate.edit, 'the action was resolved to an edit');
@@ -84,6 +104,10 @@ describe('diagnostics and the quick fix in the demo workspace', () => {
     const adapter = join(root, 'src', 'core', 'cache-migration', 'legacy-adapter.ts');
     assert.ok(existsSync(adapter), 'the adapter file was created');
     await vscode.workspace.saveAll(false);
-    await diagnosticsWhere(uri, (d) => !d.some((x) => String(x.code).startsWith('legacy-')), 'the legacy diagnostics to clear');
+    await diagnosticsWhere(
+      uri,
+      (d) => !d.some((x) => typeof x.code === 'string' && x.code.startsWith('legacy-')),
+      'the legacy diagnostics to clear',
+    );
   });
 });

@@ -11,10 +11,7 @@ describe('smoke', () => {
     const ext = vscode.extensions.getExtension(EXTENSION_ID);
     // VS Code's ~90 built-in extensions would drown the ones that matter in the message.
     const others = vscode.extensions.all.map((e) => e.id).filter((id) => !id.startsWith('vscode.'));
-    assert.ok(
-      ext,
-      `extension ${EXTENSION_ID} is not loaded; non-built-in extensions loaded: ${others.join(', ') || 'none'}`,
-    );
+    assert.ok(ext, `extension ${EXTENSION_ID} is not loaded; non-built-in extensions loaded: ${others.join(', ') || 'none'}`);
     await ext.activate();
     assert.equal(ext.isActive, true);
   });
@@ -23,11 +20,7 @@ describe('smoke', () => {
     const expected = process.env.STEPWISE_TEST_WORKSPACE;
     assert.ok(expected, 'the runner did not pass STEPWISE_TEST_WORKSPACE');
     const folders = vscode.workspace.workspaceFolders ?? [];
-    assert.equal(
-      folders.length,
-      1,
-      `expected one workspace folder, got ${folders.map((f) => f.uri.toString()).join(', ')}`,
-    );
+    assert.equal(folders.length, 1, `expected one workspace folder, got ${folders.map((f) => f.uri.toString()).join(', ')}`);
     assert.equal(realpathSync(folders[0].uri.fsPath), realpathSync(expected));
   });
 });
