@@ -163,13 +163,16 @@ export function startServer(): Connection {
   });
 
   connection.onDidChangeWatchedFiles(async (event) => {
+    // One batch per folder, in order, so a request arriving meanwhile waits for all of it.
+    const byIndex = new Map<WorkspaceIndex, string[]>();
     for (const change of event.changes) {
       const found = folders.locate(change.uri);
       if (!found) continue;
-      if (change.type === FileChangeType.Deleted || change.type === FileChangeType.Created || !documents.get(change.uri)) {
-        await found.index.fileChangedOnDisk(found.rel);
-      }
+      // An open document's text comes from the editor, unless the file appeared or went away.
+      if (change.type !== FileChangeType.Deleted && change.type !== FileChangeType.Created && documents.get(change.uri)) continue;
+      byIndex.set(found.index, [...(byIndex.get(found.index) ?? []), found.rel]);
     }
+    await Promise.all([...byIndex].map(([index, rels]) => index.filesChangedOnDisk(rels)));
   });
 
   connection.languages.diagnostics.on(async (params) => {

@@ -76,6 +76,7 @@ export class WorkspaceIndex {
   private state: IndexState = 'starting';
   private indexMs = 0;
   private processing: Promise<void> | undefined;
+  private pendingChanges = 0;
   private idleWaiters: (() => void)[] = [];
 
   /** Fires with the files whose analysis changed (added, updated or removed). */
@@ -189,8 +190,33 @@ export class WorkspaceIndex {
 
   /** Resolves when no analysis work is pending. */
   whenIdle(): Promise<void> {
-    if (!this.processing && this.dirty.size === 0) return Promise.resolve();
+    if (this.isIdle()) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private isIdle(): boolean {
+    return !this.processing && this.dirty.size === 0 && this.pendingChanges === 0;
+  }
+
+  /**
+   * Runs a change that reads the disk before it marks files dirty. It counts as pending work from
+   * its first moment, so a request arriving meanwhile waits for it instead of answering early.
+   */
+  private async tracked<T>(work: () => Promise<T>): Promise<T> {
+    this.pendingChanges++;
+    try {
+      return await work();
+    } finally {
+      this.pendingChanges--;
+      this.settle();
+    }
+  }
+
+  private settle(): void {
+    if (!this.isIdle()) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    waiters.forEach((w) => w());
   }
 
   /** A LegacyContext for the program that holds `rel` (for rewrites and the adapter model). */
@@ -257,7 +283,11 @@ export class WorkspaceIndex {
   }
 
   /** An editor closed a document: the disk's text applies again. */
-  async closeDocument(rel: string): Promise<void> {
+  closeDocument(rel: string): Promise<void> {
+    return this.tracked(() => this.closeDocumentNow(rel));
+  }
+
+  private async closeDocumentNow(rel: string): Promise<void> {
     if (rel === specRelativePath) {
       await this.specChanged();
       return;
@@ -271,7 +301,11 @@ export class WorkspaceIndex {
   }
 
   /** A file changed, appeared or disappeared on disk (watcher events, CLI, git). */
-  async fileChangedOnDisk(rel: string): Promise<void> {
+  fileChangedOnDisk(rel: string): Promise<void> {
+    return this.tracked(() => this.fileChangedOnDiskNow(rel));
+  }
+
+  private async fileChangedOnDiskNow(rel: string): Promise<void> {
     if (rel === specRelativePath) {
       await this.specChanged();
       return;
@@ -292,8 +326,19 @@ export class WorkspaceIndex {
     else if (entry.text !== text) this.fileTextChanged(rel, text, null);
   }
 
+  /** Several files changed on disk (one watcher event): handled in order, as one piece of pending work. */
+  filesChangedOnDisk(rels: string[]): Promise<void> {
+    return this.tracked(async () => {
+      for (const rel of rels) await this.fileChangedOnDiskNow(rel);
+    });
+  }
+
   /** Re-reads the workspace's file list (after config or ignore changes, or a git checkout). */
-  async rescan(): Promise<void> {
+  rescan(): Promise<void> {
+    return this.tracked(() => this.rescanNow());
+  }
+
+  private async rescanNow(): Promise<void> {
     const { sources, configs } = await discoverSourceFiles(this.root, { exclude: this.exclude });
     this.projects.setConfigs(configs);
     const wanted = new Set(sources);
@@ -311,7 +356,11 @@ export class WorkspaceIndex {
   }
 
   /** The spec changed: with `text`, the editor's unsaved text; without, the disk's. */
-  async specChanged(text?: string): Promise<void> {
+  specChanged(text?: string): Promise<void> {
+    return this.tracked(() => this.specChangedNow(text));
+  }
+
+  private async specChangedNow(text?: string): Promise<void> {
     await this.loadSpec(text);
     for (const rel of this.analyses.keys()) this.dirty.add(rel);
     this.markCandidatesDirty();
@@ -425,9 +474,7 @@ export class WorkspaceIndex {
       this.processing = undefined;
       if (this.dirty.size > 0) this.schedule();
       else {
-        const waiters = this.idleWaiters;
-        this.idleWaiters = [];
-        waiters.forEach((w) => w());
+        this.settle();
         this.onDidChangeStatus.fire(this.status());
       }
     });
