@@ -15,6 +15,9 @@ import { applyTextChanges } from './rewrite/textChange';
 import type { SpecProblem } from './spec/types';
 import { specRelativePath } from './spec/validate';
 import type { Logger } from './util/logger';
+import { systemClock } from './workflow/clock';
+import { WorkflowEngine } from './workflow/engine';
+import type { EngineResult } from './workflow/engine';
 import { WorkspaceIndex } from './workspace/workspaceIndex';
 
 export const exitCodes = { ok: 0, findings: 1, usage: 2 } as const;
@@ -49,7 +52,14 @@ Commands:
   plan                    the migration order, lowest risk first
   dossier FILE            the pre-move analysis of one file
   migrate FILE --dry-run  show the edit that routes FILE through the adapter (unified diff)
-  migrate FILE            apply that edit to the working tree
+  migrate FILE            record the pre-move analysis and baseline, commit the edit (one commit),
+                          verify it against the baseline and start the observation timer
+                          [--force --reason TEXT] out of plan order, [--no-verify], [--auto-revert]
+  verify FILE             run the checks against the baseline again
+  approve FILE            approve a file whose observation ended (unlocks the next file)
+  revert FILE             git revert the file's migration commit
+  status                  each file's state, the file in flight and the observation deadline
+  report [--out FILE]     the markdown migration report
   cleanup FILE [--dry-run]  rewrite FILE's uses of the old API to the new API
   scaffold-adapter [--dry-run]  generate the adapter module
   check [--update]        CI ratchet: fail when legacy usages grow (or exist, without a ratchet)
@@ -58,6 +68,8 @@ Commands:
 Options:
   --root DIR   workspace folder (default: the current folder)
   --json       print one JSON document on stdout
+  --trust      allow running the spec's commands (tests, type check, benchmark); also STEPWISE_TRUST=1.
+               Without it only Stepwise's own type check runs, and the output says what was skipped.
   --help       this text`;
 
 const commands: Record<string, (index: () => Promise<WorkspaceIndex>, options: Options, io: Io) => Promise<number>> = {
@@ -137,7 +149,98 @@ const commands: Record<string, (index: () => Promise<WorkspaceIndex>, options: O
     const file = requireFile(options);
     const index = await open();
     const rel = toRel(index, options, file);
-    return applyOrShow(index, computeMigrationEdit(index, rel), options, io, `Routed ${rel} through the adapter`);
+    if (options.flags.has('dry-run'))
+      return applyOrShow(index, computeMigrationEdit(index, rel), options, io, `Routed ${rel} through the adapter`);
+    const engine = workflow(index, options, io);
+    const reason = options.flags.get('reason');
+    const result = await engine.migrate(
+      rel,
+      {
+        force: options.flags.has('force'),
+        reason: typeof reason === 'string' ? reason : undefined,
+        verify: !options.flags.has('no-verify'),
+      },
+      control(options, io),
+    );
+    if (!result.ok && result.needsConfirmation) {
+      return finish({ ...result, error: `${result.error} Pass --force --reason "why" to go ahead.` }, options, io);
+    }
+    return finish(result, options, io);
+  },
+
+  verify: async (open, options, io) => {
+    const index = await open();
+    const rel = toRel(index, options, requireFile(options));
+    return finish(await workflow(index, options, io).verify(rel, control(options, io)), options, io);
+  },
+
+  approve: async (open, options, io) => {
+    const index = await open();
+    const rel = toRel(index, options, requireFile(options));
+    return finish(await workflow(index, options, io).approve(rel), options, io);
+  },
+
+  revert: async (open, options, io) => {
+    const index = await open();
+    const rel = options.positional[0] ? toRelLoose(index, options, options.positional[0]) : requireFile(options);
+    const reason = options.flags.get('reason');
+    return finish(
+      await workflow(index, options, io).revert(
+        rel,
+        typeof reason === 'string' ? reason : 'reverted with the stepwise CLI',
+        control(options, io),
+      ),
+      options,
+      io,
+    );
+  },
+
+  status: async (open, options, io) => {
+    const index = await open();
+    const status = await workflow(index, options, io).status();
+    if (options.json) {
+      io.out(
+        JSON.stringify(
+          {
+            inFlight: status.inFlight,
+            blocked: status.blocked ?? null,
+            progress: status.progress,
+            files: status.files.map((f) => ({
+              path: f.path,
+              state: f.state,
+              commit: f.commit,
+              observeUntil: f.observeUntil,
+              risk: f.risk ?? null,
+              allowed: f.allowed,
+            })),
+          },
+          null,
+          2,
+        ),
+      );
+      return exitCodes.ok;
+    }
+    if (status.blocked) io.out(`Blocked: ${status.blocked}`);
+    const p = status.progress;
+    io.out(`${p.done} approved, ${p.inFlight} in flight, ${p.pending} pending; ${p.usagesRemaining} legacy usages remaining.`);
+    if (status.inFlight) io.out(`In flight: ${status.inFlight}`);
+    for (const f of status.files) {
+      io.out(
+        `${String(f.planPosition ?? '-').padStart(3)}. ${f.path.padEnd(40)} ${f.state.padEnd(18)} ${f.commit ? f.commit.slice(0, 8) : '        '}${f.observeUntil && f.state === 'observing' ? `  until ${f.observeUntil}` : ''}`,
+      );
+    }
+    return exitCodes.ok;
+  },
+
+  report: async (open, options, io) => {
+    const index = await open();
+    const markdown = await workflow(index, options, io).report();
+    const out = options.flags.get('out');
+    if (typeof out === 'string') {
+      await writeAtomic(path.resolve(out), markdown);
+      io.out(options.json ? JSON.stringify({ written: path.resolve(out) }) : `Wrote the report to ${path.resolve(out)}.`);
+    } else io.out(options.json ? JSON.stringify({ markdown }) : markdown);
+    return exitCodes.ok;
   },
 
   cleanup: async (open, options, io) => {
@@ -292,6 +395,40 @@ const commands: Record<string, (index: () => Promise<WorkspaceIndex>, options: O
   },
 };
 
+/** The workflow engine for the CLI: the real clock (or STEPWISE_NOW), trust from --trust or STEPWISE_TRUST. */
+function workflow(index: WorkspaceIndex, options: Options, io: Io): WorkflowEngine {
+  const trusted = options.flags.has('trust') || process.env.STEPWISE_TRUST === '1';
+  const fixed = process.env.STEPWISE_NOW ? Date.parse(process.env.STEPWISE_NOW) : NaN;
+  return new WorkflowEngine(index, {
+    clock: Number.isFinite(fixed) ? { now: () => fixed } : systemClock,
+    logger: { error: (m) => io.err(m), warn: (m) => io.err(m), info: () => undefined, debug: () => undefined },
+    trusted: () => trusted,
+    autoRevert: () => options.flags.has('auto-revert'),
+    // Command output goes to stderr, so --json keeps stdout to one document.
+    output: (text) => {
+      if (!options.json) process.stderr.write(text);
+    },
+  });
+}
+
+function control(options: Options, io: Io): { progress(message: string): void } {
+  return { progress: (message) => (options.json ? undefined : io.err(`… ${message}`)) };
+}
+
+function finish(result: EngineResult, options: Options, io: Io): number {
+  if (options.json) {
+    io.out(JSON.stringify(result, null, 2));
+    return result.ok ? exitCodes.ok : exitCodes.findings;
+  }
+  if (result.ok) {
+    io.out(result.message);
+    for (const note of result.notes ?? []) io.out(`note: ${note}`);
+    return exitCodes.ok;
+  }
+  io.err(`stepwise: ${result.error}`);
+  return exitCodes.findings;
+}
+
 async function applyOrShow(index: WorkspaceIndex, edit: MigrationEdit, options: Options, io: Io, done: string): Promise<number> {
   if (edit.error) throw new CliError(edit.error);
   const dryRun = options.flags.has('dry-run');
@@ -348,6 +485,14 @@ async function writeAtomic(file: string, text: string): Promise<void> {
   await fs.rename(temporary, file);
 }
 
+/** Like toRel, for files that may no longer be source files Stepwise indexes (reverting a deleted file). */
+function toRelLoose(index: WorkspaceIndex, options: Options, file: string): string {
+  const absolute = path.isAbsolute(file) ? file : path.join(options.root, file);
+  const rel = index.paths.toRelative(absolute);
+  if (rel.startsWith('..')) throw new CliError(`${file} is outside the workspace ${index.root}.`);
+  return rel;
+}
+
 function requireFile(options: Options): string {
   const file = options.positional[0];
   if (!file) throw new CliError('This command needs a FILE (workspace-relative or absolute).');
@@ -370,7 +515,7 @@ function toRel(index: WorkspaceIndex, options: Options, file: string): string {
 function parseArgs(argv: string[]): { command: string | undefined; options: Options } {
   const flags = new Map<string, string | true>();
   const positional: string[] = [];
-  const valued = new Set(['root', 'legacy', 'exports', 'target', 'adapter', 'preset', 'id']);
+  const valued = new Set(['root', 'legacy', 'exports', 'target', 'adapter', 'preset', 'id', 'reason', 'out']);
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg.startsWith('--')) {
@@ -406,6 +551,11 @@ const known = new Set([
   'adapter',
   'preset',
   'id',
+  'trust',
+  'reason',
+  'no-verify',
+  'auto-revert',
+  'out',
 ]);
 
 export async function runCli(argv: string[], io: Io): Promise<number> {
@@ -452,6 +602,10 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
 }
 
 if (require.main === module) {
+  // `stepwise … | head` closes the pipe early; that is not an error worth a stack trace.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  });
   void runCli(process.argv.slice(2), {
     out: (text) => process.stdout.write(`${text}\n`),
     err: (text) => process.stderr.write(`${text}\n`),

@@ -6,6 +6,8 @@ interface ConfiguredProject {
   /** Workspace-relative folder of the tsconfig ('' for the root or the default project). */
   dir: string;
   options: ts.CompilerOptions;
+  /** Declaration files the config includes (ambient module and global declarations). */
+  declarations: string[];
   project: Project | undefined;
 }
 
@@ -42,7 +44,8 @@ export class ProjectSet {
     const next: ConfiguredProject[] = [];
     for (const [dir, config] of byDir) {
       const existing = this.configured.find((p) => p.dir === dir);
-      next.push({ dir, options: this.readOptions(config), project: existing?.project });
+      const { options, declarations } = this.readConfig(config);
+      next.push({ dir, options, declarations, project: existing?.project });
     }
     // Deepest folders first, so `projectOf` finds the nearest config.
     next.sort((a, b) => b.dir.length - a.dir.length);
@@ -137,17 +140,26 @@ export class ProjectSet {
         skipAddingFilesFromTsConfig: true,
         skipFileDependencyResolution: true,
       });
+      for (const declaration of configured.declarations) configured.project.addSourceFileAtPathIfExists(declaration);
     }
     return configured.project;
   }
 
-  private readOptions(config: string): ts.CompilerOptions {
-    if (config === '') return { ...defaultOptions, allowJs: true, noEmit: true };
+  private readConfig(config: string): { options: ts.CompilerOptions; declarations: string[] } {
+    const fallback = { options: { ...defaultOptions, allowJs: true, noEmit: true }, declarations: [] };
+    if (config === '') return fallback;
     const absolute = this.paths.toAbsolute(config);
     const read = ts.readConfigFile(absolute, (file) => ts.sys.readFile(file));
-    if (read.error || !read.config) return { ...defaultOptions, allowJs: true, noEmit: true };
+    if (read.error || !read.config) return fallback;
     const parsed = ts.parseJsonConfigFileContent(read.config, ts.sys, path.dirname(absolute), undefined, absolute);
-    // JS files are analysed too, and nothing is ever emitted from here.
-    return { ...parsed.options, allowJs: true, noEmit: true, composite: false, incremental: false, tsBuildInfoFile: undefined };
+    return {
+      // JS files are analysed too, and nothing is ever emitted from here.
+      options: { ...parsed.options, allowJs: true, noEmit: true, composite: false, incremental: false, tsBuildInfoFile: undefined },
+      // Source files are added one by one as they are needed, but ambient declarations (a
+      // project's own `declare module 'x'` files) must always be there, as they are for tsc.
+      declarations: parsed.fileNames
+        .filter((f) => /\.d\.[cm]?ts$/.test(f) && !f.includes(`${path.sep}node_modules${path.sep}`))
+        .slice(0, 500),
+    };
   }
 }

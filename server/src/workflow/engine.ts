@@ -1,0 +1,594 @@
+import { existsSync, promises as fs, watch } from 'node:fs';
+import type { FSWatcher } from 'node:fs';
+import * as path from 'node:path';
+import { computeMigrationEdit } from '../operations/migrationEdit';
+import { dossierOf, planEntries } from '../operations/overview';
+import { applyTextChanges } from '../rewrite/textChange';
+import { Emitter } from '../util/events';
+import type { Logger } from '../util/logger';
+import type { WorkspaceIndex } from '../workspace/workspaceIndex';
+import type { Clock } from './clock';
+import { GitProblem, GitRepo, Trailers, writeFileAtomic } from './git';
+import { Journal } from './journal';
+import type { JournalEntry } from './journal';
+import { renderReport } from './report';
+import { deriveStatus } from './state';
+import type { FileStatus, WorkflowStatus } from './state';
+import { runChecks, scanLogs, summarize } from './verification';
+import type { VerificationResults } from './verification';
+
+export interface EngineOptions {
+  clock: Clock;
+  logger: Logger;
+  /** Whether commands from the workspace may run (VS Code workspace trust, or the CLI's --trust). */
+  trusted(): boolean;
+  /** Whether a failed verification reverts the file at once. */
+  autoRevert(): boolean;
+  /** Command output as it arrives (the log channel). */
+  output(text: string): void;
+}
+
+/** How a long operation reports progress and is cancelled. */
+export interface OperationControl {
+  progress?(message: string): void;
+  signal?: AbortSignal;
+}
+
+export type EngineResult =
+  | { ok: true; message: string; file: string; commit?: string; verification?: VerificationResults; notes?: string[] }
+  | { ok: false; error: string; file: string; needsConfirmation?: boolean };
+
+export interface MigrateOptions {
+  /** Migrate even though lower-risk files come first in the plan. */
+  force?: boolean;
+  /** Why, when forced (recorded in the commit and the journal). */
+  reason?: string;
+  /** Run the verification right after the commit (default true). */
+  verify?: boolean;
+}
+
+/**
+ * The per-file workflow: pre-move analysis and baseline, the migration commit, verification
+ * against the baseline, the observation timer, approval, and revert. Git is the truth for what
+ * is migrated; the journal keeps the evidence. One operation runs at a time per workspace.
+ */
+export class WorkflowEngine {
+  readonly onDidChange = new Emitter<void>();
+  readonly onObservationEnded = new Emitter<string>();
+  private repo: Promise<GitRepo> | undefined;
+  private busy: string | undefined;
+  private watchers: FSWatcher[] = [];
+  private changeTimer: NodeJS.Timeout | undefined;
+  private observationTimer: NodeJS.Timeout | undefined;
+  private announced = new Set<string>();
+
+  constructor(
+    readonly index: WorkspaceIndex,
+    private readonly options: EngineOptions,
+  ) {}
+
+  private async git(): Promise<GitRepo> {
+    this.repo ??= GitRepo.open(this.index.root);
+    try {
+      return await this.repo;
+    } catch (error) {
+      this.repo = undefined;
+      throw error;
+    }
+  }
+
+  private async journal(): Promise<Journal> {
+    return Journal.in((await this.git()).stateDir());
+  }
+
+  /** Watches git and the journal, so changes from the CLI, a terminal or another window show up. */
+  async startWatching(): Promise<void> {
+    let repo: GitRepo;
+    try {
+      repo = await this.git();
+    } catch {
+      return;
+    }
+    await fs.mkdir(repo.stateDir(), { recursive: true }).catch(() => undefined);
+    for (const dir of [repo.gitDir, path.join(repo.gitDir, 'logs'), repo.stateDir()]) {
+      if (!existsSync(dir)) continue;
+      try {
+        this.watchers.push(watch(dir, { persistent: false }, () => this.changedSoon()));
+      } catch (error) {
+        this.options.logger.warn(`Cannot watch ${dir} for git changes: ${(error as Error).message}`);
+      }
+    }
+    await this.armObservationTimer();
+  }
+
+  dispose(): void {
+    for (const w of this.watchers) w.close();
+    this.watchers = [];
+    clearTimeout(this.changeTimer);
+    clearTimeout(this.observationTimer);
+  }
+
+  private changedSoon(): void {
+    clearTimeout(this.changeTimer);
+    this.changeTimer = setTimeout(() => {
+      this.onDidChange.fire();
+      void this.armObservationTimer();
+    }, 150);
+  }
+
+  /** Re-checks the observation deadlines now (after the test clock moved, for instance). */
+  async clockChanged(): Promise<void> {
+    this.onDidChange.fire();
+    await this.armObservationTimer();
+  }
+
+  // ---- status --------------------------------------------------------------------------------
+
+  async status(): Promise<WorkflowStatus> {
+    const spec = this.index.currentSpec();
+    const migration = spec?.id ?? '';
+    await this.index.whenIdle();
+    const plan = spec ? planEntries(this.index) : [];
+    const usages = new Map(this.index.allAnalyses().map((a) => [a.path, a.usages.length] as const));
+    let blocked: string | undefined = spec ? undefined : 'There is no valid .stepwise/migration.json.';
+    let history: Awaited<ReturnType<GitRepo['history']>> = [];
+    let journal: JournalEntry[] = [];
+    let head: string | undefined;
+    try {
+      const repo = await this.git();
+      history = await repo.history();
+      journal = await (await this.journal()).read();
+      head = await repo.head();
+      if (!head) blocked ??= 'The repository has no commit yet; commit the current state first.';
+    } catch (error) {
+      blocked ??= (error as Error).message;
+    }
+    return deriveStatus({
+      migration,
+      plan,
+      usages,
+      history,
+      journal,
+      head,
+      now: this.options.clock.now(),
+      requireApproval: spec?.observation.requireApproval ?? true,
+      blocked,
+      trusted: this.options.trusted(),
+    });
+  }
+
+  private async fileStatus(file: string): Promise<{ all: WorkflowStatus; file: FileStatus | undefined }> {
+    const all = await this.status();
+    return { all, file: all.files.find((f) => f.path === file) };
+  }
+
+  // ---- operations ----------------------------------------------------------------------------
+
+  /** Records the pre-move dossier and the baseline (tests, type check, benchmark, logs). */
+  analyze(file: string, control: OperationControl = {}): Promise<EngineResult> {
+    return this.exclusive(`analysing ${file}`, file, async () => {
+      const { file: status, all } = await this.fileStatus(file);
+      if (all.blocked) return fail(file, all.blocked);
+      if (!status) return fail(file, `${file} does not use the legacy API.`);
+      if (!status.allowed.analyze.ok) return fail(file, status.allowed.analyze.reason ?? 'Not allowed now.');
+      const baseline = await this.ensureDossierAndBaseline(file, control);
+      return ok(file, `Recorded the pre-move analysis and baseline of ${file}: ${summarize(baseline)}.`);
+    });
+  }
+
+  /**
+   * Migrates one file: checks every gate, records what is missing from the pre-move analysis,
+   * applies the adapter routing, commits exactly that file (and the adapter the first time) with
+   * trailers, then verifies it against the baseline and starts the observation timer.
+   */
+  migrate(file: string, options: MigrateOptions = {}, control: OperationControl = {}): Promise<EngineResult> {
+    return this.exclusive(`migrating ${file}`, file, async () => {
+      const spec = this.index.currentSpec();
+      if (!spec || this.index.specProblems().some((p) => p.severity === 'error')) {
+        return fail(file, 'The spec has errors; fix .stepwise/migration.json before migrating.');
+      }
+      let repo: GitRepo;
+      try {
+        repo = await this.git();
+        await repo.assertCanCommit();
+      } catch (error) {
+        return fail(file, (error as Error).message);
+      }
+      const { all, file: status } = await this.fileStatus(file);
+      if (all.blocked) return fail(file, all.blocked);
+      if (!status) return fail(file, `${file} does not use the legacy API, so there is nothing to migrate.`);
+      if (!status.allowed.migrate.ok) return fail(file, status.allowed.migrate.reason ?? 'Not allowed now.');
+      const earlier = all.files.filter(
+        (f) =>
+          f.planPosition !== null &&
+          status.planPosition !== null &&
+          f.planPosition < status.planPosition &&
+          ['pending', 'analyzed', 'reverted'].includes(f.state),
+      );
+      if (earlier.length > 0 && !options.force) {
+        return {
+          ok: false,
+          file,
+          needsConfirmation: true,
+          error: `${earlier.length} lower-risk file(s) come first in the plan (${earlier
+            .slice(0, 3)
+            .map((f) => f.path)
+            .join(
+              ', ',
+            )}${earlier.length > 3 ? ', …' : ''}); migrating ${file} (${status.risk?.level ?? '?'} risk) now needs a confirmation and a reason.`,
+        };
+      }
+      const touched = [file, spec.adapter.module];
+      for (const rel of touched) {
+        const unsaved = await this.unsavedText(rel);
+        if (unsaved) return fail(file, `${rel} has unsaved changes in the editor; save or revert them first.`);
+      }
+      const dirty = await repo.changedPaths(touched);
+      if (dirty.length > 0) {
+        return fail(
+          file,
+          `${dirty.join(' and ')} ${dirty.length === 1 ? 'has' : 'have'} uncommitted changes; commit or stash them first, so the migration commit holds only the migration.`,
+        );
+      }
+
+      const baseline = await this.ensureDossierAndBaseline(file, control);
+      control.progress?.(`Routing ${file} through the adapter`);
+      const edit = computeMigrationEdit(this.index, file);
+      if (edit.error) return fail(file, edit.error);
+
+      // Apply the edit on disk, remembering how to put everything back.
+      const originals = new Map<string, string | undefined>();
+      const createdDirs: string[] = [];
+      for (const change of edit.files) {
+        const absolute = this.index.paths.toAbsolute(change.path);
+        originals.set(change.path, existsSync(absolute) ? await fs.readFile(absolute, 'utf8') : undefined);
+        if (change.create) createdDirs.push(...missingDirs(path.dirname(absolute), this.index.root));
+      }
+      const restore = async (): Promise<void> => {
+        for (const [rel, text] of originals) {
+          const absolute = this.index.paths.toAbsolute(rel);
+          if (text === undefined) await fs.rm(absolute, { force: true });
+          else await writeFileAtomic(absolute, text);
+        }
+        for (const dir of createdDirs.reverse()) await fs.rmdir(dir).catch(() => undefined);
+        await this.index.filesChangedOnDisk([...originals.keys()]);
+      };
+      try {
+        for (const change of edit.files) {
+          const before = originals.get(change.path) ?? '';
+          await writeFileAtomic(this.index.paths.toAbsolute(change.path), applyTextChanges(change.create ? '' : before, change.changes));
+        }
+      } catch (error) {
+        await restore();
+        return fail(file, `Writing the migration failed, so the working tree was put back: ${(error as Error).message}`);
+      }
+      const risk = status.risk ? `${status.risk.level} ${status.risk.score.toFixed(2)}` : 'unknown';
+      const reason = options.force && earlier.length > 0 ? options.reason?.trim() || 'confirmed out of plan order' : undefined;
+      const message = [
+        `stepwise: route ${file} through the adapter`,
+        '',
+        `Migration "${spec.title}" (${spec.id}): ${file} now imports the legacy API from ${spec.adapter.module}${edit.createsAdapter ? ', which this commit creates' : ''}.`,
+        status.risk ? `Risk ${status.risk.level} (${status.risk.score.toFixed(2)}): ${status.risk.reasons.join(' ')}` : '',
+        reason ? `Out of plan order: ${reason}` : '',
+        '',
+        `${Trailers.migration}: ${spec.id}`,
+        `${Trailers.file}: ${file}`,
+        `${Trailers.risk}: ${risk}`,
+        `${Trailers.baseline}: ${summarize(baseline)}`,
+      ]
+        .filter((line, i, lines) => line !== '' || lines[i - 1] !== '')
+        .join('\n');
+      let commit: string;
+      try {
+        control.progress?.(`Committing ${file}`);
+        commit = await repo.commitPaths([...originals.keys()], `${message}\n`, restore);
+      } catch (error) {
+        if (error instanceof GitProblem && error.output) this.options.output(`${error.output}\n`);
+        return fail(file, (error as Error).message);
+      }
+      const by = await repo.identity();
+      const logOffsets = spec.verify.logs ? (await scanLogs(this.index.root, spec.verify.logs.glob, spec.verify.logs.pattern)).offsets : {};
+      const journal = await this.journal();
+      await journal.append({
+        type: 'migrated',
+        at: this.options.clock.now(),
+        migration: spec.id,
+        file,
+        commit,
+        base: baseline.head,
+        createdAdapter: edit.createsAdapter,
+        risk,
+        by,
+        forced: reason,
+        logOffsets,
+      });
+      await this.index.filesChangedOnDisk([...originals.keys()]);
+      this.onDidChange.fire();
+      const committed = `Committed ${commit.slice(0, 8)}: ${file} is routed through the adapter${edit.createsAdapter ? ' (the adapter was created)' : ''}.`;
+      if (options.verify === false) return { ok: true, file, commit, message: committed, notes: edit.notes };
+      const verified = await this.verifyNow(file, control);
+      return verified.ok
+        ? { ...verified, commit, message: `${committed} ${verified.message}`, notes: edit.notes }
+        : { ...verified, error: `${committed} ${verified.error}` };
+    });
+  }
+
+  /** Verifies a migrated file against its baseline; starts the observation timer when it passes. */
+  verify(file: string, control: OperationControl = {}): Promise<EngineResult> {
+    return this.exclusive(`verifying ${file}`, file, () => this.verifyNow(file, control));
+  }
+
+  private async verifyNow(file: string, control: OperationControl): Promise<EngineResult> {
+    const spec = this.index.currentSpec();
+    if (!spec) return fail(file, 'There is no valid spec.');
+    const { file: status } = await this.fileStatus(file);
+    if (!status?.commit) return fail(file, `${file} has no migration commit to verify.`);
+    if (!status.allowed.verify.ok) return fail(file, status.allowed.verify.reason ?? 'Not allowed now.');
+    const entries = await (await this.journal()).read();
+    const migrated = entries.find((e) => e.type === 'migrated' && e.commit === status.commit);
+    const baselineHead = migrated?.type === 'migrated' ? migrated.base : undefined;
+    const baseline = [...entries].reverse().find((e) => e.type === 'baseline' && e.head === baselineHead);
+    const results = await runChecks(
+      this.checkContext(file, status.commit, control),
+      'verification',
+      baseline?.type === 'baseline' ? baseline.results : undefined,
+      migrated?.type === 'migrated' ? migrated.logOffsets : {},
+    );
+    if (!baseline)
+      results.skipped.push('comparison with the baseline: none was recorded before this migration (e.g. it was made in another clone)');
+    const journal = await this.journal();
+    const now = this.options.clock.now();
+    await journal.append({ type: 'verification', at: now, migration: spec.id, file, commit: status.commit, results, ok: results.ok });
+    if (!results.ok) {
+      this.onDidChange.fire();
+      const failed = `Verification of ${file} failed: ${results.failures.join(' ')}`;
+      if (this.options.autoRevert()) {
+        const reverted = await this.revertNow(file, 'automatic revert after a failed verification', control);
+        return fail(file, `${failed} ${reverted.ok ? reverted.message : reverted.error}`);
+      }
+      return fail(file, `${failed} Revert it, or fix the cause and verify again.`);
+    }
+    const until = now + spec.observation.hours * 3600_000;
+    await journal.append({ type: 'observing', at: now, migration: spec.id, file, commit: status.commit, until });
+    this.announced.delete(file);
+    this.onDidChange.fire();
+    await this.armObservationTimer();
+    const skipped = results.skipped.filter((s) => s.includes('not trusted'));
+    return {
+      ok: true,
+      file,
+      verification: results,
+      message: `Verification passed (${summarize(results)}); observing until ${new Date(until).toISOString()}.${skipped.length > 0 ? ` Skipped: ${skipped.join('; ')}.` : ''}`,
+    };
+  }
+
+  /** Records the approval of a file whose observation ended: an empty commit carrying who and when. */
+  approve(file: string): Promise<EngineResult> {
+    return this.exclusive(`approving ${file}`, file, async () => {
+      const spec = this.index.currentSpec();
+      if (!spec) return fail(file, 'There is no valid spec.');
+      const { file: status } = await this.fileStatus(file);
+      if (!status?.commit) return fail(file, `${file} has no migration commit to approve.`);
+      if (!status.allowed.approve.ok) return fail(file, status.allowed.approve.reason ?? 'Not allowed now.');
+      const repo = await this.git();
+      try {
+        await repo.assertCanCommit();
+      } catch (error) {
+        return fail(file, (error as Error).message);
+      }
+      const by = await repo.identity();
+      const message = [
+        `stepwise: approve ${file}`,
+        '',
+        `Observed from the verification until ${status.observeUntil ?? '?'}; approved by ${by.name} <${by.email}>.`,
+        '',
+        `${Trailers.migration}: ${spec.id}`,
+        `${Trailers.file}: ${file}`,
+        `${Trailers.approves}: ${status.commit}`,
+        `${Trailers.approver}: ${by.name} <${by.email}>`,
+        `${Trailers.observed}: until ${status.observeUntil ?? '?'}`,
+      ].join('\n');
+      let approvalCommit: string;
+      try {
+        approvalCommit = await repo.commitEmpty(`${message}\n`);
+      } catch (error) {
+        return fail(file, (error as Error).message);
+      }
+      await (
+        await this.journal()
+      ).append({ type: 'approved', at: this.options.clock.now(), migration: spec.id, file, commit: status.commit, by, approvalCommit });
+      this.onDidChange.fire();
+      return ok(file, `Approved ${file} (${approvalCommit.slice(0, 8)}); the next file is unlocked.`, approvalCommit);
+    });
+  }
+
+  /** Reverts a file's migration commit with `git revert`; the file goes back to pending. */
+  revert(file: string, reason = 'reverted from Stepwise', control: OperationControl = {}): Promise<EngineResult> {
+    return this.exclusive(`reverting ${file}`, file, () => this.revertNow(file, reason, control));
+  }
+
+  private async revertNow(file: string, reason: string, control: OperationControl): Promise<EngineResult> {
+    const spec = this.index.currentSpec();
+    if (!spec) return fail(file, 'There is no valid spec.');
+    const { all, file: status } = await this.fileStatus(file);
+    if (!status?.commit) return fail(file, `${file} has no migration commit to revert.`);
+    const repo = await this.git();
+    const files = await repo.filesOf(status.commit);
+    for (const rel of files) {
+      if (await this.unsavedText(rel)) return fail(file, `${rel} has unsaved changes in the editor; save or revert them first.`);
+    }
+    const dirty = await repo.changedPaths(files);
+    if (dirty.length > 0)
+      return fail(
+        file,
+        `${dirty.join(', ')} ${dirty.length === 1 ? 'has' : 'have'} uncommitted changes; commit or stash them before reverting.`,
+      );
+    if (files.includes(spec.adapter.module)) {
+      const later = all.files.filter((f) => f.path !== file && f.commit);
+      if (later.length > 0) {
+        return fail(
+          file,
+          `${status.commit.slice(0, 8)} created the adapter, which ${later.map((f) => f.path).join(', ')} still use${later.length === 1 ? 's' : ''}; revert ${later.length === 1 ? 'that file' : 'those files'} first.`,
+        );
+      }
+    }
+    control.progress?.(`Reverting ${status.commit.slice(0, 8)}`);
+    let revertCommit: string;
+    try {
+      revertCommit = await repo.revert(status.commit);
+    } catch (error) {
+      if (error instanceof GitProblem && error.output) this.options.output(`${error.output}\n`);
+      return fail(file, (error as Error).message);
+    }
+    const by = await repo.identity();
+    await (
+      await this.journal()
+    ).append({ type: 'reverted', at: this.options.clock.now(), migration: spec.id, file, commit: status.commit, revertCommit, by, reason });
+    await this.index.filesChangedOnDisk(files);
+    this.onDidChange.fire();
+    return ok(
+      file,
+      `Reverted ${status.commit.slice(0, 8)} with ${revertCommit.slice(0, 8)}: ${file} uses the legacy module again.`,
+      revertCommit,
+    );
+  }
+
+  /** The markdown migration report: plan, per-file evidence, timeline, rollback instructions. */
+  async report(): Promise<string> {
+    const status = await this.status();
+    let entries: JournalEntry[] = [];
+    try {
+      entries = await (await this.journal()).read();
+    } catch {
+      // Without git there is no journal; the report says what it can.
+    }
+    const spec = this.index.currentSpec();
+    return renderReport({ spec, status, journal: entries, now: this.options.clock.now(), dossiers: (f) => dossierOf(this.index, f) });
+  }
+
+  /** A file's text at a commit (for diffs in the editor). */
+  async showAt(commit: string, file: string): Promise<string | undefined> {
+    return (await this.git()).show(commit, file);
+  }
+
+  // ---- helpers -------------------------------------------------------------------------------
+
+  private async ensureDossierAndBaseline(file: string, control: OperationControl): Promise<VerificationResults> {
+    const spec = this.index.currentSpec();
+    if (!spec) throw new Error('There is no valid spec.');
+    const repo = await this.git();
+    const head = (await repo.head()) ?? '';
+    const journal = await this.journal();
+    const entries = await journal.read();
+    const now = this.options.clock.now();
+    if (!entries.some((e) => e.type === 'dossier' && e.file === file && e.head === head && e.migration === spec.id)) {
+      control.progress?.(`Recording the pre-move analysis of ${file}`);
+      const dossier = dossierOf(this.index, file);
+      if (!('error' in dossier)) await journal.append({ type: 'dossier', at: now, migration: spec.id, file, head, dossier });
+    }
+    const existing = [...entries].reverse().find((e) => e.type === 'baseline' && e.head === head && e.migration === spec.id);
+    // A baseline taken without trust is replaced once commands may run.
+    if (existing?.type === 'baseline' && (existing.results.trusted || !this.options.trusted())) return existing.results;
+    control.progress?.('Recording the baseline (tests, type check, benchmark)');
+    const results = await runChecks(this.checkContext(file, head, control), 'baseline');
+    await journal.append({ type: 'baseline', at: now, migration: spec.id, head, results });
+    this.onDidChange.fire();
+    return results;
+  }
+
+  private checkContext(file: string, head: string, control: OperationControl): Parameters<typeof runChecks>[0] {
+    const spec = this.index.currentSpec();
+    if (!spec) throw new Error('There is no valid spec.');
+    return {
+      root: this.index.root,
+      spec,
+      file,
+      head,
+      now: this.options.clock.now(),
+      trusted: this.options.trusted(),
+      signal: control.signal,
+      output: (text) => this.options.output(text),
+      progress: (message) => control.progress?.(message),
+      builtInTypecheck: () => Promise.resolve(this.builtInTypecheck(file)),
+    };
+  }
+
+  /** Errors in the file and the files that depend on it, from Stepwise's own TypeScript. */
+  private builtInTypecheck(file: string): Record<string, number> {
+    const files = [file, ...this.index.graph.transitiveDependents(file)].slice(0, 200);
+    const byFile: Record<string, number> = {};
+    for (const rel of files) {
+      if (!this.index.hasFile(rel)) continue;
+      this.index.ensureInProject(rel);
+      const errors = this.index.projects.errorsOf(rel).length;
+      if (errors > 0) byFile[rel] = errors;
+    }
+    return byFile;
+  }
+
+  /** The editor's text when it differs from the disk's (unsaved changes), else undefined. */
+  private async unsavedText(rel: string): Promise<string | undefined> {
+    if (this.index.versionOf(rel) === null || this.index.versionOf(rel) === undefined) return undefined;
+    const text = this.index.textOf(rel);
+    const absolute = this.index.paths.toAbsolute(rel);
+    const disk = existsSync(absolute) ? await fs.readFile(absolute, 'utf8') : undefined;
+    return text !== disk ? text : undefined;
+  }
+
+  private async exclusive(what: string, file: string, work: () => Promise<EngineResult>): Promise<EngineResult> {
+    if (this.busy) return fail(file, `Stepwise is busy ${this.busy}; wait for it to finish.`);
+    this.busy = what;
+    try {
+      return await work();
+    } catch (error) {
+      this.options.logger.error(`${what} failed: ${(error as Error).stack ?? String(error)}`);
+      return fail(file, `${what} failed unexpectedly: ${(error as Error).message}`);
+    } finally {
+      this.busy = undefined;
+      this.onDidChange.fire();
+    }
+  }
+
+  /** Fires `onObservationEnded` when a deadline passes; re-armed after every change. */
+  private async armObservationTimer(): Promise<void> {
+    clearTimeout(this.observationTimer);
+    let status: WorkflowStatus;
+    try {
+      status = await this.status();
+    } catch {
+      return;
+    }
+    const now = this.options.clock.now();
+    let next = Infinity;
+    for (const file of status.files) {
+      if (!file.observeUntil) continue;
+      const until = Date.parse(file.observeUntil);
+      if (until > now) next = Math.min(next, until);
+      else if (file.state === 'awaiting-approval' && !this.announced.has(file.path)) {
+        this.announced.add(file.path);
+        this.onObservationEnded.fire(file.path);
+      }
+    }
+    if (next === Infinity) return;
+    // Timers longer than ~24 days overflow; re-check at least hourly.
+    const delay = Math.min(next - now + 50, 3600_000);
+    this.observationTimer = setTimeout(() => void this.clockChanged(), delay);
+    this.observationTimer.unref?.();
+  }
+}
+
+function ok(file: string, message: string, commit?: string): EngineResult {
+  return { ok: true, file, message, commit };
+}
+
+function fail(file: string, error: string): EngineResult {
+  return { ok: false, file, error };
+}
+
+/** Folders from `dir` up to (not including) `root` that do not exist yet, outermost first. */
+function missingDirs(dir: string, root: string): string[] {
+  const missing: string[] = [];
+  for (let current = dir; current.startsWith(root) && current !== root && !existsSync(current); current = path.dirname(current))
+    missing.unshift(current);
+  return missing;
+}

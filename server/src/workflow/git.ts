@@ -1,0 +1,315 @@
+import { spawn } from 'node:child_process';
+import { existsSync, promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { simpleGit } from 'simple-git';
+import type { SimpleGit } from 'simple-git';
+
+/** Trailer keys on Stepwise's commits: a fresh clone knows what was migrated from them alone. */
+export const Trailers = {
+  migration: 'Stepwise-Migration',
+  file: 'Stepwise-File',
+  risk: 'Stepwise-Risk',
+  baseline: 'Stepwise-Baseline',
+  approves: 'Stepwise-Approves',
+  approver: 'Stepwise-Approver',
+  observed: 'Stepwise-Observed',
+} as const;
+
+/** A commit in HEAD's history, with the trailers Stepwise reads. */
+export interface CommitInfo {
+  sha: string;
+  subject: string;
+  author: string;
+  date: string;
+  trailers: Record<string, string>;
+  /** When the commit's message says "This reverts commit X", X. */
+  reverts?: string;
+}
+
+/** A git failure turned into one sentence for a person, with git's own output kept for the log. */
+export class GitProblem extends Error {
+  constructor(
+    message: string,
+    readonly output = '',
+  ) {
+    super(message);
+  }
+}
+
+const fieldSeparator = '\x1f';
+const recordSeparator = '\x1e';
+
+/**
+ * The git operations the workflow needs, on top of simple-git. Every operation that changes the
+ * repository checks its preconditions first and, when it fails half-way, puts the working tree
+ * and the index back as they were.
+ */
+export class GitRepo {
+  private readonly git: SimpleGit;
+
+  private constructor(
+    readonly root: string,
+    readonly gitDir: string,
+    /** The workspace's folder relative to the repository's top (`''` when they are the same). */
+    private readonly prefix: string,
+  ) {
+    this.git = simpleGit({ baseDir: root, trimmed: false });
+  }
+
+  /** Opens the repository that contains `root`, or says why there is none. */
+  static async open(root: string): Promise<GitRepo> {
+    const git = simpleGit({ baseDir: root });
+    let top: string;
+    let gitDir: string;
+    try {
+      top = (await git.raw(['rev-parse', '--show-toplevel'])).trim();
+      gitDir = (await git.raw(['rev-parse', '--absolute-git-dir'])).trim();
+    } catch {
+      throw new GitProblem(
+        `${root} is not in a git repository; Stepwise records each migration as a commit, so run "git init" and commit first.`,
+      );
+    }
+    // A workspace inside a larger repository works: git's paths are made relative to the workspace.
+    const prefix = path.relative(path.resolve(top), path.resolve(root)).split(path.sep).join('/');
+    return new GitRepo(path.resolve(root), gitDir, prefix);
+  }
+
+  /** The folder where Stepwise keeps its journal (inside .git, so it never dirties the tree). */
+  stateDir(): string {
+    return path.join(this.gitDir, 'stepwise');
+  }
+
+  async head(): Promise<string | undefined> {
+    try {
+      return (await this.git.raw(['rev-parse', '--verify', '-q', 'HEAD'])).trim() || undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async currentBranch(): Promise<string | undefined> {
+    try {
+      const ref = (await this.git.raw(['symbolic-ref', '-q', 'HEAD'])).trim();
+      return ref.replace(/^refs\/heads\//, '') || undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The operation git is in the middle of (merge, rebase…), which makes commits unsafe. */
+  operationInProgress(): string | undefined {
+    const markers: [string, string][] = [
+      ['MERGE_HEAD', 'a merge'],
+      ['rebase-merge', 'a rebase'],
+      ['rebase-apply', 'a rebase or git am'],
+      ['CHERRY_PICK_HEAD', 'a cherry-pick'],
+      ['REVERT_HEAD', 'a revert'],
+      ['BISECT_LOG', 'a bisect'],
+    ];
+    for (const [marker, what] of markers) if (existsSync(path.join(this.gitDir, marker))) return what;
+    return undefined;
+  }
+
+  /** Checks that a commit can be made here; throws a GitProblem naming what is in the way. */
+  async assertCanCommit(): Promise<void> {
+    const operation = this.operationInProgress();
+    if (operation) throw new GitProblem(`git is in the middle of ${operation}; finish or abort it first.`);
+    if (!(await this.head()))
+      throw new GitProblem('The repository has no commit yet; commit the current state first so there is something to revert to.');
+    if (!(await this.currentBranch()))
+      throw new GitProblem('HEAD is detached; check out a branch first so the migration commit is not lost.');
+  }
+
+  /** Workspace-relative paths (of `paths`) that differ from HEAD in the index or the working tree. */
+  async changedPaths(paths: string[]): Promise<string[]> {
+    if (paths.length === 0) return [];
+    const out = await this.git.raw(['status', '--porcelain=v1', '-z', '--untracked-files=all', '--', ...paths]);
+    const changed: string[] = [];
+    const entries = out.split('\0').filter(Boolean);
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i];
+      changed.push(this.toWorkspace(entry.slice(3)));
+      if (entry[0] === 'R' || entry[0] === 'C') i++; // the rename's source follows
+    }
+    return changed;
+  }
+
+  async identity(): Promise<{ name: string; email: string }> {
+    const read = async (key: string): Promise<string> => {
+      try {
+        return (await this.git.raw(['config', '--get', key])).trim();
+      } catch {
+        return '';
+      }
+    };
+    return { name: (await read('user.name')) || 'unknown', email: (await read('user.email')) || 'unknown' };
+  }
+
+  /**
+   * Commits exactly `paths` (already written to disk) with `message`. Hooks run. When the commit
+   * fails, the index entries of those paths are put back, and `restore` puts their contents back.
+   */
+  async commitPaths(
+    paths: string[],
+    message: string,
+    restore: () => Promise<void>,
+    options: { allowEmpty?: boolean } = {},
+  ): Promise<string> {
+    try {
+      if (paths.length > 0) await this.git.raw(['add', '--', ...paths]);
+      const args = ['commit', '-q', '-F', '-'];
+      if (options.allowEmpty) args.push('--allow-empty');
+      if (paths.length > 0) args.push('--only', '--', ...paths);
+      await this.runWithInput(args, message);
+    } catch (error) {
+      const output = errorOutput(error);
+      try {
+        if (paths.length > 0)
+          await this.git.raw(['reset', '-q', '--', ...paths]).catch(() => this.git.raw(['rm', '-q', '--cached', '--', ...paths]));
+      } finally {
+        await restore();
+      }
+      const hook = /hook/i.test(output) ? ' A git hook refused it.' : '';
+      throw new GitProblem(`The commit failed, so the working tree was put back as it was.${hook} git said: ${firstLines(output)}`, output);
+    }
+    return (await this.head()) as string;
+  }
+
+  /**
+   * Makes an empty commit on the current branch without touching the index or the working tree
+   * (so nothing the user staged ends up in it): the approval record.
+   */
+  async commitEmpty(message: string): Promise<string> {
+    await this.assertCanCommit();
+    const head = (await this.head()) as string;
+    const tree = (await this.git.raw(['rev-parse', 'HEAD^{tree}'])).trim();
+    const commit = (await this.outputWithInput(['commit-tree', tree, '-p', head, '-F', '-'], message)).trim();
+    await this.git.raw(['update-ref', '-m', 'stepwise: approval', 'HEAD', commit, head]);
+    return commit;
+  }
+
+  /**
+   * Reverts one commit with `git revert --no-edit`. On a conflict (or a failing hook) the revert is
+   * aborted, so the working tree and index are as before, and the problem says what to do.
+   */
+  async revert(sha: string): Promise<string> {
+    await this.assertCanCommit();
+    try {
+      await this.git.raw(['revert', '--no-edit', sha]);
+    } catch (error) {
+      const output = errorOutput(error);
+      const conflicted = /conflict/i.test(output);
+      if (existsSync(path.join(this.gitDir, 'REVERT_HEAD'))) await this.git.raw(['revert', '--abort']).catch(() => undefined);
+      if (/local changes|would be overwritten|overwritten by merge/i.test(output)) {
+        throw new GitProblem(`Reverting ${sha.slice(0, 8)} would overwrite uncommitted changes; commit or stash them first.`, output);
+      }
+      if (conflicted) {
+        throw new GitProblem(
+          `Reverting ${sha.slice(0, 8)} conflicts with later changes, so the revert was aborted and nothing changed. Revert it by hand (git revert ${sha.slice(0, 8)}), resolve the conflicts and commit.`,
+          output,
+        );
+      }
+      throw new GitProblem(`git revert ${sha.slice(0, 8)} failed and was aborted, so nothing changed: ${firstLines(output)}`, output);
+    }
+    return (await this.head()) as string;
+  }
+
+  /** Commits in HEAD's history whose message mentions Stepwise or reverts something. */
+  async history(): Promise<CommitInfo[]> {
+    if (!(await this.head())) return [];
+    const format = ['%H', '%s', '%an <%ae>', '%aI', '%B'].join(fieldSeparator) + recordSeparator;
+    let out: string;
+    try {
+      out = await this.git.raw(['log', `--format=${format}`, '-E', '--grep=^(Stepwise-|This reverts commit )', 'HEAD']);
+    } catch (error) {
+      throw new GitProblem(`git log failed: ${firstLines(errorOutput(error))}`);
+    }
+    const commits: CommitInfo[] = [];
+    for (const record of out.split(recordSeparator)) {
+      const trimmed = record.replace(/^\n+/, '');
+      if (!trimmed) continue;
+      const [sha, subject, author, date, body = ''] = trimmed.split(fieldSeparator);
+      const trailers: Record<string, string> = {};
+      for (const line of body.split('\n')) {
+        const match = /^(Stepwise-[A-Za-z-]+):\s*(.*)$/.exec(line.trim());
+        if (match) trailers[match[1]] = match[2];
+      }
+      const reverts = /This reverts commit ([0-9a-f]{7,40})/.exec(body)?.[1];
+      commits.push({ sha, subject, author, date, trailers, reverts });
+    }
+    return commits;
+  }
+
+  /** Whether a commit is in HEAD's history (false for commits dropped by a reset). */
+  async isInHistory(sha: string): Promise<boolean> {
+    try {
+      await this.git.raw(['merge-base', '--is-ancestor', sha, 'HEAD']);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Workspace-relative paths a commit changed. */
+  async filesOf(sha: string): Promise<string[]> {
+    const out = await this.git.raw(['show', '--format=', '--name-only', '-z', sha]);
+    return out
+      .split('\0')
+      .filter(Boolean)
+      .map((p) => this.toWorkspace(p.trim()));
+  }
+
+  /** A file's text at a commit, or undefined when the file does not exist there. */
+  async show(sha: string, workspaceRelative: string): Promise<string | undefined> {
+    try {
+      return await this.git.raw(['show', `${sha}:./${workspaceRelative}`]);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Paths git reports relative to the repository root; the workspace may be a sub-folder. */
+  private toWorkspace(repoRelative: string): string {
+    const clean = repoRelative.replace(/^"|"$/g, '');
+    return this.prefix && clean.startsWith(`${this.prefix}/`) ? clean.slice(this.prefix.length + 1) : clean;
+  }
+
+  private async runWithInput(args: string[], input: string): Promise<void> {
+    await this.outputWithInput(args, input);
+  }
+
+  private outputWithInput(args: string[], input: string): Promise<string> {
+    return new Promise<string>((resolve, reject) => {
+      const child = spawn('git', args, { cwd: this.root, stdio: ['pipe', 'pipe', 'pipe'] });
+      let output = '';
+      let stdout = '';
+      child.stdout.on('data', (d: Buffer) => {
+        output += d.toString();
+        stdout += d.toString();
+      });
+      child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+      child.on('error', reject);
+      child.on('close', (code) =>
+        code === 0 ? resolve(stdout) : reject(new GitProblem(output.trim() || `git ${args[0]} exited with ${code}`, output)),
+      );
+      child.stdin.end(input);
+    });
+  }
+}
+
+function errorOutput(error: unknown): string {
+  if (error instanceof GitProblem) return error.output || error.message;
+  return error instanceof Error ? error.message : String(error);
+}
+
+function firstLines(text: string, count = 6): string {
+  return text.trim().split('\n').slice(0, count).join(' / ');
+}
+
+/** Writes a file atomically (temporary file, then rename), creating folders as needed. */
+export async function writeFileAtomic(file: string, text: string): Promise<void> {
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  const temporary = `${file}.stepwise-${process.pid}-${Date.now()}.tmp`;
+  await fs.writeFile(temporary, text);
+  await fs.rename(temporary, file);
+}

@@ -1,0 +1,95 @@
+import { existsSync, promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import type { Dossier } from '../analysis/types';
+import type { VerificationResults } from './verification';
+
+/** Who did something, from git's configuration. */
+export interface Person {
+  name: string;
+  email: string;
+}
+
+interface Base {
+  /** Milliseconds since the epoch, from the workflow's clock. */
+  at: number;
+  migration: string;
+}
+
+/**
+ * The journal's entries: the evidence behind each step, keyed by file and migration commit.
+ * Git stays the truth for what was migrated and reverted; the journal says how it went.
+ */
+export type JournalEntry =
+  | (Base & { type: 'dossier'; file: string; head: string; dossier: Dossier })
+  | (Base & { type: 'baseline'; head: string; results: VerificationResults })
+  | (Base & {
+      type: 'migrated';
+      file: string;
+      commit: string;
+      base: string;
+      createdAdapter: boolean;
+      risk: string;
+      by: Person;
+      forced?: string;
+      /** Log files' sizes at the migration, so verification reads only what came after. */
+      logOffsets: Record<string, number>;
+    })
+  | (Base & { type: 'verification'; file: string; commit: string; results: VerificationResults; ok: boolean })
+  | (Base & { type: 'observing'; file: string; commit: string; until: number })
+  | (Base & { type: 'approved'; file: string; commit: string; by: Person; approvalCommit: string })
+  | (Base & { type: 'reverted'; file: string; commit: string; revertCommit: string; by: Person; reason: string });
+
+export type JournalEntryType = JournalEntry['type'];
+
+/**
+ * An append-only JSON-lines file in the repository's git folder. Each entry is one line written
+ * with a single append and flushed; a line cut short by a crash is skipped when reading, and the
+ * next append starts on a fresh line, so earlier entries are never lost.
+ */
+export class Journal {
+  private cache: { size: number; entries: JournalEntry[] } | undefined;
+
+  constructor(readonly file: string) {}
+
+  static in(stateDir: string): Journal {
+    return new Journal(path.join(stateDir, 'journal.jsonl'));
+  }
+
+  async append(entry: JournalEntry): Promise<void> {
+    await fs.mkdir(path.dirname(this.file), { recursive: true });
+    const handle = await fs.open(this.file, 'a+');
+    try {
+      const { size } = await handle.stat();
+      let prefix = '';
+      if (size > 0) {
+        const last = Buffer.alloc(1);
+        await handle.read(last, 0, 1, size - 1);
+        if (last.toString() !== '\n') prefix = '\n';
+      }
+      await handle.appendFile(`${prefix}${JSON.stringify(entry)}\n`);
+      await handle.datasync();
+    } finally {
+      await handle.close();
+    }
+    this.cache = undefined;
+  }
+
+  async read(): Promise<JournalEntry[]> {
+    if (!existsSync(this.file)) return [];
+    const stat = await fs.stat(this.file);
+    if (this.cache && this.cache.size === stat.size) return this.cache.entries;
+    const text = await fs.readFile(this.file, 'utf8');
+    const entries: JournalEntry[] = [];
+    for (const line of text.split('\n')) {
+      if (!line.trim()) continue;
+      try {
+        const parsed = JSON.parse(line) as JournalEntry;
+        if (parsed && typeof parsed === 'object' && typeof parsed.type === 'string') entries.push(parsed);
+      } catch {
+        // A line cut short by a crash mid-write: everything before it is intact.
+      }
+    }
+    this.cache = { size: stat.size, entries };
+    return entries;
+  }
+}

@@ -1,0 +1,146 @@
+/** Reading what test runners, type checkers and benchmarks print. */
+
+// Terminal colour codes (ESC [ … letter), which some runners print even when asked not to.
+// eslint-disable-next-line no-control-regex
+const ansi = /\u001b\[[0-9;]*[A-Za-z]/g;
+
+export function stripAnsi(text: string): string {
+  return text.replace(ansi, '');
+}
+
+export interface TestCounts {
+  framework: 'mocha' | 'jest' | 'vitest' | 'node:test' | 'tap';
+  passed: number;
+  failed: number;
+  skipped: number;
+}
+
+function last(text: string, pattern: RegExp): RegExpExecArray | undefined {
+  let found: RegExpExecArray | undefined;
+  const global = new RegExp(pattern.source, pattern.flags.includes('g') ? pattern.flags : `${pattern.flags}g`);
+  for (let m = global.exec(text); m; m = global.exec(text)) found = m;
+  return found;
+}
+
+const n = (value: string | undefined): number => (value === undefined ? 0 : Number(value));
+
+/** Pass/fail counts from mocha, jest, vitest, node:test or TAP output, when the output has them. */
+export function parseTestCounts(raw: string): TestCounts | undefined {
+  const text = stripAnsi(raw);
+  const jest = last(text, /^Tests:\s+(.*?)(\d+) total/m);
+  if (jest) {
+    const part = jest[1];
+    return {
+      framework: 'jest',
+      failed: n(/(\d+) failed/.exec(part)?.[1]),
+      passed: n(/(\d+) passed/.exec(part)?.[1]),
+      skipped: n(/(\d+) (?:skipped|todo|pending)/.exec(part)?.[1]),
+    };
+  }
+  const vitest = last(text, /^\s*Tests\s+(.*?)\((\d+)\)\s*$/m);
+  if (vitest) {
+    const part = vitest[1];
+    return {
+      framework: 'vitest',
+      failed: n(/(\d+) failed/.exec(part)?.[1]),
+      passed: n(/(\d+) passed/.exec(part)?.[1]),
+      skipped: n(/(\d+) (?:skipped|todo)/.exec(part)?.[1]),
+    };
+  }
+  const passing = last(text, /^\s*(\d+) passing\b/m);
+  if (passing) {
+    return {
+      framework: 'mocha',
+      passed: n(passing[1]),
+      failed: n(last(text, /^\s*(\d+) failing\b/m)?.[1]),
+      skipped: n(last(text, /^\s*(\d+) pending\b/m)?.[1]),
+    };
+  }
+  const pass = last(text, /^# pass (\d+)/m);
+  if (pass) {
+    const isNodeTest = /^# (suites|cancelled|duration_ms) /m.test(text);
+    return {
+      framework: isNodeTest ? 'node:test' : 'tap',
+      passed: n(pass[1]),
+      failed: n(last(text, /^# fail (\d+)/m)?.[1]),
+      skipped: n(last(text, /^# (?:skip|skipped) (\d+)/m)?.[1]) + n(last(text, /^# todo (\d+)/m)?.[1]),
+    };
+  }
+  return undefined;
+}
+
+/** TypeScript errors by file, from `tsc` output (plain `file(l,c): error TS…` or pretty `file:l:c - error TS…`). */
+export function parseTscErrors(raw: string): { total: number; byFile: Record<string, number> } {
+  const text = stripAnsi(raw);
+  const byFile: Record<string, number> = {};
+  let total = 0;
+  const pattern = /^(.+?)(?:\((\d+),(\d+)\)|:(\d+):(\d+))\s*[:-]\s*error TS\d+/gm;
+  for (let m = pattern.exec(text); m; m = pattern.exec(text)) {
+    const file = m[1].trim().replace(/\\/g, '/').replace(/^\.\//, '');
+    byFile[file] = (byFile[file] ?? 0) + 1;
+    total++;
+  }
+  // Errors without a file (config problems) still count.
+  const bare = text.match(/^error TS\d+/gm)?.length ?? 0;
+  return { total: total + bare, byFile };
+}
+
+/**
+ * The figures a benchmark printed: the last JSON object line's numeric fields, or else the last
+ * number in the output (as `value`).
+ */
+export function parseBenchOutput(raw: string): Record<string, number> | undefined {
+  const text = stripAnsi(raw).trim();
+  const lines = text.split('\n').reverse();
+  for (const line of lines) {
+    const trimmed = line.trim();
+    if (!trimmed.startsWith('{')) continue;
+    try {
+      const parsed = JSON.parse(trimmed) as Record<string, unknown>;
+      const numbers: Record<string, number> = {};
+      for (const [key, value] of Object.entries(parsed)) if (typeof value === 'number' && Number.isFinite(value)) numbers[key] = value;
+      if (Object.keys(numbers).length > 0) return numbers;
+    } catch {
+      // Not JSON after all; keep looking.
+    }
+  }
+  const numbers = text.match(/-?\d+(?:\.\d+)?(?:e[+-]?\d+)?/gi);
+  if (numbers && numbers.length > 0) return { value: Number(numbers[numbers.length - 1]) };
+  return undefined;
+}
+
+/**
+ * Whether a larger value of a benchmark figure is better: throughput (ops, per second, score) is,
+ * times and latencies (ms, time, latency, duration, p95/p99) are not. A bare number is a time.
+ */
+export function higherIsBetter(key: string): boolean {
+  if (/ms$|ms[A-Z_]|time|latency|duration|elapsed|^p\d\d|p\d\d|seconds|nanos|bytes|memory|heap|rss/i.test(key)) return false;
+  return /ops|persec|per_?sec|throughput|rate|score|hits|count/i.test(key);
+}
+
+export interface BenchComparison {
+  key: string;
+  baseline: number;
+  value: number;
+  /** Relative change in the bad direction (0.12 = 12 % worse); negative means better. */
+  regression: number;
+  ok: boolean;
+}
+
+export function compareBench(baseline: Record<string, number>, current: Record<string, number>, tolerance: number): BenchComparison[] {
+  const comparisons: BenchComparison[] = [];
+  for (const [key, before] of Object.entries(baseline)) {
+    const now = current[key];
+    if (now === undefined || before === 0) continue;
+    const change = (now - before) / Math.abs(before);
+    const regression = higherIsBetter(key) ? -change : change;
+    comparisons.push({ key, baseline: before, value: now, regression, ok: regression <= tolerance });
+  }
+  return comparisons;
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}

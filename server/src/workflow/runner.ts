@@ -1,0 +1,144 @@
+import { spawn } from 'node:child_process';
+
+/** A command line that cannot run without a shell, said in one sentence. */
+export class CommandLineProblem extends Error {}
+
+const shellOperators = /(^|[^\\])(\|\||&&|[|;<>`]|\$\()/;
+
+/**
+ * Splits a command line into arguments the way a shell would for simple commands (quotes and
+ * backslashes), without running a shell: no pipes, redirections or substitutions. `{name}`
+ * placeholders are replaced by values after splitting, so a path with spaces stays one argument.
+ */
+export function parseCommandLine(command: string, values: Record<string, string> = {}): string[] {
+  if (shellOperators.test(command)) {
+    throw new CommandLineProblem(
+      `"${command}" needs a shell (pipes, redirections, && or ;), and Stepwise runs commands without one; put it in a package.json script and run that.`,
+    );
+  }
+  const args: string[] = [];
+  let current = '';
+  let quote: '"' | "'" | undefined;
+  let started = false;
+  for (let i = 0; i < command.length; i++) {
+    const ch = command[i];
+    if (quote) {
+      if (ch === quote) quote = undefined;
+      else if (ch === '\\' && quote === '"' && i + 1 < command.length) current += command[++i];
+      else current += ch;
+    } else if (ch === '"' || ch === "'") {
+      quote = ch;
+      started = true;
+    } else if (ch === '\\' && i + 1 < command.length) {
+      current += command[++i];
+      started = true;
+    } else if (/\s/.test(ch)) {
+      if (started) args.push(current);
+      current = '';
+      started = false;
+    } else {
+      current += ch;
+      started = true;
+    }
+  }
+  if (quote) throw new CommandLineProblem(`"${command}" has an unclosed ${quote} quote.`);
+  if (started) args.push(current);
+  if (args.length === 0) throw new CommandLineProblem('The command is empty.');
+  return args.map((arg) =>
+    arg.replace(/\{([A-Za-z]+)\}/g, (whole, name: string) => {
+      if (!(name in values))
+        throw new CommandLineProblem(
+          `"${command}" uses {${name}}, which is not a known placeholder (${
+            Object.keys(values)
+              .map((k) => `{${k}}`)
+              .join(', ') || 'none'
+          }).`,
+        );
+      return values[name];
+    }),
+  );
+}
+
+export interface RunOptions {
+  cwd: string;
+  timeoutMs: number;
+  signal?: AbortSignal;
+  env?: NodeJS.ProcessEnv;
+  /** Receives output as it arrives (to stream it to a log). */
+  onOutput?: (chunk: string) => void;
+}
+
+export interface RunResult {
+  argv: string[];
+  exitCode: number | null;
+  timedOut: boolean;
+  cancelled: boolean;
+  durationMs: number;
+  /** Standard output (the last 1 MB). */
+  stdout: string;
+  /** Standard output and error interleaved (the last 1 MB). */
+  output: string;
+  /** Set when the program could not be started at all. */
+  startError?: string;
+}
+
+const maxKept = 1024 * 1024;
+
+const keepTail = (text: string): string => (text.length > maxKept ? text.slice(text.length - maxKept) : text);
+
+/**
+ * Runs a program without a shell, with a timeout and cancellation. The program gets its own
+ * process group, so a timeout or a cancel stops everything it started.
+ */
+export function runCommand(argv: string[], options: RunOptions): Promise<RunResult> {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    let stdout = '';
+    let output = '';
+    let timedOut = false;
+    let cancelled = false;
+    let settled = false;
+    const child = spawn(argv[0], argv.slice(1), {
+      cwd: options.cwd,
+      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: process.platform !== 'win32',
+    });
+    const kill = (): void => {
+      if (child.pid === undefined) return;
+      try {
+        if (process.platform !== 'win32') process.kill(-child.pid, 'SIGKILL');
+        else child.kill('SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      kill();
+    }, options.timeoutMs);
+    const onAbort = (): void => {
+      cancelled = true;
+      kill();
+    };
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    if (options.signal?.aborted) onAbort();
+    const take = (chunk: Buffer, isStdout: boolean): void => {
+      const text = chunk.toString();
+      if (isStdout) stdout = keepTail(stdout + text);
+      output = keepTail(output + text);
+      options.onOutput?.(text);
+    };
+    child.stdout.on('data', (chunk: Buffer) => take(chunk, true));
+    child.stderr.on('data', (chunk: Buffer) => take(chunk, false));
+    const finish = (exitCode: number | null, startError?: string): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
+      resolve({ argv, exitCode, timedOut, cancelled, durationMs: Date.now() - started, stdout, output, startError });
+    };
+    child.on('error', (error) => finish(null, `could not start ${argv[0]}: ${error.message}`));
+    child.on('close', (code) => finish(code));
+  });
+}

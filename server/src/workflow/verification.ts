@@ -1,0 +1,337 @@
+import { existsSync, promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { minimatch } from 'minimatch';
+import type { MigrationSpec } from '../spec/types';
+import type { BenchComparison, TestCounts } from './parsers';
+import { compareBench, higherIsBetter, parseBenchOutput, parseTestCounts, parseTscErrors, stripAnsi } from './parsers';
+import { CommandLineProblem, parseCommandLine, runCommand } from './runner';
+import type { RunResult } from './runner';
+
+export interface TestStep {
+  command: string;
+  exitCode: number | null;
+  counts?: TestCounts;
+  durationMs: number;
+  ok: boolean;
+  /** What went wrong, in a sentence, when not ok. */
+  problem?: string;
+  /** The last lines of output, for the evidence. */
+  tail: string;
+  /** Set in verification: how the counts compare with the baseline. */
+  note?: string;
+}
+
+export interface TypecheckStep {
+  source: 'command' | 'built-in';
+  command?: string;
+  errors: number;
+  byFile: Record<string, number>;
+  durationMs: number;
+  ok: boolean;
+  problem?: string;
+  /** Set in verification: files with more errors than in the baseline. */
+  newErrors?: { file: string; before: number; after: number }[];
+}
+
+export interface BenchStep {
+  command: string;
+  runs: number;
+  /** The best value of each figure over the runs (the highest throughput, the lowest time). */
+  values: Record<string, number>;
+  durationMs: number;
+  ok: boolean;
+  problem?: string;
+  /** Set in verification. */
+  comparisons?: BenchComparison[];
+}
+
+export interface LogsStep {
+  glob: string;
+  pattern: string;
+  /** Size of each matching log file when measured. */
+  offsets: Record<string, number>;
+  /** Lines matching the pattern written since the migration (verification only). */
+  matches: string[];
+  ok: boolean;
+}
+
+/** What one baseline or verification run found; plain data, kept in the journal. */
+export interface VerificationResults {
+  kind: 'baseline' | 'verification';
+  at: number;
+  head: string;
+  trusted: boolean;
+  /** Steps not run, with why (untrusted workspace, not configured, cancelled). */
+  skipped: string[];
+  test?: TestStep;
+  typecheck?: TypecheckStep;
+  bench?: BenchStep;
+  logs?: LogsStep;
+  /** Sentences saying what failed; empty when everything passed. */
+  failures: string[];
+  ok: boolean;
+}
+
+export interface CheckContext {
+  root: string;
+  spec: MigrationSpec;
+  /** The file being (or about to be) migrated, for `{file}` and the type check's focus. */
+  file: string;
+  head: string;
+  now: number;
+  trusted: boolean;
+  signal?: AbortSignal;
+  /** Command output, as it arrives. */
+  output(text: string): void;
+  /** What is being done now, for progress reports. */
+  progress(message: string): void;
+  /** Errors by file from Stepwise's own TypeScript, for the given files. */
+  builtInTypecheck(): Promise<Record<string, number>>;
+}
+
+/**
+ * Benchmark runs per measurement. The best of several runs is compared (not the mean): on a busy
+ * machine noise only ever makes a run slower, so the best run is the steadiest figure.
+ */
+const benchRuns = 5;
+
+function commandFor(ctx: CheckContext, command: string): string[] {
+  return parseCommandLine(command, { file: ctx.file, root: ctx.root });
+}
+
+async function run(ctx: CheckContext, label: string, command: string): Promise<RunResult> {
+  const argv = commandFor(ctx, command);
+  ctx.progress(`${label}: ${command}`);
+  ctx.output(`\n$ ${command}\n`);
+  const result = await runCommand(argv, {
+    cwd: ctx.root,
+    timeoutMs: ctx.spec.verify.timeoutSeconds * 1000,
+    signal: ctx.signal,
+    onOutput: (text) => ctx.output(text),
+  });
+  ctx.output(
+    `[exit ${result.exitCode ?? (result.timedOut ? 'timeout' : result.cancelled ? 'cancelled' : 'error')} after ${result.durationMs} ms]\n`,
+  );
+  return result;
+}
+
+function failureOf(result: RunResult, label: string, timeoutSeconds: number): string | undefined {
+  if (result.startError) return `${label} could not start: ${result.startError}.`;
+  if (result.cancelled) return `${label} was cancelled.`;
+  if (result.timedOut) return `${label} did not finish within ${timeoutSeconds} s.`;
+  if (result.exitCode !== 0) return `${label} exited with code ${result.exitCode ?? 'none'}.`;
+  return undefined;
+}
+
+function tail(text: string, lines = 20): string {
+  return stripAnsi(text).trimEnd().split('\n').slice(-lines).join('\n');
+}
+
+/**
+ * Runs the spec's checks — tests, type check, benchmark, log scan — once as the baseline before a
+ * move, and again as the verification after it, comparing with the baseline. Commands run
+ * without a shell, with the spec's timeout, cancellable. In an untrusted workspace nothing from
+ * the workspace runs: only Stepwise's own type check, and the results say what was skipped.
+ */
+export async function runChecks(
+  ctx: CheckContext,
+  kind: 'baseline' | 'verification',
+  baseline?: VerificationResults,
+  logOffsets: Record<string, number> = {},
+): Promise<VerificationResults> {
+  const { verify } = ctx.spec;
+  const results: VerificationResults = { kind, at: ctx.now, head: ctx.head, trusted: ctx.trusted, skipped: [], failures: [], ok: true };
+  const untrusted = (what: string): void => {
+    results.skipped.push(`${what}: not run because the workspace is not trusted`);
+  };
+
+  try {
+    // Tests.
+    if (!verify.test) results.skipped.push('tests: no "verify.test" command in the spec');
+    else if (!ctx.trusted) untrusted('tests');
+    else {
+      const result = await run(ctx, 'Running tests', verify.test);
+      const counts = parseTestCounts(result.output);
+      let problem =
+        failureOf(result, 'The tests', verify.timeoutSeconds) ??
+        (counts && counts.failed > 0 ? `${counts.failed} test(s) failed.` : undefined);
+      // Against the baseline: tests that already failed before the move are not a regression.
+      const base = baseline?.test;
+      if (problem && base && !base.ok && !result.timedOut && !result.cancelled && !result.startError) {
+        const before = base.counts?.failed;
+        const now = counts?.failed;
+        if (before !== undefined && now !== undefined ? now <= before : base.exitCode === result.exitCode) problem = undefined;
+      }
+      const step: TestStep = {
+        command: verify.test,
+        exitCode: result.exitCode,
+        counts,
+        durationMs: result.durationMs,
+        ok: !problem,
+        problem,
+        tail: tail(result.output),
+      };
+      if (!problem && base && !base.ok) step.note = 'The tests already failed in the baseline; no new failures.';
+      const before = baseline?.test?.counts;
+      if (counts && before && counts.passed < before.passed)
+        step.note = `${before.passed - counts.passed} fewer passing test(s) than the baseline (${before.passed}).`;
+      results.test = step;
+      if (problem) results.failures.push(problem);
+    }
+
+    // Type check.
+    const started = Date.now();
+    let typecheck: TypecheckStep;
+    if (verify.typecheck && ctx.trusted) {
+      const result = await run(ctx, 'Type checking', verify.typecheck);
+      const parsed = parseTscErrors(result.output);
+      const startProblem =
+        result.startError || result.timedOut || result.cancelled ? failureOf(result, 'The type check', verify.timeoutSeconds) : undefined;
+      typecheck = {
+        source: 'command',
+        command: verify.typecheck,
+        errors: parsed.total,
+        byFile: parsed.byFile,
+        durationMs: result.durationMs,
+        ok: !startProblem,
+        problem: startProblem,
+      };
+    } else {
+      if (verify.typecheck) untrusted("type check command (Stepwise's own type check ran instead)");
+      ctx.progress("Type checking with Stepwise's TypeScript");
+      const byFile = await ctx.builtInTypecheck();
+      typecheck = {
+        source: 'built-in',
+        errors: Object.values(byFile).reduce((a, b) => a + b, 0),
+        byFile,
+        durationMs: Date.now() - started,
+        ok: true,
+      };
+    }
+    if (kind === 'verification') {
+      const comparable = baseline?.typecheck?.source === typecheck.source ? baseline.typecheck : undefined;
+      const newErrors: { file: string; before: number; after: number }[] = [];
+      for (const [file, after] of Object.entries(typecheck.byFile)) {
+        const before = comparable?.byFile[file] ?? 0;
+        if (after > before && (comparable || file === ctx.file)) newErrors.push({ file, before, after });
+      }
+      typecheck.newErrors = newErrors;
+      if (newErrors.length > 0) {
+        typecheck.ok = false;
+        typecheck.problem = `The type check found new errors in ${newErrors.map((e) => `${e.file} (${e.before} → ${e.after})`).join(', ')}.`;
+      }
+    }
+    results.typecheck = typecheck;
+    if (typecheck.problem) results.failures.push(typecheck.problem);
+
+    // Benchmark.
+    if (!verify.bench) results.skipped.push('benchmark: no "verify.bench" command in the spec');
+    else if (!ctx.trusted) untrusted('benchmark');
+    else {
+      const samples: Record<string, number[]> = {};
+      let problem: string | undefined;
+      let duration = 0;
+      for (let i = 0; i < benchRuns && !problem; i++) {
+        const result = await run(ctx, `Benchmark (run ${i + 1} of ${benchRuns})`, verify.bench);
+        duration += result.durationMs;
+        problem = failureOf(result, 'The benchmark', verify.timeoutSeconds);
+        const values = parseBenchOutput(result.stdout || result.output);
+        if (!problem && !values) problem = 'The benchmark printed no number or JSON object to compare.';
+        for (const [key, value] of Object.entries(values ?? {})) (samples[key] ??= []).push(value);
+      }
+      const values: Record<string, number> = {};
+      for (const [key, list] of Object.entries(samples)) values[key] = higherIsBetter(key) ? Math.max(...list) : Math.min(...list);
+      const step: BenchStep = { command: verify.bench, runs: benchRuns, values, durationMs: duration, ok: !problem, problem };
+      if (!problem && kind === 'verification' && baseline?.bench) {
+        step.comparisons = compareBench(baseline.bench.values, values, verify.benchTolerance);
+        const worse = step.comparisons.filter((c) => !c.ok);
+        if (worse.length > 0) {
+          step.ok = false;
+          step.problem = `The benchmark regressed beyond ${Math.round(verify.benchTolerance * 100)} %: ${worse
+            .map((c) => `${c.key} ${c.baseline} → ${c.value} (${(c.regression * 100).toFixed(1)} % worse)`)
+            .join(', ')}.`;
+        }
+      }
+      results.bench = step;
+      if (step.problem) results.failures.push(step.problem);
+    }
+
+    // Logs.
+    if (verify.logs) {
+      results.logs = await scanLogs(ctx.root, verify.logs.glob, verify.logs.pattern, kind === 'verification' ? logOffsets : undefined);
+      if (!results.logs.ok)
+        results.failures.push(
+          `The logs have ${results.logs.matches.length} new line(s) matching /${verify.logs.pattern}/ since the migration.`,
+        );
+    } else results.skipped.push('logs: no "verify.logs" in the spec');
+  } catch (error) {
+    if (!(error instanceof CommandLineProblem)) throw error;
+    results.failures.push(error.message);
+  }
+  if (ctx.signal?.aborted && !results.failures.some((f) => f.includes('cancelled'))) results.failures.push('The checks were cancelled.');
+  results.ok = results.failures.length === 0;
+  return results;
+}
+
+/** Log files matching a workspace glob, with their sizes; with `since`, the new matching lines. */
+export async function scanLogs(root: string, glob: string, pattern: string, since?: Record<string, number>): Promise<LogsStep> {
+  const files = await listMatching(root, glob);
+  const offsets: Record<string, number> = {};
+  const matches: string[] = [];
+  const regex = new RegExp(pattern);
+  for (const rel of files) {
+    const absolute = path.join(root, rel);
+    const stat = await fs.stat(absolute).catch(() => undefined);
+    if (!stat) continue;
+    offsets[rel] = stat.size;
+    if (!since) continue;
+    const from = since[rel] !== undefined && since[rel] <= stat.size ? since[rel] : 0;
+    const handle = await fs.open(absolute, 'r');
+    try {
+      const buffer = Buffer.alloc(stat.size - from);
+      await handle.read(buffer, 0, buffer.length, from);
+      for (const line of buffer.toString('utf8').split('\n')) if (regex.test(line)) matches.push(`${rel}: ${line.trim()}`);
+    } finally {
+      await handle.close();
+    }
+  }
+  return { glob, pattern, offsets, matches: matches.slice(0, 50), ok: matches.length === 0 };
+}
+
+async function listMatching(root: string, glob: string): Promise<string[]> {
+  const found: string[] = [];
+  // Walk only from the part of the glob before its first wildcard.
+  const base = glob.split('/').filter((part, i, all) => i < all.length - 1 && !/[*?[{]/.test(part));
+  const start = path.join(root, ...base);
+  if (!existsSync(start)) return found;
+  const walk = async (dir: string): Promise<void> => {
+    for (const entry of await fs.readdir(dir, { withFileTypes: true })) {
+      const absolute = path.join(dir, entry.name);
+      const rel = path.relative(root, absolute).split(path.sep).join('/');
+      if (entry.isDirectory()) {
+        if (entry.name !== 'node_modules' && entry.name !== '.git') await walk(absolute);
+      } else if (minimatch(rel, glob, { dot: true })) found.push(rel);
+    }
+  };
+  await walk(start);
+  return found.sort();
+}
+
+/** One line for commit trailers and reports: "tests 15/15, typecheck 0 errors, bench opsPerSec 1.2e6". */
+export function summarize(results: VerificationResults): string {
+  const parts: string[] = [];
+  if (results.test) {
+    const c = results.test.counts;
+    parts.push(c ? `tests ${c.passed} passed, ${c.failed} failed` : `tests exit ${results.test.exitCode ?? '-'}`);
+  }
+  if (results.typecheck) parts.push(`typecheck ${results.typecheck.errors} error(s) (${results.typecheck.source})`);
+  if (results.bench)
+    parts.push(
+      `bench ${Object.entries(results.bench.values)
+        .map(([k, v]) => `${k} ${Number(v.toPrecision(4))}`)
+        .join(' ')}`,
+    );
+  if (results.logs) parts.push(`logs ${results.logs.matches.length} new match(es)`);
+  if (results.skipped.some((s) => s.includes('not trusted'))) parts.push('untrusted: commands skipped');
+  return parts.join('; ') || 'nothing to run';
+}
