@@ -1,0 +1,417 @@
+// `npm run bench`: how fast Stepwise is on generated workspaces of realistic shape, next to
+// TypeScript's own full type check of the same workspace measured in the same run.
+//
+// Usage: node scripts/bench.mjs [--sizes 1000,5000] [--runs N] [--edits N] [--seed N]
+//                               [--regenerate] [--cpu-prof]
+//   --sizes       workspace sizes in source files (default 1000,5000)
+//   --runs        runs per size (default 5 up to 2,000 files, 3 above)
+//   --edits       edits per kind and run in the incremental measurement (default 5)
+//   --seed        generator seed (default 1); workspaces are reused per size and seed
+//   --regenerate  generate the workspaces again even when a matching one exists
+//   --cpu-prof    also write CPU profiles of the index runs' phases (cold index, each kind of edit)
+//                 to .bench/profiles/<size>/run-<i>/; summarise one with
+//                 `node bench/profileSummary.mjs FILE`. Profiling slows those runs down.
+//
+// Each measurement runs in a fresh Node process; the three kinds take turns within a run, so
+// drift on a noisy machine hits them alike. Figures are medians (with min and max), and each
+// Stepwise figure is also given as a ratio to the reference: the median over runs of
+// (Stepwise figure of run i) / (tsc figure of run i). Timing on a 2-core machine shared with other
+// work varies by tens of percent between runs; the ratios vary much less.
+//
+// Results: a table on stdout and everything measured in .bench/results.json (with --cpu-prof, in
+// .bench/results-profiled.json, so inflated figures never replace real ones).
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { generateWorkspace, readManifest } from '../bench/generateWorkspace.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const benchDir = join(root, '.bench');
+const buildDir = join(benchDir, 'build');
+
+function parseArgs(argv) {
+  const options = { sizes: [1000, 5000], runs: undefined, edits: 5, seed: 1, regenerate: false, cpuProf: false };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${arg} needs a value`);
+      return v;
+    };
+    const count = (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1) throw new Error(`${arg} takes a positive whole number, not "${v}"`);
+      return n;
+    };
+    if (arg === '--sizes') options.sizes = value().split(',').map(count);
+    else if (arg === '--runs') options.runs = count(value());
+    else if (arg === '--edits') options.edits = count(value());
+    else if (arg === '--seed') options.seed = count(value());
+    else if (arg === '--regenerate') options.regenerate = true;
+    else if (arg === '--cpu-prof') options.cpuProf = true;
+    else throw new Error(`Unknown option ${arg}; see the usage at the top of scripts/bench.mjs`);
+  }
+  return options;
+}
+
+/** Runs a bench/measure*.mjs script in a fresh Node process and returns the JSON it prints. */
+function measure(script, args, nodeFlags = []) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...nodeFlags, join(root, 'bench', script), ...args], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const last = stdout.trim().split('\n').pop() ?? '';
+      if (code !== 0 || !last.startsWith('{')) reject(new Error(`${script} failed (exit code ${code}):\n${stderr || stdout}`));
+      else resolve(JSON.parse(last));
+    });
+  });
+}
+
+/** The language server as it ships (dist/server.js), and the index and protocol modules bundled alike. */
+async function buildAll() {
+  execFileSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { cwd: root, stdio: 'inherit' });
+  mkdirSync(buildDir, { recursive: true });
+  await build({
+    absWorkingDir: root,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    mainFields: ['module', 'main'],
+    logLevel: 'warning',
+    entryPoints: { workspaceIndex: 'server/src/workspace/workspaceIndex.ts', protocol: 'server/src/protocol.ts' },
+    outdir: buildDir,
+  });
+}
+
+// ---- statistics -------------------------------------------------------------------------------
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** median, min and max of a list, plus the median of the paired ratios to the reference when given. */
+function summary(values, unit, ratios) {
+  const defined = values.filter((v) => typeof v === 'number' && Number.isFinite(v));
+  if (defined.length === 0) return undefined;
+  const s = { unit, median: median(defined), min: Math.min(...defined), max: Math.max(...defined), n: defined.length };
+  if (ratios) s.ratioToTsc = median(ratios.filter((v) => Number.isFinite(v)));
+  return s;
+}
+
+// ---- formatting -------------------------------------------------------------------------------
+
+function formatValue(value, unit) {
+  if (unit === 'MB') return `${value.toFixed(0)} MB`;
+  if (value >= 1000) return `${(value / 1000).toFixed(2)} s`;
+  if (value >= 100) return `${value.toFixed(0)} ms`;
+  if (value >= 10) return `${value.toFixed(1)} ms`;
+  return `${value.toFixed(2)} ms`;
+}
+
+function formatRatio(ratio) {
+  if (ratio === undefined) return '';
+  return ratio >= 0.1 ? `${ratio.toFixed(2)} ×` : `${ratio.toPrecision(2)} ×`;
+}
+
+const thousands = (n) => n.toLocaleString('en-US');
+
+function printTable(title, rows) {
+  const header = ['', 'median', 'min', 'max', 'ratio to tsc'];
+  const body = rows.map((r) =>
+    r.summary
+      ? [
+          r.label,
+          formatValue(r.summary.median, r.summary.unit),
+          formatValue(r.summary.min, r.summary.unit),
+          formatValue(r.summary.max, r.summary.unit),
+          formatRatio(r.summary.ratioToTsc),
+        ]
+      : [r.label, '–', '', '', ''],
+  );
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)));
+  const line = (cells) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('   ');
+  console.log(`\n${title}`);
+  console.log(line(header));
+  console.log(widths.map((w) => '─'.repeat(w)).join('   '));
+  for (const row of body) console.log(line(row));
+}
+
+// ---- correctness ------------------------------------------------------------------------------
+
+const warnings = new Map();
+function warn(message) {
+  warnings.set(message, (warnings.get(message) ?? 0) + 1);
+  if (warnings.get(message) === 1) console.log(`  WARNING: ${message}`);
+}
+
+function compareUsageFiles(size, what, found, expected) {
+  const got = new Set(found);
+  const want = new Set(expected);
+  const missing = expected.filter((f) => !got.has(f));
+  const extra = found.filter((f) => !want.has(f));
+  if (missing.length === 0 && extra.length === 0) return true;
+  const sample = (list) => list.slice(0, 5).join(', ') + (list.length > 5 ? ', …' : '');
+  warn(
+    `[${thousands(size)} files] ${what}: the index reports ${found.length} files using the legacy API, the generator made ${expected.length}` +
+      (missing.length > 0 ? `; missing ${missing.length}: ${sample(missing)}` : '') +
+      (extra.length > 0 ? `; unexpected ${extra.length}: ${sample(extra)}` : ''),
+  );
+  return false;
+}
+
+// ---- the benchmark ----------------------------------------------------------------------------
+
+async function benchSize(size, options, typescriptPath) {
+  const dir = join(benchDir, `ws-${size}`);
+  let manifest = options.regenerate ? undefined : readManifest(dir, { files: size, seed: options.seed });
+  if (manifest) console.log(`\n[${thousands(size)} files] reusing ${dir}`);
+  else {
+    const t = performance.now();
+    manifest = generateWorkspace(dir, { files: size, seed: options.seed });
+    console.log(`\n[${thousands(size)} files] generated ${dir} in ${formatValue(performance.now() - t, 'ms')}`);
+  }
+  const expected = manifest.expectedFilesWithUsages;
+  console.log(
+    `[${thousands(size)} files] ${thousands(manifest.sourceFiles)} source files, ${thousands(manifest.lines)} lines; ` +
+      `${expected.length} use the legacy API, ${manifest.candidatesWithoutUsages.length} more import a file that hands it on; ` +
+      `the exporter edited has ${manifest.edits.exporter.dependents} importers`,
+  );
+
+  const runs = options.runs ?? (size <= 2000 ? 5 : 3);
+  const results = { tsc: [], index: [], lsp: [] };
+  const kinds = {
+    tsc: () => measure('measureTsc.mjs', [typescriptPath, dir], ['--expose-gc']),
+    index: () =>
+      measure(
+        'measureIndex.mjs',
+        [
+          join(buildDir, 'workspaceIndex.js'),
+          dir,
+          String(options.edits),
+          ...(options.cpuProf ? [join(benchDir, 'profiles', String(size), `run-${results.index.length + 1}`)] : []),
+        ],
+        ['--expose-gc'],
+      ),
+    lsp: () =>
+      measure('measureFirstDiagnostics.mjs', [
+        join(root, 'dist', 'server.js'),
+        join(buildDir, 'protocol.js'),
+        dir,
+        manifest.edits.legacyUser.rel,
+      ]),
+  };
+  const order = Object.keys(kinds);
+  for (let run = 0; run < runs; run++) {
+    // Take turns: each kind goes first in some run.
+    const turn = [...order.slice(run % order.length), ...order.slice(0, run % order.length)];
+    for (const kind of turn) results[kind].push(await kinds[kind]());
+    const [tsc, index, lsp] = [results.tsc[run], results.index[run], results.lsp[run]];
+    console.log(
+      `[${thousands(size)} files] run ${run + 1}/${runs}: tsc full check ${formatValue(tsc.checkMs)} · cold index ${formatValue(index.coldMs)} · ` +
+        `first diagnostics ${formatValue(lsp.firstDiagnosticsMs)} · edits ${Object.values(index.edits)
+          .map((e) => formatValue(median(e.times)))
+          .join(' / ')}`,
+    );
+    if (tsc.errors > 0)
+      warn(`[${thousands(size)} files] the generated workspace does not type-check: ${tsc.errors} errors, first: ${tsc.firstError}`);
+    if (index.status.state !== 'ready' || index.status.specErrors > 0)
+      warn(`[${thousands(size)} files] index state ${index.status.state} with ${index.status.specErrors} spec errors`);
+    if (index.status.filesTotal !== manifest.sourceFiles)
+      warn(`[${thousands(size)} files] the index holds ${index.status.filesTotal} files, the workspace has ${manifest.sourceFiles}`);
+    compareUsageFiles(size, 'after the cold index', index.filesWithUsages, expected);
+    compareUsageFiles(size, 'after the edits (text restored)', index.filesWithUsagesAfterEdits, expected);
+    if (lsp.legacyDiagnostics === 0)
+      warn(
+        `[${thousands(size)} files] the server reported no legacy diagnostics for ${manifest.edits.legacyUser.rel} (${lsp.diagnostics} diagnostics, ${lsp.pulls} pulls)`,
+      );
+  }
+
+  const tscMs = results.tsc.map((r) => r.checkMs);
+  const paired = (values, reference) => values.map((v, i) => v / reference[i]);
+  const timed = (values) => summary(values, 'ms', paired(values, tscMs));
+  const editRows = Object.entries(manifest.edits).map(([kind, edit]) => {
+    const all = results.index.flatMap((r) => r.edits[kind].times);
+    const perRun = results.index.map((r) => median(r.edits[kind].times));
+    return {
+      kind,
+      rel: edit.rel,
+      dependents: edit.dependents,
+      summary: summary(all, 'ms', paired(perRun, tscMs)),
+      first: summary(
+        results.index.map((r) => r.edits[kind].times[0]),
+        'ms',
+      ),
+    };
+  });
+  const tscRss = results.tsc.map((r) => r.maxRssMb);
+  const tscHeap = results.tsc.map((r) => r.heapUsedMb);
+  const figures = {
+    tscFullCheck: summary(
+      tscMs,
+      'ms',
+      tscMs.map(() => 1),
+    ),
+    coldIndex: timed(results.index.map((r) => r.coldMs)),
+    firstDiagnostics: timed(results.lsp.map((r) => r.firstDiagnosticsMs)),
+    serverIndexReady: timed(results.lsp.map((r) => r.indexReadyMs)),
+    edits: Object.fromEntries(editRows.map((e) => [e.kind, { rel: e.rel, dependents: e.dependents, all: e.summary, firstEdit: e.first }])),
+    tscMaxRss: summary(
+      tscRss,
+      'MB',
+      tscRss.map(() => 1),
+    ),
+    coldIndexMaxRss: summary(
+      results.index.map((r) => r.maxRssMb),
+      'MB',
+      paired(
+        results.index.map((r) => r.maxRssMb),
+        tscRss,
+      ),
+    ),
+    tscHeapUsed: summary(
+      tscHeap,
+      'MB',
+      tscHeap.map(() => 1),
+    ),
+    coldIndexHeapUsed: summary(
+      results.index.map((r) => r.heapUsedMb),
+      'MB',
+      paired(
+        results.index.map((r) => r.heapUsedMb),
+        tscHeap,
+      ),
+    ),
+    serverMaxRss: summary(
+      results.lsp.map((r) => r.serverMaxRssMb),
+      'MB',
+      paired(
+        results.lsp.map((r) => r.serverMaxRssMb),
+        tscRss,
+      ),
+    ),
+  };
+  const status = results.index[0].status;
+  return {
+    files: size,
+    workspace: dir,
+    sourceFiles: manifest.sourceFiles,
+    lines: manifest.lines,
+    expectedFilesWithUsages: expected.length,
+    indexStatus: {
+      candidates: status.candidates,
+      filesWithUsages: status.filesWithUsages,
+      usages: status.usages,
+      programFiles: results.index[0].programFiles,
+    },
+    runs,
+    editsPerKindAndRun: options.edits,
+    figures,
+    raw: results,
+  };
+}
+
+function report(result) {
+  const f = result.figures;
+  const edit = (kind, label) => ({ label, summary: f.edits[kind].all });
+  printTable(
+    `${thousands(result.files)} files (${thousands(result.sourceFiles)} source files, ${thousands(result.lines)} lines; ` +
+      `${result.indexStatus.filesWithUsages} use the legacy API, ${result.indexStatus.candidates} analysed, ${thousands(result.indexStatus.programFiles)} in the analysis program) — ` +
+      `${result.runs} runs, ${result.editsPerKindAndRun} edits per kind and run`,
+    [
+      { label: 'tsc full check (reference)', summary: f.tscFullCheck },
+      { label: 'cold index: start() + whenIdle()', summary: f.coldIndex },
+      { label: 'first diagnostics: spawn → pull report', summary: f.firstDiagnostics },
+      { label: '  of which: server index ready', summary: f.serverIndexReady },
+      edit('legacyUser', 'edit a legacy user, per edit'),
+      edit('exporter', `edit the exporter (${f.edits.exporter.dependents} importers), per edit`),
+      edit('ordinary', 'edit an ordinary file, per edit'),
+      { label: 'tsc peak RSS (reference)', summary: f.tscMaxRss },
+      { label: 'cold index peak RSS', summary: f.coldIndexMaxRss },
+      { label: 'server peak RSS (first diagnostics)', summary: f.serverMaxRss },
+      { label: 'tsc heap after GC (reference)', summary: f.tscHeapUsed },
+      { label: 'cold index heap after GC', summary: f.coldIndexHeapUsed },
+    ],
+  );
+  const firsts = Object.entries(f.edits)
+    .map(([kind, e]) => `${kind} ${formatValue(e.firstEdit.median)}`)
+    .join(', ');
+  console.log(`first edit after the cold index (median): ${firsts}`);
+}
+
+function gitCommit() {
+  try {
+    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'server'], { cwd: root, encoding: 'utf8' }).trim() !== '';
+    return dirty ? `${commit} (server/ modified)` : commit;
+  } catch {
+    return undefined;
+  }
+}
+
+async function main() {
+  const options = parseArgs(process.argv.slice(2));
+  const started = performance.now();
+  const cpu = cpus();
+  const meta = {
+    date: new Date().toISOString(),
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+    cpus: `${cpu.length} × ${cpu[0]?.model ?? 'unknown'}`,
+    memory: `${Math.round(totalmem() / 2 ** 30)} GB`,
+    commit: gitCommit(),
+    seed: options.seed,
+  };
+  console.log(`Stepwise benchmark — ${meta.node}, ${meta.platform}, ${meta.cpus}, ${meta.memory}, commit ${meta.commit ?? 'unknown'}`);
+  if (options.cpuProf)
+    console.log('--cpu-prof: the index runs are profiled, so their timings are inflated; use them for where time goes only.');
+  console.log('Building dist/server.js and the bundled index…');
+  await buildAll();
+  const typescriptPath = join(root, 'node_modules', 'typescript');
+  const { version: tsVersion } = JSON.parse(
+    execFileSync(process.execPath, ['-p', `JSON.stringify(require(${JSON.stringify(join(typescriptPath, 'package.json'))}))`], {
+      encoding: 'utf8',
+    }),
+  );
+  meta.typescript = tsVersion;
+
+  const sizes = [];
+  for (const size of options.sizes) sizes.push(await benchSize(size, options, typescriptPath));
+
+  console.log(
+    `\nRatios: median over runs of (Stepwise figure / tsc figure of the same run); memory rows against tsc's memory. TypeScript ${tsVersion}.`,
+  );
+  for (const result of sizes) report(result);
+  if (warnings.size > 0) {
+    console.log('\nWARNINGS (the figures above may measure a broken index):');
+    for (const [message, count] of warnings) console.log(`  ${message}${count > 1 ? ` (${count}×)` : ''}`);
+  }
+  const results = {
+    meta: { ...meta, elapsedSeconds: Math.round((performance.now() - started) / 1000) },
+    sizes,
+    warnings: [...warnings.keys()],
+  };
+  mkdirSync(benchDir, { recursive: true });
+  const output = join(benchDir, options.cpuProf ? 'results-profiled.json' : 'results.json');
+  writeFileSync(output, `${JSON.stringify(results, null, 2)}\n`);
+  console.log(`\nWrote ${output} (${results.meta.elapsedSeconds} s in all).`);
+  if (warnings.size > 0) process.exitCode = 1;
+}
+
+main().catch((error) => {
+  console.error(error instanceof Error ? error.stack : error);
+  process.exitCode = 1;
+});
