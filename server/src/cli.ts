@@ -415,10 +415,12 @@ function control(options: Options, io: Io): { progress(message: string): void } 
   return { progress: (message) => (options.json ? undefined : io.err(`… ${message}`)) };
 }
 
+/** Exit 0 when it worked, 1 when a verification failed (a finding), 2 when the operation was refused. */
 function finish(result: EngineResult, options: Options, io: Io): number {
+  const code = result.ok ? exitCodes.ok : result.verificationFailed ? exitCodes.findings : exitCodes.usage;
   if (options.json) {
     io.out(JSON.stringify(result, null, 2));
-    return result.ok ? exitCodes.ok : exitCodes.findings;
+    return code;
   }
   if (result.ok) {
     io.out(result.message);
@@ -426,7 +428,7 @@ function finish(result: EngineResult, options: Options, io: Io): number {
     return exitCodes.ok;
   }
   io.err(`stepwise: ${result.error}`);
-  return exitCodes.findings;
+  return code;
 }
 
 async function applyOrShow(index: WorkspaceIndex, edit: MigrationEdit, options: Options, io: Io, done: string): Promise<number> {

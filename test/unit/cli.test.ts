@@ -2,7 +2,7 @@
 // DESIGN.md, plan and dossier, migrate (dry run and for real), the check ratchet, spec and usage
 // errors with their exit codes, init; and once through the built dist/cli.js in a child process.
 import * as assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,6 +30,9 @@ const routingKinds = ['reexport', 'dynamic-import', 'computed-member', 'escaping
 const adapterPath = 'src/core/cache-migration/legacy-adapter.ts';
 const keys = (value: object): string[] => Object.keys(value).sort();
 const read = (root: string, rel: string): string => readFileSync(join(root, ...rel.split('/')), 'utf8');
+
+/** Runs git in a workspace and returns its output. */
+const git = (root: string, ...args: string[]): string => execFileSync('git', args, { cwd: root, encoding: 'utf8' });
 
 /** The files whose fingerprint differs between two snapshots (added, removed or changed). */
 function changedFiles(before: Record<string, string>, after: Record<string, string>): string[] {
@@ -357,22 +360,68 @@ describe('stepwise CLI', () => {
       assert.deepEqual(changedFiles(original, fingerprint(ws)), []);
     });
 
-    it('FILE writes the file and creates the adapter, exactly as the dry run showed', async () => {
+    it('FILE refuses a workspace that is not a git repository, and writes nothing', async () => {
       const result = await cli('migrate', 'src/api/sessions.ts', '--root', ws);
+      assert.equal(result.code, 2);
+      assert.match(result.stderr, /is not in a git repository; Stepwise records each migration as a commit/);
+      assert.deepEqual(changedFiles(original, fingerprint(ws)), []);
+    });
+  });
+
+  describe('migrate in a git repository', () => {
+    let ws: string;
+    let patched: Map<string, string>;
+    before(async () => {
+      ws = await prepareWorkspace('demo');
+      patched = new Map();
+      const dry = await cli('migrate', 'src/api/sessions.ts', '--dry-run', '--root', ws);
+      for (const patch of parsePatch(dry.stdout)) {
+        const rel = (patch.newFileName ?? '').replace(/^b\//, '');
+        patched.set(rel, applyPatch(existsSync(join(ws, rel)) ? read(ws, rel) : '', patch) as string);
+      }
+    });
+    after(async () => {
+      await removeWorkspace(ws);
+    });
+
+    it('FILE out of plan order asks for --force and a reason, and changes nothing', async () => {
+      const original = fingerprint(ws);
+      const result = await cli('migrate', 'src/api/sessions.ts', '--no-verify', '--root', ws);
+      assert.equal(result.code, 2);
+      assert.match(result.stderr, /2 lower-risk file\(s\) come first in the plan \(src\/jobs\/warmup-job\.ts, src\/services\/rate-limiter\.ts\)/);
+      assert.match(result.stderr, /Pass --force --reason "why" to go ahead/);
+      assert.deepEqual(changedFiles(original, fingerprint(ws)), []);
+    });
+
+    it('FILE commits exactly what the dry run showed, with trailers and the recorded reason', async () => {
+      const original = fingerprint(ws);
+      const result = await cli('migrate', 'src/api/sessions.ts', '--no-verify', '--force', '--reason', 'sessions block the release', '--root', ws);
       assert.equal(result.code, 0, result.stderr);
-      assert.match(result.stdout, /^Routed src\/api\/sessions\.ts through the adapter \(and created the adapter\)/);
+      assert.match(result.stdout, /^Committed [0-9a-f]{8}: src\/api\/sessions\.ts is routed through the adapter \(the adapter was created\)\./);
       assert.deepEqual(changedFiles(original, fingerprint(ws)), ['src/api/sessions.ts', adapterPath]);
       assert.equal(read(ws, 'src/api/sessions.ts'), patched.get('src/api/sessions.ts'));
       assert.equal(read(ws, adapterPath), patched.get(adapterPath));
-      assert.match(read(ws, adapterPath), /export function getCacheInstance\(/);
+      const message = git(ws, 'log', '-1', '--format=%B');
+      assert.match(message, /^stepwise: route src\/api\/sessions\.ts through the adapter/);
+      assert.match(message, /^Stepwise-Migration: async-ttl-cache-to-improved$/m);
+      assert.match(message, /^Stepwise-File: src\/api\/sessions\.ts$/m);
+      assert.match(message, /^Out of plan order: sessions block the release$/m);
+      assert.deepEqual(git(ws, 'show', '--format=', '--name-only', 'HEAD').trim().split('\n').sort(), [adapterPath, 'src/api/sessions.ts'].sort());
+      assert.equal(git(ws, 'status', '--porcelain'), '', 'nothing left uncommitted');
     });
 
-    it('FILE again: exits 2 with "nothing to route" and writes nothing', async () => {
+    it('FILE again: refused (exit 2) because it is already migrated, and nothing changes', async () => {
       const before = fingerprint(ws);
       const result = await cli('migrate', 'src/api/sessions.ts', '--root', ws);
       assert.equal(result.code, 2);
-      assert.match(result.stderr, /src\/api\/sessions\.ts has nothing to route/);
+      assert.match(result.stderr, /src\/api\/sessions\.ts is already migrated/);
       assert.deepEqual(changedFiles(before, fingerprint(ws)), []);
+    });
+
+    it('a second file while one is in flight is refused, naming the file in flight', async () => {
+      const result = await cli('migrate', 'src/services/rate-limiter.ts', '--root', ws);
+      assert.equal(result.code, 2);
+      assert.match(result.stderr, /src\/api\/sessions\.ts is in flight \(migrated\); one file at a time/);
     });
 
     it('a file whose legacy values come from another file points at that file', async () => {

@@ -160,6 +160,33 @@ export class LegacyContext {
     return undefined;
   }
 
+  private members: Set<string> | undefined;
+
+  /**
+   * Every member name a legacy class or interface declares, plus the spec's member rules: a member
+   * access with another name cannot be a legacy member use, so it skips the type checker.
+   * Computed once per program.
+   */
+  memberNames(): Set<string> {
+    if (this.members) return this.members;
+    const names = new Set<string>();
+    for (const rules of Object.values(this.spec.members)) for (const member of Object.keys(rules)) names.add(member);
+    for (const sf of this.program.getSourceFiles()) {
+      if (!this.isLegacyFile(sf.fileName)) continue;
+      const visit = (n: ts.Node): void => {
+        if (ts.isClassDeclaration(n) || ts.isInterfaceDeclaration(n) || ts.isClassExpression(n)) {
+          for (const member of n.members) {
+            if (member.name && (ts.isIdentifier(member.name) || ts.isStringLiteral(member.name))) names.add(member.name.text);
+          }
+        }
+        ts.forEachChild(n, visit);
+      };
+      visit(sf);
+    }
+    this.members = names;
+    return names;
+  }
+
   /** The module-level names the legacy modules export (for the text prefilter and reports). */
   exportedNames(): string[] {
     return [...new Set(this.exportNames.values())];

@@ -16,6 +16,9 @@ import type {
   UsageKind,
 } from './types';
 
+// Read once: in the bundle every `ts.X` goes through a getter, and the visitor's switch runs per node.
+const { SyntaxKind } = ts;
+
 export interface AnalyzeInput {
   sourceFile: ts.SourceFile;
   /** Workspace-relative path of the file. */
@@ -64,7 +67,6 @@ class FileAnalyzer {
   private readonly issues: RoutingIssue[] = [];
   private readonly issueKeys = new Set<string>();
   private carriesLegacy = false;
-  private memberNames: Set<string> | undefined;
 
   constructor(private readonly input: AnalyzeInput) {
     this.sf = input.sourceFile;
@@ -105,52 +107,52 @@ class FileAnalyzer {
 
   private visit(node: ts.Node): void {
     switch (node.kind) {
-      case ts.SyntaxKind.ImportDeclaration:
+      case SyntaxKind.ImportDeclaration:
         this.importDeclaration(node as ts.ImportDeclaration);
         return;
-      case ts.SyntaxKind.ImportEqualsDeclaration:
+      case SyntaxKind.ImportEqualsDeclaration:
         this.importEquals(node as ts.ImportEqualsDeclaration);
         return;
-      case ts.SyntaxKind.ExportDeclaration:
+      case SyntaxKind.ExportDeclaration:
         this.exportDeclaration(node as ts.ExportDeclaration);
         return;
-      case ts.SyntaxKind.ExportAssignment:
+      case SyntaxKind.ExportAssignment:
         this.exportAssignment(node as ts.ExportAssignment);
         break;
-      case ts.SyntaxKind.VariableStatement:
+      case SyntaxKind.VariableStatement:
         this.exportedVariables(node as ts.VariableStatement);
         break;
-      case ts.SyntaxKind.FunctionDeclaration:
+      case SyntaxKind.FunctionDeclaration:
         this.exportedFunction(node as ts.FunctionDeclaration);
         break;
-      case ts.SyntaxKind.CallExpression:
+      case SyntaxKind.CallExpression:
         this.callExpression(node as ts.CallExpression);
         break;
-      case ts.SyntaxKind.NewExpression:
+      case SyntaxKind.NewExpression:
         this.newExpression(node as ts.NewExpression);
         break;
-      case ts.SyntaxKind.PropertyAccessExpression:
+      case SyntaxKind.PropertyAccessExpression:
         this.propertyAccess(node as ts.PropertyAccessExpression);
         break;
-      case ts.SyntaxKind.ElementAccessExpression:
+      case SyntaxKind.ElementAccessExpression:
         this.elementAccess(node as ts.ElementAccessExpression);
         break;
-      case ts.SyntaxKind.TypeReference:
+      case SyntaxKind.TypeReference:
         this.typeName((node as ts.TypeReferenceNode).typeName, node);
         break;
-      case ts.SyntaxKind.ExpressionWithTypeArguments:
+      case SyntaxKind.ExpressionWithTypeArguments:
         this.heritage(node as ts.ExpressionWithTypeArguments);
         break;
-      case ts.SyntaxKind.TypeQuery:
+      case SyntaxKind.TypeQuery:
         this.typeName((node as ts.TypeQueryNode).exprName, node);
         break;
-      case ts.SyntaxKind.BinaryExpression:
+      case SyntaxKind.BinaryExpression:
         this.commonJsExport(node as ts.BinaryExpression);
         break;
-      case ts.SyntaxKind.VariableDeclaration:
+      case SyntaxKind.VariableDeclaration:
         this.anyTypedDeclaration(node as ts.VariableDeclaration);
         break;
-      case ts.SyntaxKind.AsExpression:
+      case SyntaxKind.AsExpression:
         this.anyCast(node as ts.AsExpression);
         break;
       default:
@@ -354,7 +356,7 @@ class FileAnalyzer {
   }
 
   private commonJsExport(node: ts.BinaryExpression): void {
-    if (node.operatorToken.kind !== ts.SyntaxKind.EqualsToken) return;
+    if (node.operatorToken.kind !== SyntaxKind.EqualsToken) return;
     const left = node.left;
     const isModuleExports =
       (ts.isPropertyAccessExpression(left) && isIdentifierNamed(left.expression, 'module') && left.name.text === 'exports') ||
@@ -388,7 +390,7 @@ class FileAnalyzer {
 
   private callExpression(node: ts.CallExpression): void {
     const callee = node.expression;
-    if (callee.kind === ts.SyntaxKind.ImportKeyword) {
+    if (callee.kind === SyntaxKind.ImportKeyword) {
       this.dynamicImport(node);
       return;
     }
@@ -510,7 +512,7 @@ class FileAnalyzer {
     const exportName = this.exportNameOfExpression(node.expression);
     if (exportName === undefined || !this.ctx.isTracked(exportName)) return;
     const clause = node.parent;
-    const extending = ts.isHeritageClause(clause) && clause.token === ts.SyntaxKind.ExtendsKeyword;
+    const extending = ts.isHeritageClause(clause) && clause.token === SyntaxKind.ExtendsKeyword;
     this.pending.push({
       kind: 'type',
       symbol: exportName,
@@ -647,7 +649,7 @@ class FileAnalyzer {
   }
 
   private anyTypedDeclaration(node: ts.VariableDeclaration): void {
-    if (!node.type || node.type.kind !== ts.SyntaxKind.AnyKeyword || !node.initializer) return;
+    if (!node.type || node.type.kind !== SyntaxKind.AnyKeyword || !node.initializer) return;
     const owner = this.legacyValueOwner(node.initializer);
     if (!owner) return;
     this.issue(
@@ -658,7 +660,7 @@ class FileAnalyzer {
   }
 
   private anyCast(node: ts.AsExpression): void {
-    if (node.type.kind !== ts.SyntaxKind.AnyKeyword) return;
+    if (node.type.kind !== SyntaxKind.AnyKeyword) return;
     const owner = this.legacyValueOwner(node.expression);
     if (!owner) return;
     this.issue('any-receiver', node, `A legacy ${owner} is cast to \`any\`: member uses through it cannot be checked or rewritten.`);
@@ -765,28 +767,7 @@ class FileAnalyzer {
   }
 
   private isCandidateMember(name: string): boolean {
-    if (!this.memberNames) {
-      const names = new Set<string>();
-      for (const rules of Object.values(this.ctx.spec.members)) for (const member of Object.keys(rules)) names.add(member);
-      this.collectLegacyMemberNames(names);
-      this.memberNames = names;
-    }
-    return this.memberNames.has(name);
-  }
-
-  private collectLegacyMemberNames(names: Set<string>): void {
-    for (const sf of this.ctx.program.getSourceFiles()) {
-      if (!this.ctx.isLegacyFile(sf.fileName)) continue;
-      const visit = (n: ts.Node): void => {
-        if (ts.isClassDeclaration(n) || ts.isInterfaceDeclaration(n) || ts.isClassExpression(n)) {
-          for (const member of n.members) {
-            if (member.name && (ts.isIdentifier(member.name) || ts.isStringLiteral(member.name))) names.add(member.name.text);
-          }
-        }
-        ts.forEachChild(n, visit);
-      };
-      visit(sf);
-    }
+    return this.ctx.memberNames().has(name);
   }
 
   private expressionShape(node: ts.Node, args: readonly ts.Expression[] | null): ExpressionShape {
@@ -852,7 +833,7 @@ class FileAnalyzer {
     if (p.site) return { fixable: this.siteFixable.get(p.site) ?? false };
     const root = p.origin;
     if (!root) return { fixable: false };
-    if (root.kind === ts.SyntaxKind.ThisKeyword || root.kind === ts.SyntaxKind.SuperKeyword) return { fixable: true };
+    if (root.kind === SyntaxKind.ThisKeyword || root.kind === SyntaxKind.SuperKeyword) return { fixable: true };
     const symbol = this.checker.getSymbolAtLocation(root);
     const declaration = symbol?.declarations?.[0];
     if (!symbol || !declaration) return { fixable: false };
@@ -914,7 +895,7 @@ function destructuredAwait(call: ts.CallExpression): ts.ObjectBindingPattern | u
 function rootIdentifier(node: ts.Node): ts.Node | undefined {
   let current: ts.Node = node;
   for (;;) {
-    if (ts.isIdentifier(current) || current.kind === ts.SyntaxKind.ThisKeyword || current.kind === ts.SyntaxKind.SuperKeyword)
+    if (ts.isIdentifier(current) || current.kind === SyntaxKind.ThisKeyword || current.kind === SyntaxKind.SuperKeyword)
       return current;
     if (ts.isPropertyAccessExpression(current) || ts.isElementAccessExpression(current)) current = current.expression;
     else if (ts.isCallExpression(current) || ts.isNewExpression(current)) current = current.expression;

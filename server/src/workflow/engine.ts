@@ -36,7 +36,15 @@ export interface OperationControl {
 
 export type EngineResult =
   | { ok: true; message: string; file: string; commit?: string; verification?: VerificationResults; notes?: string[] }
-  | { ok: false; error: string; file: string; needsConfirmation?: boolean };
+  | {
+      ok: false;
+      error: string;
+      file: string;
+      /** The operation needs a confirmation (migrating out of plan order). */
+      needsConfirmation?: boolean;
+      /** The operation ran and the verification failed (as opposed to being refused). */
+      verificationFailed?: boolean;
+    };
 
 export interface MigrateOptions {
   /** Migrate even though lower-risk files come first in the plan. */
@@ -196,7 +204,10 @@ export class WorkflowEngine {
       }
       const { all, file: status } = await this.fileStatus(file);
       if (all.blocked) return fail(file, all.blocked);
-      if (!status) return fail(file, `${file} does not use the legacy API, so there is nothing to migrate.`);
+      if (!status || (status.planPosition === null && !status.commit)) {
+        // Say why there is nothing to migrate: the edit computation knows (e.g. "migrate X instead").
+        return fail(file, computeMigrationEdit(this.index, file).error ?? `${file} does not use the legacy API, so there is nothing to migrate.`);
+      }
       if (!status.allowed.migrate.ok) return fail(file, status.allowed.migrate.reason ?? 'Not allowed now.');
       const earlier = all.files.filter(
         (f) =>
@@ -344,9 +355,9 @@ export class WorkflowEngine {
       const failed = `Verification of ${file} failed: ${results.failures.join(' ')}`;
       if (this.options.autoRevert()) {
         const reverted = await this.revertNow(file, 'automatic revert after a failed verification', control);
-        return fail(file, `${failed} ${reverted.ok ? reverted.message : reverted.error}`);
+        return { ok: false, file, error: `${failed} ${reverted.ok ? reverted.message : reverted.error}`, verificationFailed: true };
       }
-      return fail(file, `${failed} Revert it, or fix the cause and verify again.`);
+      return { ok: false, file, error: `${failed} Revert it, or fix the cause and verify again.`, verificationFailed: true };
     }
     const until = now + spec.observation.hours * 3600_000;
     await journal.append({ type: 'observing', at: now, migration: spec.id, file, commit: status.commit, until });
@@ -581,7 +592,7 @@ function ok(file: string, message: string, commit?: string): EngineResult {
   return { ok: true, file, message, commit };
 }
 
-function fail(file: string, error: string): EngineResult {
+function fail(file: string, error: string): EngineResult & { ok: false } {
   return { ok: false, file, error };
 }
 
