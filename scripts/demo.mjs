@@ -53,6 +53,7 @@ function parseArgs(argv) {
     else if (argv[i] === '--screenshot') options.screenshot = resolve(value());
     else if (argv[i] === '--open') options.open = value();
     else if (argv[i] === '--quick-fix') options.quickFix = true;
+    else if (argv[i] === '--checklist') options.checklist = true;
     else if (argv[i] === '--theme') options.theme = value();
     else throw new Error(`unknown argument ${argv[i]}; usage: node scripts/demo.mjs [--dest DIR] [--port N] [--screenshot FILE]`);
   }
@@ -251,6 +252,13 @@ async function main() {
   return 0;
 }
 
+/** Opens the Migration Checklist and waits until its webview shows the plan. */
+async function openChecklist(page) {
+  await runCommand(page, 'Stepwise: Open Migration Checklist');
+  const frame = page.frameLocator('iframe.webview').frameLocator('iframe#active-frame');
+  await frame.locator('.plan .card').first().waitFor({ timeout: 60_000 });
+}
+
 /** Runs a command by its title through the command palette. */
 async function runCommand(page, title) {
   await page.keyboard.press('F1');
@@ -286,6 +294,7 @@ async function takeScreenshot(url, file, activated, id, tmpDir, options = {}) {
     });
     await withTimeout(activated, 60_000, `extension ${id} did not activate within 60 s`);
     if (options.open) await openFile(page, options.open);
+    if (options.checklist) await openChecklist(page);
     await page.evaluate(() => document.fonts.ready);
     mkdirSync(dirname(file), { recursive: true });
     await page.screenshot({ path: file });

@@ -1,13 +1,37 @@
 import * as vscode from 'vscode';
-import type { LanguageClient } from 'vscode-languageclient/node';
 import { Commands, DossierRequest, PlanRequest } from '../../server/src/protocol';
+import type { WorkflowAction } from '../../server/src/protocol';
+import { ChecklistPanel } from './checklistPanel';
 import type { DossierDocuments } from './dossierView';
+import { exportReport, openMigrationDiff, runWorkflowAction, targetUri } from './workflowCommands';
+import type { WorkflowContext } from './workflowCommands';
 
-export interface CommandContext {
-  client(): LanguageClient | undefined;
+export interface CommandContext extends WorkflowContext {
+  extension: vscode.ExtensionContext;
   restart(): Promise<void>;
-  log: vscode.LogOutputChannel;
   dossiers: DossierDocuments;
+}
+
+/** A command that runs one workflow action on a file (its argument, or the active editor's). */
+function workflowCommand(action: WorkflowAction): Handler {
+  return async (ctx, uriArg, version) => {
+    const uri = targetUri(uriArg);
+    if (!uri) {
+      void vscode.window.showInformationMessage(`Open the file to ${action} first, or use the Migration Checklist.`);
+      return undefined;
+    }
+    return runWorkflowAction(ctx, action, uri, typeof version === 'number' || version === null ? { version } : {});
+  };
+}
+
+/** The checklist needs these to relay its buttons. */
+export function checklistHost(ctx: CommandContext): Parameters<typeof ChecklistPanel.show>[1] {
+  return {
+    client: () => ctx.client(),
+    log: ctx.log,
+    runAction: (action, uri) => runWorkflowAction(ctx, action, uri),
+    openDiff: (path, commit) => openMigrationDiff(path, commit),
+  };
 }
 
 type Handler = (ctx: CommandContext, ...args: unknown[]) => unknown;
@@ -57,4 +81,13 @@ export const commandTable: Record<string, Handler> = {
   },
   [Commands.showLog]: (ctx) => ctx.log.show(),
   [Commands.restartServer]: (ctx) => ctx.restart(),
+  [Commands.openChecklist]: (ctx) => ChecklistPanel.show(ctx.extension, checklistHost(ctx)),
+  [Commands.analyzeFile]: workflowCommand('analyze'),
+  [Commands.migrateFile]: workflowCommand('migrate'),
+  [Commands.verifyFile]: workflowCommand('verify'),
+  [Commands.approveFile]: workflowCommand('approve'),
+  [Commands.revertFile]: workflowCommand('revert'),
+  [Commands.openMigrationDiff]: (_ctx, path, commit) =>
+    typeof path === 'string' && typeof commit === 'string' ? openMigrationDiff(path, commit) : undefined,
+  [Commands.exportReport]: (ctx) => exportReport(ctx.client()),
 };

@@ -11,6 +11,7 @@ export class Config {
         severity: c.get<StepwiseSettings['diagnostics']['severity']>('diagnostics.severity', 'warning'),
         routingIssues: c.get<boolean>('diagnostics.routingIssues', true),
       },
+      verification: { autoRevert: c.get<boolean>('verification.autoRevert', false) },
     };
   }
 

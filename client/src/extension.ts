@@ -2,12 +2,23 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind } from 'vscode-languageclient/node';
 import type { LanguageClientOptions, ServerOptions } from 'vscode-languageclient/node';
-import { IndexStatusRequest, StatusChangedNotification } from '../../server/src/protocol';
-import { commandTable } from './commands';
+import {
+  Commands,
+  IndexStatusRequest,
+  ObservationEndedNotification,
+  OutputNotification,
+  SetTrustNotification,
+  StatusChangedNotification,
+  WorkflowChangedNotification,
+  WorkflowStatusRequest,
+} from '../../server/src/protocol';
+import { ChecklistPanel, checklistViewType } from './checklistPanel';
+import { checklistHost, commandTable } from './commands';
 import type { CommandContext } from './commands';
 import { Config } from './config';
 import { DossierDocuments, dossierScheme } from './dossierView';
 import { StatusBar } from './statusBar';
+import { GitContent, gitContentScheme, runWorkflowAction } from './workflowCommands';
 
 let client: LanguageClient | undefined;
 /** Disposables that live as long as one server process (dropped on restart). */
@@ -18,6 +29,8 @@ export interface StepwiseApi {
   client(): LanguageClient | undefined;
   /** Resolves when the server reports its index ready (or without a spec). */
   whenIndexed(): Promise<IndexStatusRequest.Result>;
+  /** Fires after the server reports a workflow change and the status bar and checklist caught up. */
+  onDidChangeWorkflow: vscode.Event<WorkflowStatusRequest.Result>;
 }
 
 export async function activate(context: vscode.ExtensionContext): Promise<StepwiseApi> {
@@ -26,6 +39,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Stepwi
   const dossiers = new DossierDocuments();
   context.subscriptions.push(log, statusBar, dossiers, vscode.workspace.registerTextDocumentContentProvider(dossierScheme, dossiers));
 
+  const workflowChanged = new vscode.EventEmitter<WorkflowStatusRequest.Result>();
+  context.subscriptions.push(workflowChanged);
   let indexed: (result: IndexStatusRequest.Result) => void = () => undefined;
   let whenIndexed = new Promise<IndexStatusRequest.Result>((resolve) => (indexed = resolve));
 
@@ -51,15 +66,42 @@ export async function activate(context: vscode.ExtensionContext): Promise<Stepwi
           vscode.workspace.createFileSystemWatcher('**/.gitignore'),
         ],
       },
-      initializationOptions: { settings: Config.read() },
+      // Commands from the workspace (tests, benchmarks) run only in a trusted workspace.
+      initializationOptions: { settings: Config.read(), trusted: vscode.workspace.isTrusted },
       outputChannel: log,
       diagnosticPullOptions: { onChange: true, onSave: true },
     };
     client = new LanguageClient('stepwise', 'Stepwise', serverOptions, clientOptions);
+    const running = client;
+    const refreshWorkflow = async (): Promise<void> => {
+      try {
+        const status = await running.sendRequest<WorkflowStatusRequest.Result>(WorkflowStatusRequest.method, {});
+        statusBar.updateWorkflow(status);
+        ChecklistPanel.refresh();
+        workflowChanged.fire(status);
+      } catch (error) {
+        log.warn(`Could not read the workflow status: ${(error as Error).message}`);
+      }
+    };
     serverDisposables.push(
       client.onNotification(StatusChangedNotification.method, (result: StatusChangedNotification.Params) => {
         statusBar.update(result);
-        if (result.status.state === 'ready' || result.status.state === 'no-spec') indexed(result);
+        if (result.status.state === 'ready' || result.status.state === 'no-spec') {
+          indexed(result);
+          void refreshWorkflow();
+        }
+      }),
+      client.onNotification(WorkflowChangedNotification.method, () => void refreshWorkflow()),
+      client.onNotification(OutputNotification.method, (params: OutputNotification.Params) => log.append(params.text)),
+      client.onNotification(ObservationEndedNotification.method, async (params: ObservationEndedNotification.Params) => {
+        const choice = await vscode.window.showInformationMessage(
+          `The observation of ${params.path} has ended. Approve it to unlock the next file.`,
+          'Approve',
+          'Open Checklist',
+        );
+        const uri = vscode.Uri.file(path.join(params.root, ...params.path.split('/')));
+        if (choice === 'Approve') await runWorkflowAction(ctx, 'approve', uri);
+        else if (choice === 'Open Checklist') await vscode.commands.executeCommand(Commands.openChecklist);
       }),
     );
     await client.start();
@@ -79,9 +121,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<Stepwi
   };
 
   const ctx: CommandContext = {
+    extension: context,
     client: () => client,
     log,
     dossiers,
+    busy: (action) => ChecklistPanel.setBusy(action),
     restart: async () => {
       await stop();
       whenIndexed = new Promise((resolve) => (indexed = resolve));
@@ -92,6 +136,16 @@ export async function activate(context: vscode.ExtensionContext): Promise<Stepwi
     context.subscriptions.push(vscode.commands.registerCommand(id, (...args: unknown[]) => handler(ctx, ...args)));
   }
   context.subscriptions.push(
+    vscode.window.registerWebviewPanelSerializer(checklistViewType, {
+      deserializeWebviewPanel: (panel) => {
+        ChecklistPanel.revive(panel, context, checklistHost(ctx));
+        return Promise.resolve();
+      },
+    }),
+    vscode.workspace.registerTextDocumentContentProvider(gitContentScheme, new GitContent(() => client)),
+    vscode.workspace.onDidGrantWorkspaceTrust(() => {
+      void client?.sendNotification(SetTrustNotification.method, { trusted: true } satisfies SetTrustNotification.Params);
+    }),
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (Config.affects(event))
         void client?.sendNotification('workspace/didChangeConfiguration', { settings: { stepwise: Config.read() } });
@@ -109,7 +163,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Stepwi
         if (choice) log.show();
       });
   }
-  return { client: () => client, whenIndexed: () => whenIndexed };
+  return { client: () => client, whenIndexed: () => whenIndexed, onDidChangeWorkflow: workflowChanged.event };
 }
 
 export async function deactivate(): Promise<void> {

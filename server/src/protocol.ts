@@ -7,9 +7,24 @@
 import type { Dossier } from './analysis/types';
 import type { AnalyzeReport, PlanEntry } from './operations/overview';
 import type { SpecProblem } from './spec/types';
+import type { EngineResult } from './workflow/engine';
+import type { FileState, FileStatus, WorkflowAction, WorkflowStatus } from './workflow/state';
+import type { VerificationResults } from './workflow/verification';
 import type { IndexStatus } from './workspace/workspaceIndex';
 
-export type { AnalyzeReport, Dossier, IndexStatus, PlanEntry, SpecProblem };
+export type {
+  AnalyzeReport,
+  Dossier,
+  EngineResult,
+  FileState,
+  FileStatus,
+  IndexStatus,
+  PlanEntry,
+  SpecProblem,
+  VerificationResults,
+  WorkflowAction,
+  WorkflowStatus,
+};
 
 /** Identifies a workspace folder (or a file in it) by URI. */
 export interface FolderParams {
@@ -65,6 +80,121 @@ export namespace AnalyzeRequest {
   export type Result = AnalyzeReport;
 }
 
+/**
+ * `stepwise/workflowStatus` — client → server: every file's workflow state, what each allows and
+ * its evidence. The server sends `stepwise/workflowChanged` whenever this may have changed (git,
+ * the journal, the index), and the client asks again.
+ */
+export namespace WorkflowStatusRequest {
+  export const method = 'stepwise/workflowStatus' as const;
+  export type Params = FolderParams;
+  export interface Result extends WorkflowStatus {
+    root: string;
+    title?: string;
+    /** Whether commands from the workspace may run (workspace trust). */
+    trusted: boolean;
+    /** The server's clock (ms), so countdowns agree with the engine's deadlines. */
+    now: number;
+    /** What the engine is doing, when it is busy. */
+    busy?: string;
+  }
+}
+
+/** `stepwise/workflowChanged` — server → client: ask for the workflow status again. */
+export namespace WorkflowChangedNotification {
+  export const method = 'stepwise/workflowChanged' as const;
+  export interface Params {
+    root: string;
+  }
+}
+
+/**
+ * `stepwise/workflowAction` — client → server: run one step on one file. Long (baseline and
+ * verification run commands); cancellable through the request's cancellation; progress arrives as
+ * `stepwise/progress` notifications carrying `progressId`.
+ */
+export namespace WorkflowActionRequest {
+  export const method = 'stepwise/workflowAction' as const;
+  export interface Params {
+    action: WorkflowAction;
+    uri: string;
+    /** For migrate: go ahead although lower-risk files come first, with the reason. */
+    force?: boolean;
+    reason?: string;
+    /** For migrate from a code action: the document version it was offered for. */
+    version?: number | null;
+    progressId?: string;
+  }
+  export type Result = EngineResult;
+}
+
+/** `stepwise/progress` — server → client: what a running workflow action is doing now. */
+export namespace ProgressNotification {
+  export const method = 'stepwise/progress' as const;
+  export interface Params {
+    progressId: string;
+    message: string;
+  }
+}
+
+/** `stepwise/output` — server → client: output of the commands verification runs (for the log). */
+export namespace OutputNotification {
+  export const method = 'stepwise/output' as const;
+  export interface Params {
+    text: string;
+  }
+}
+
+/** `stepwise/observationEnded` — server → client: a file's observation ended; it awaits approval. */
+export namespace ObservationEndedNotification {
+  export const method = 'stepwise/observationEnded' as const;
+  export interface Params {
+    root: string;
+    path: string;
+  }
+}
+
+/** `stepwise/report` — client → server: the markdown migration report. */
+export namespace ReportRequest {
+  export const method = 'stepwise/report' as const;
+  export type Params = FolderParams;
+  export interface Result {
+    markdown: string;
+  }
+}
+
+/** `stepwise/fileAtCommit` — client → server: a file's text at a commit (to show a migration's diff). */
+export namespace FileAtCommitRequest {
+  export const method = 'stepwise/fileAtCommit' as const;
+  export interface Params {
+    /** A file URI in the workspace folder. */
+    uri: string;
+    commit: string;
+  }
+  export interface Result {
+    text: string | null;
+  }
+}
+
+/** `stepwise/setTrust` — client → server: workspace trust changed (commands may run when trusted). */
+export namespace SetTrustNotification {
+  export const method = 'stepwise/setTrust' as const;
+  export interface Params {
+    trusted: boolean;
+  }
+}
+
+/**
+ * `stepwise/test/advanceClock` — tests only: moves the workflow clock forward (the server accepts
+ * it only when started with STEPWISE_TEST_CLOCK=1), so observation timers end without waiting.
+ */
+export namespace AdvanceClockRequest {
+  export const method = 'stepwise/test/advanceClock' as const;
+  export interface Params {
+    ms: number;
+  }
+}
+
 /** Data carried by Stepwise code actions until `codeAction/resolve` computes their edit. */
 export interface CodeActionData {
   action: 'migrate-file' | 'route-site';
@@ -98,6 +228,7 @@ export const CodeActionKinds = {
   migrateFile: 'quickfix.stepwise.migrateFile',
   routeSite: 'quickfix.stepwise.routeImport',
   showDossier: 'quickfix.stepwise.showDossier',
+  openChecklist: 'quickfix.stepwise.openChecklist',
   sourceMigrateFile: 'source.stepwise.migrateFile',
 } as const;
 
@@ -107,6 +238,14 @@ export const Commands = {
   showPlan: 'stepwise.showPlan',
   showLog: 'stepwise.showLog',
   restartServer: 'stepwise.restartServer',
+  openChecklist: 'stepwise.openChecklist',
+  analyzeFile: 'stepwise.analyzeFile',
+  migrateFile: 'stepwise.migrateFile',
+  verifyFile: 'stepwise.verifyFile',
+  approveFile: 'stepwise.approveFile',
+  revertFile: 'stepwise.revertFile',
+  openMigrationDiff: 'stepwise.openMigrationDiff',
+  exportReport: 'stepwise.exportReport',
 } as const;
 
 /** Settings (all under `stepwise.`), read by the server through `workspace/configuration`. */
@@ -119,9 +258,14 @@ export interface StepwiseSettings {
     /** Whether routing issues are shown as information diagnostics. */
     routingIssues: boolean;
   };
+  verification: {
+    /** Revert a file's migration at once when its verification fails. */
+    autoRevert: boolean;
+  };
 }
 
 export const defaultSettings: StepwiseSettings = {
   exclude: [],
   diagnostics: { severity: 'warning', routingIssues: true },
+  verification: { autoRevert: false },
 };

@@ -895,8 +895,7 @@ function destructuredAwait(call: ts.CallExpression): ts.ObjectBindingPattern | u
 function rootIdentifier(node: ts.Node): ts.Node | undefined {
   let current: ts.Node = node;
   for (;;) {
-    if (ts.isIdentifier(current) || current.kind === SyntaxKind.ThisKeyword || current.kind === SyntaxKind.SuperKeyword)
-      return current;
+    if (ts.isIdentifier(current) || current.kind === SyntaxKind.ThisKeyword || current.kind === SyntaxKind.SuperKeyword) return current;
     if (ts.isPropertyAccessExpression(current) || ts.isElementAccessExpression(current)) current = current.expression;
     else if (ts.isCallExpression(current) || ts.isNewExpression(current)) current = current.expression;
     else if (ts.isParenthesizedExpression(current) || ts.isNonNullExpression(current) || ts.isAwaitExpression(current))

@@ -18,7 +18,7 @@ export interface EditCapabilities {
  * a file has several, and the pre-move dossier. Edits are not computed here: the actions carry
  * small data and `codeAction/resolve` computes and verifies the edit when one is chosen.
  */
-export function provideCodeActions(folders: Folders, params: CodeActionParams): CodeAction[] {
+export function provideCodeActions(folders: Folders, params: CodeActionParams, usesGit: (index: WorkspaceIndex) => boolean): CodeAction[] {
   const found = folders.locate(params.textDocument.uri);
   if (!found) return [];
   const { index, rel } = found;
@@ -38,15 +38,22 @@ export function provideCodeActions(folders: Folders, params: CodeActionParams): 
   const atUsage = analysis.usages.some((u) => touches(u.span)) || analysis.routingIssues.some((i) => touches(i.span));
   const wants = (kind: string): boolean => !only || only.some((k) => kind === k || kind.startsWith(`${k}.`));
 
+  // In a git repository the migration is a guarded workflow step (gates, one commit, verification),
+  // so the quick fix runs it; elsewhere it is a plain edit.
+  const git = usesGit(index);
+  const migrateCommand = {
+    title: 'Migrate this file through the adapter',
+    command: Commands.migrateFile,
+    arguments: [params.textDocument.uri, version],
+  };
   if (routable.length > 0 && (atUsage || ours.length > 0) && wants(CodeActionKinds.migrateFile)) {
-    const data: CodeActionData = { action: 'migrate-file', uri: params.textDocument.uri, version };
-    actions.push({
-      title: 'Migrate this file through the adapter',
-      kind: CodeActionKinds.migrateFile,
-      isPreferred: true,
-      diagnostics: ours,
-      data,
-    });
+    const title = 'Migrate this file through the adapter';
+    if (git) {
+      actions.push({ title, kind: CodeActionKinds.migrateFile, isPreferred: true, diagnostics: ours, command: migrateCommand });
+    } else {
+      const data: CodeActionData = { action: 'migrate-file', uri: params.textDocument.uri, version };
+      actions.push({ title, kind: CodeActionKinds.migrateFile, isPreferred: true, diagnostics: ours, data });
+    }
   }
   if (routable.length > 1 && wants(CodeActionKinds.routeSite)) {
     const site = routable.find((s) => touches(s.span));
@@ -62,9 +69,24 @@ export function provideCodeActions(folders: Folders, params: CodeActionParams): 
       command: { title: 'Show pre-move analysis', command: Commands.showDossier, arguments: [params.textDocument.uri] },
     });
   }
+  if ((atUsage || ours.length > 0) && wants(CodeActionKinds.openChecklist)) {
+    actions.push({
+      title: 'Open migration checklist',
+      kind: CodeActionKinds.openChecklist,
+      command: { title: 'Open migration checklist', command: Commands.openChecklist, arguments: [params.textDocument.uri] },
+    });
+  }
   if (wantsSource && routable.length > 0) {
-    const data: CodeActionData = { action: 'migrate-file', uri: params.textDocument.uri, version };
-    actions.push({ title: 'Stepwise: migrate this file through the adapter', kind: CodeActionKinds.sourceMigrateFile, data });
+    if (git)
+      actions.push({
+        title: 'Stepwise: migrate this file through the adapter',
+        kind: CodeActionKinds.sourceMigrateFile,
+        command: migrateCommand,
+      });
+    else {
+      const data: CodeActionData = { action: 'migrate-file', uri: params.textDocument.uri, version };
+      actions.push({ title: 'Stepwise: migrate this file through the adapter', kind: CodeActionKinds.sourceMigrateFile, data });
+    }
   }
   return actions;
 }

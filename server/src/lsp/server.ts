@@ -27,6 +27,9 @@ import type { EditCapabilities } from './codeActions';
 import { uriToPath } from './convert';
 import { DiagnosticStore } from './diagnostics';
 import { Folders } from './folders';
+import { isGitWorkspace } from './gitWorkspace';
+import { wireWorkflow } from './workflow';
+import type { WorkflowWiring } from './workflow';
 
 /**
  * Starts the Stepwise language server on the transport given on the command line (`--stdio`,
@@ -49,6 +52,7 @@ export function startServer(): Connection {
   let editCapabilities: EditCapabilities = { documentChanges: false, createFiles: false };
   let pull = false;
   let ready: Promise<void> = Promise.resolve();
+  let workflow: WorkflowWiring | undefined;
 
   const statusOf = (index: WorkspaceIndex): IndexStatusRequest.Result => ({
     root: index.root,
@@ -84,8 +88,10 @@ export function startServer(): Connection {
       documentChanges: workspaceEdit?.documentChanges === true,
       createFiles: workspaceEdit?.resourceOperations?.includes('create') === true,
     };
-    const initial = (params.initializationOptions as { settings?: Partial<StepwiseSettings> } | undefined)?.settings;
-    if (initial) settings = mergeSettings(initial);
+    const initOptions = params.initializationOptions as { settings?: Partial<StepwiseSettings>; trusted?: boolean } | undefined;
+    if (initOptions?.settings) settings = mergeSettings(initOptions.settings);
+    // Without a word from the client (another editor), commands from the workspace do not run.
+    workflow = wireWorkflow(connection, folders, () => settings, logger, initOptions?.trusted === true);
     const roots =
       params.workspaceFolders?.map((f) => uriToPath(f.uri)).filter((p): p is string => p !== undefined) ??
       (params.rootUri ? [uriToPath(params.rootUri)].filter((p): p is string => p !== undefined) : []);
@@ -140,6 +146,7 @@ export function startServer(): Connection {
     } finally {
       progress?.done();
     }
+    await workflow?.start();
   }
 
   connection.onDidChangeConfiguration(async (change) => {
@@ -201,7 +208,7 @@ export function startServer(): Connection {
     return { items };
   });
 
-  connection.onCodeAction((params) => provideCodeActions(folders, params));
+  connection.onCodeAction((params) => provideCodeActions(folders, params, (index) => isGitWorkspace(index.root)));
   connection.onCodeActionResolve((action) => resolveCodeAction(folders, action, editCapabilities));
 
   connection.onRequest(IndexStatusRequest.method, (params: IndexStatusRequest.Params) => {
@@ -241,5 +248,6 @@ function mergeSettings(partial: Partial<StepwiseSettings>): StepwiseSettings {
   return {
     exclude: Array.isArray(partial.exclude) ? partial.exclude : defaultSettings.exclude,
     diagnostics: { ...defaultSettings.diagnostics, ...(partial.diagnostics ?? {}) },
+    verification: { ...defaultSettings.verification, ...(partial.verification ?? {}) },
   };
 }

@@ -206,7 +206,10 @@ export class WorkflowEngine {
       if (all.blocked) return fail(file, all.blocked);
       if (!status || (status.planPosition === null && !status.commit)) {
         // Say why there is nothing to migrate: the edit computation knows (e.g. "migrate X instead").
-        return fail(file, computeMigrationEdit(this.index, file).error ?? `${file} does not use the legacy API, so there is nothing to migrate.`);
+        return fail(
+          file,
+          computeMigrationEdit(this.index, file).error ?? `${file} does not use the legacy API, so there is nothing to migrate.`,
+        );
       }
       if (!status.allowed.migrate.ok) return fail(file, status.allowed.migrate.reason ?? 'Not allowed now.');
       const earlier = all.files.filter(

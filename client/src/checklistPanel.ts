@@ -1,0 +1,190 @@
+import { randomBytes } from 'node:crypto';
+import * as vscode from 'vscode';
+import type { LanguageClient } from 'vscode-languageclient/node';
+import { Commands, DossierRequest, WorkflowStatusRequest } from '../../server/src/protocol';
+import type { HostMessage, WebviewMessage } from '../../media/src/messages';
+
+export const checklistViewType = 'stepwise.checklist';
+
+export interface ChecklistHost {
+  client(): LanguageClient | undefined;
+  /** Runs a workflow action the way the command of the same name does (progress, confirmations). */
+  runAction(action: 'analyze' | 'migrate' | 'verify' | 'approve' | 'revert', uri: vscode.Uri): Promise<unknown>;
+  openDiff(path: string, commit: string): Promise<unknown>;
+  log: vscode.LogOutputChannel;
+}
+
+/**
+ * The "Stepwise: Migration Checklist" webview. It renders what the server says and relays clicks
+ * as commands; a ready handshake comes first, and it is restored after a reload (serializer).
+ */
+export class ChecklistPanel implements vscode.Disposable {
+  private static current: ChecklistPanel | undefined;
+  private readonly disposables: vscode.Disposable[] = [];
+  private ready = false;
+  private busy: string | null = null;
+
+  static show(context: vscode.ExtensionContext, host: ChecklistHost): ChecklistPanel {
+    if (ChecklistPanel.current) {
+      ChecklistPanel.current.panel.reveal(vscode.ViewColumn.Active);
+      return ChecklistPanel.current;
+    }
+    const panel = vscode.window.createWebviewPanel(
+      checklistViewType,
+      'Stepwise: Migration Checklist',
+      vscode.ViewColumn.Active,
+      ChecklistPanel.options(context),
+    );
+    ChecklistPanel.current = new ChecklistPanel(panel, context, host);
+    return ChecklistPanel.current;
+  }
+
+  static revive(panel: vscode.WebviewPanel, context: vscode.ExtensionContext, host: ChecklistHost): void {
+    panel.webview.options = ChecklistPanel.options(context);
+    ChecklistPanel.current?.dispose();
+    ChecklistPanel.current = new ChecklistPanel(panel, context, host);
+  }
+
+  /** Tells the open panel (if any) to fetch the status again. */
+  static refresh(): void {
+    void ChecklistPanel.current?.sendState();
+  }
+
+  static setBusy(action: string | null): void {
+    const current = ChecklistPanel.current;
+    if (!current) return;
+    current.busy = action;
+    void current.post({ type: 'busy', action });
+  }
+
+  private static options(context: vscode.ExtensionContext): vscode.WebviewPanelOptions & vscode.WebviewOptions {
+    return {
+      enableScripts: true,
+      retainContextWhenHidden: false,
+      localResourceRoots: [vscode.Uri.joinPath(context.extensionUri, 'dist', 'media'), vscode.Uri.joinPath(context.extensionUri, 'media')],
+    };
+  }
+
+  private constructor(
+    readonly panel: vscode.WebviewPanel,
+    private readonly context: vscode.ExtensionContext,
+    private readonly host: ChecklistHost,
+  ) {
+    panel.iconPath = vscode.Uri.joinPath(context.extensionUri, 'media', 'icon.svg');
+    panel.webview.html = this.html();
+    this.disposables.push(
+      panel.onDidDispose(() => this.dispose()),
+      panel.webview.onDidReceiveMessage((message: WebviewMessage) => void this.receive(message)),
+      panel.onDidChangeViewState(() => {
+        if (panel.visible) void this.sendState();
+      }),
+    );
+  }
+
+  private async receive(message: WebviewMessage): Promise<void> {
+    switch (message.type) {
+      case 'ready':
+        this.ready = true;
+        await this.sendState();
+        if (this.busy) await this.post({ type: 'busy', action: this.busy });
+        return;
+      case 'request': {
+        const client = this.host.client();
+        const uri = this.uriOf(message.path);
+        if (!client || !uri) return this.post({ type: 'response', id: message.id, error: 'The Stepwise server is not running.' });
+        try {
+          const result = await client.sendRequest<DossierRequest.Result>(DossierRequest.method, { uri: uri.toString() });
+          return this.post({
+            type: 'response',
+            id: message.id,
+            ...('error' in result ? { error: result.error } : { dossier: result.dossier }),
+          });
+        } catch (error) {
+          return this.post({ type: 'response', id: message.id, error: (error as Error).message });
+        }
+      }
+      case 'command':
+        return this.command(message);
+    }
+  }
+
+  private async command(message: WebviewMessage & { type: 'command' }): Promise<void> {
+    switch (message.command) {
+      case 'refresh':
+        return this.sendState();
+      case 'exportReport':
+        await vscode.commands.executeCommand(Commands.exportReport);
+        return;
+      case 'showLog':
+        this.host.log.show();
+        return;
+      case 'openFile': {
+        const uri = this.uriOf(message.path);
+        if (uri) await vscode.window.showTextDocument(uri, { preview: false });
+        return;
+      }
+      case 'showDossier': {
+        const uri = this.uriOf(message.path);
+        if (uri) await vscode.commands.executeCommand(Commands.showDossier, uri.toString());
+        return;
+      }
+      case 'openDiff':
+        await this.host.openDiff(message.path, message.commit);
+        return;
+      default: {
+        const uri = this.uriOf(message.path);
+        if (uri) await this.host.runAction(message.command, uri);
+      }
+    }
+  }
+
+  private uriOf(path: string): vscode.Uri | undefined {
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    return folder ? vscode.Uri.joinPath(folder.uri, ...path.split('/')) : undefined;
+  }
+
+  private async sendState(): Promise<void> {
+    if (!this.ready) return;
+    const client = this.host.client();
+    if (!client)
+      return this.post({ type: 'state', status: null, error: 'The Stepwise language server is not running; see the Stepwise log.' });
+    try {
+      const status = await client.sendRequest<WorkflowStatusRequest.Result>(WorkflowStatusRequest.method, {});
+      await this.post({ type: 'state', status });
+    } catch (error) {
+      await this.post({ type: 'state', status: null, error: `Could not read the migration status: ${(error as Error).message}` });
+    }
+  }
+
+  private async post(message: HostMessage): Promise<void> {
+    if (this.ready) await this.panel.webview.postMessage(message);
+  }
+
+  private html(): string {
+    const webview = this.panel.webview;
+    const nonce = randomBytes(16).toString('base64');
+    const script = webview.asWebviewUri(vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'media', 'checklist.js'));
+    const style = webview.asWebviewUri(vscode.Uri.joinPath(this.context.extensionUri, 'media', 'checklist.css'));
+    return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src ${webview.cspSource}; img-src ${webview.cspSource} data:; font-src ${webview.cspSource}; script-src 'nonce-${nonce}';">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${style.toString()}">
+<title>Stepwise: Migration Checklist</title>
+</head>
+<body>
+<main id="root" aria-live="off"></main>
+<script nonce="${nonce}" src="${script.toString()}"></script>
+</body>
+</html>`;
+  }
+
+  dispose(): void {
+    if (ChecklistPanel.current === this) ChecklistPanel.current = undefined;
+    for (const d of this.disposables) d.dispose();
+    this.disposables.length = 0;
+    this.panel.dispose();
+  }
+}

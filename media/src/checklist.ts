@@ -1,0 +1,415 @@
+// The Migration Checklist webview: renders the workflow status the host sends and relays clicks.
+// It decides nothing: every button's state comes from the engine's `allowed` answer.
+import type { Dossier, FileStatus, VerificationResults, WorkflowAction } from '../../server/src/protocol';
+import type { ChecklistStatus, ChecklistUiState, HostMessage, WebviewMessage } from './messages';
+
+interface VsCodeApi {
+  postMessage(message: WebviewMessage): void;
+  getState(): ChecklistUiState | undefined;
+  setState(state: ChecklistUiState): void;
+}
+
+declare function acquireVsCodeApi(): VsCodeApi;
+
+const vscode = acquireVsCodeApi();
+const ui: ChecklistUiState = { open: [], scrollY: 0, ...(vscode.getState() ?? {}) };
+let status: ChecklistStatus | null = null;
+/** Server clock minus local clock, so countdowns match the engine's deadlines. */
+let clockOffset = 0;
+let busy: string | null = null;
+let nextRequest = 1;
+const waiting = new Map<number, (message: HostMessage & { type: 'response' }) => void>();
+const dossiers = new Map<string, Dossier | string>();
+
+const actions: { action: WorkflowAction; label: string }[] = [
+  { action: 'analyze', label: 'Analyze' },
+  { action: 'migrate', label: 'Migrate' },
+  { action: 'verify', label: 'Verify' },
+  { action: 'approve', label: 'Approve' },
+  { action: 'revert', label: 'Revert' },
+];
+
+const stateLabels: Record<string, string> = {
+  pending: 'pending',
+  analyzed: 'analyzed',
+  migrated: 'migrated — verification pending',
+  verified: 'verified',
+  failed: 'verification failed',
+  observing: 'observing',
+  'awaiting-approval': 'awaiting approval',
+  approved: 'approved',
+  reverted: 'reverted — back to pending',
+};
+
+function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  props: { className?: string; text?: string; title?: string; attrs?: Record<string, string> } = {},
+  children: (Node | string | null)[] = [],
+): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  if (props.className) node.className = props.className;
+  if (props.text !== undefined) node.textContent = props.text;
+  if (props.title) node.title = props.title;
+  for (const [key, value] of Object.entries(props.attrs ?? {})) node.setAttribute(key, value);
+  for (const child of children) if (child !== null) node.append(child);
+  return node;
+}
+
+function saveUi(): void {
+  vscode.setState(ui);
+}
+
+function request(path: string): Promise<HostMessage & { type: 'response' }> {
+  const id = nextRequest++;
+  return new Promise((resolve) => {
+    waiting.set(id, resolve);
+    vscode.postMessage({ type: 'request', id, method: 'dossier', path });
+  });
+}
+
+function remaining(untilIso: string): string {
+  const ms = Date.parse(untilIso) - (Date.now() + clockOffset);
+  if (ms <= 0) return 'ended';
+  const minutes = Math.ceil(ms / 60000);
+  const hours = Math.floor(minutes / 60);
+  return hours > 0 ? `${hours} h ${minutes % 60} min left` : `${minutes} min left`;
+}
+
+function stateText(file: FileStatus): string {
+  if (file.state === 'observing' && file.observeUntil) return `observing — ${remaining(file.observeUntil)}`;
+  return stateLabels[file.state] ?? file.state;
+}
+
+function render(): void {
+  const root = document.getElementById('root');
+  if (!root) return;
+  root.replaceChildren();
+  if (!status) {
+    root.append(el('p', { className: 'empty', text: 'Stepwise is loading the migration status…' }));
+    return;
+  }
+  const p = status.progress;
+  const total = status.files.length || 1;
+  const header = el('header', {}, [
+    el('h1', { text: status.title ?? 'Migration checklist' }),
+    el(
+      'div',
+      {
+        className: 'progress',
+        attrs: {
+          role: 'progressbar',
+          'aria-valuemin': '0',
+          'aria-valuemax': String(total),
+          'aria-valuenow': String(p.done),
+          'aria-label': 'Files approved',
+        },
+      },
+      [bar('done', p.done / total), bar('in-flight', p.inFlight / total)],
+    ),
+    el('p', {
+      className: 'summary',
+      text: `${p.done} of ${status.files.length} files approved · ${p.inFlight} in flight · ${p.pending} pending · ${p.usagesRemaining} legacy usages remaining`,
+    }),
+    el('div', { className: 'toolbar' }, [
+      button('Refresh', () => vscode.postMessage({ type: 'command', command: 'refresh' }), 'Ask the server for the current status'),
+      button('Export report', () => vscode.postMessage({ type: 'command', command: 'exportReport' }), 'Open the markdown migration report'),
+      button('Show log', () => vscode.postMessage({ type: 'command', command: 'showLog' }), 'Show command output in the Stepwise log'),
+    ]),
+  ]);
+  if (!status.trusted) {
+    header.append(
+      el('p', {
+        className: 'notice warning',
+        attrs: { role: 'note' },
+        text: 'This workspace is not trusted: the tests, the type check command and the benchmark will not run. Only Stepwise\u2019s own type check does, and the evidence says what was skipped.',
+      }),
+    );
+  }
+  if (status.blocked) header.append(el('p', { className: 'notice error', attrs: { role: 'alert' }, text: status.blocked }));
+  header.append(el('p', { className: 'busy', attrs: { 'aria-live': 'polite' }, text: busy ?? status.busy ?? '' }));
+  root.append(header);
+
+  const list = el('ol', { className: 'plan', attrs: { 'aria-label': 'Files in migration order' } });
+  for (const file of status.files) list.append(card(file));
+  if (status.files.length === 0) list.append(el('li', { className: 'empty', text: 'No file uses the legacy API.' }));
+  root.append(list);
+  window.scrollTo(0, ui.scrollY);
+}
+
+/** A segment of the progress bar (sized through the CSSOM: the CSP forbids style attributes). */
+function bar(kind: string, fraction: number): HTMLSpanElement {
+  const span = el('span', { className: `bar ${kind}` });
+  span.style.width = `${Math.round(fraction * 1000) / 10}%`;
+  return span;
+}
+
+function button(label: string, onClick: () => void, title?: string, disabled = false): HTMLButtonElement {
+  const b = el('button', { text: label, title });
+  b.type = 'button';
+  b.disabled = disabled;
+  b.addEventListener('click', onClick);
+  return b;
+}
+
+function card(file: FileStatus): HTMLLIElement {
+  const isCurrent = status?.inFlight === file.path;
+  const li = el('li', { className: `card state-${file.state}${isCurrent ? ' current' : ''}`, attrs: { 'data-path': file.path } });
+  const risk = file.risk;
+  const title = el('h2', {}, [
+    el('span', { className: 'position', text: file.planPosition ? `${file.planPosition}.` : '•' }),
+    button(file.path, () => vscode.postMessage({ type: 'command', command: 'openFile', path: file.path }), `Open ${file.path}`),
+  ]);
+  li.append(
+    el('div', { className: 'card-head' }, [
+      title,
+      risk
+        ? el('span', {
+            className: `risk risk-${risk.level}`,
+            text: `${risk.level} ${risk.score.toFixed(2)}`,
+            title: risk.reasons.join('\n'),
+            attrs: { 'aria-label': `${risk.level} risk` },
+          })
+        : null,
+      el('span', { className: 'state', text: stateText(file), attrs: { 'data-state': file.state } }),
+    ]),
+  );
+  const row = el('div', { className: 'actions', attrs: { role: 'group', 'aria-label': `Actions for ${file.path}` } });
+  // The plan recommends one next file; migrating another one asks for a confirmation and a reason.
+  const next = status?.files.find((f) => f.allowed.migrate.ok)?.path;
+  for (const { action, label } of actions) {
+    const allowed = file.allowed[action];
+    const outOfOrder = action === 'migrate' && allowed.ok && next !== file.path;
+    const tip = !allowed.ok
+      ? allowed.reason
+      : outOfOrder
+        ? `${file.path} is not next in the plan; migrating it asks for a reason`
+        : `${label} ${file.path}`;
+    const b = button(
+      label,
+      () => vscode.postMessage({ type: 'command', command: action, path: file.path }),
+      tip,
+      !allowed.ok || busy !== null,
+    );
+    b.dataset.action = action;
+    if (outOfOrder) b.classList.add('secondary');
+    b.setAttribute('aria-label', `${label} ${file.path}`);
+    if (action === 'revert' && allowed.ok) b.classList.add('danger');
+    row.append(b);
+  }
+  row.append(
+    button(
+      'Open analysis',
+      () => vscode.postMessage({ type: 'command', command: 'showDossier', path: file.path }),
+      `Open the pre-move analysis of ${file.path} as a document`,
+    ),
+  );
+  li.append(row);
+
+  if (file.commit) {
+    const commit = file.commit;
+    li.append(
+      el('p', { className: 'commit' }, [
+        'Migration commit ',
+        button(
+          commit.slice(0, 8),
+          () => vscode.postMessage({ type: 'command', command: 'openDiff', path: file.path, commit }),
+          `Open the diff of ${commit.slice(0, 8)}`,
+        ),
+        file.evidence.migratedBy ? ` by ${file.evidence.migratedBy.name}` : '',
+        file.evidence.forced ? ` — out of plan order: ${file.evidence.forced}` : '',
+        file.evidence.approvedBy ? ` — approved by ${file.evidence.approvedBy}` : '',
+      ]),
+    );
+  }
+  if (file.evidence.reverts.length > 0) {
+    li.append(
+      el('p', {
+        className: 'reverts',
+        text: file.evidence.reverts
+          .map((r) => `${r.commit.slice(0, 8)} ${r.how}${r.revertCommit ? ` by ${r.revertCommit.slice(0, 8)}` : ''}`)
+          .join('; '),
+      }),
+    );
+  }
+  if (file.evidence.baseline || file.evidence.verification)
+    li.append(section(file, 'evidence', 'Baseline and verification', () => evidence(file)));
+  li.append(section(file, 'dossier', 'Pre-move analysis', () => dossierView(file)));
+  return li;
+}
+
+function section(file: FileStatus, key: string, label: string, body: () => HTMLElement): HTMLDetailsElement {
+  const id = `${file.path}#${key}`;
+  const details = el('details', { className: key });
+  details.open = ui.open.includes(id);
+  details.append(el('summary', { text: label }));
+  if (details.open) details.append(body());
+  details.addEventListener('toggle', () => {
+    ui.open = details.open ? [...new Set([...ui.open, id])] : ui.open.filter((o) => o !== id);
+    saveUi();
+    if (details.open && details.children.length === 1) details.append(body());
+  });
+  return details;
+}
+
+/** A relative change as "+3.1 %" (better) or "-12.0 %" (worse). */
+function signedPercent(change: number): string {
+  const percent = change * 100;
+  return `${percent >= 0 ? '+' : ''}${percent.toFixed(1)} %`;
+}
+
+function evidence(file: FileStatus): HTMLElement {
+  const base = file.evidence.baseline;
+  const after = file.evidence.verification;
+  const table = el('table', {}, [
+    el('thead', {}, [
+      el('tr', {}, [
+        el('th', { text: 'Check' }),
+        el('th', { text: 'Baseline' }),
+        el('th', { text: 'After the move' }),
+        el('th', { text: '' }),
+      ]),
+    ]),
+  ]);
+  const body = el('tbody');
+  const rows: [string, (r: VerificationResults) => string, (r: VerificationResults) => boolean | undefined][] = [
+    [
+      'Tests',
+      (r) =>
+        r.test
+          ? r.test.counts
+            ? `${r.test.counts.passed} passed, ${r.test.counts.failed} failed`
+            : `exit ${r.test.exitCode ?? '—'}`
+          : 'not run',
+      (r) => r.test?.ok,
+    ],
+    ['Type check', (r) => (r.typecheck ? `${r.typecheck.errors} error(s) (${r.typecheck.source})` : 'not run'), (r) => r.typecheck?.ok],
+    [
+      'Benchmark',
+      (r) =>
+        r.bench
+          ? Object.entries(r.bench.values)
+              .map(([k, v]) => `${k} ${Number(v.toPrecision(4))}`)
+              .join(', ') +
+            (r.bench.comparisons?.length
+              ? ` (${r.bench.comparisons.map((c) => signedPercent(-c.regression)).join(', ')} vs. baseline)`
+              : '')
+          : 'not run',
+      (r) => r.bench?.ok,
+    ],
+    ['Logs', (r) => (r.logs ? `${r.logs.matches.length} new matching line(s)` : 'not configured'), (r) => r.logs?.ok],
+  ];
+  for (const [label, describe, passed] of rows) {
+    const ok = after ? passed(after) : undefined;
+    body.append(
+      el('tr', {}, [
+        el('th', { text: label, attrs: { scope: 'row' } }),
+        el('td', { text: base ? describe(base) : '—' }),
+        el('td', { text: after ? describe(after) : '—' }),
+        el('td', { className: ok === undefined ? '' : ok ? 'pass' : 'fail', text: ok === undefined ? '' : ok ? '✓ pass' : '✗ fail' }),
+      ]),
+    );
+  }
+  table.append(body);
+  const box = el('div', {}, [table]);
+  for (const failure of after?.failures ?? []) box.append(el('p', { className: 'fail', text: failure }));
+  for (const skipped of after?.skipped ?? base?.skipped ?? []) box.append(el('p', { className: 'muted', text: `Skipped ${skipped}.` }));
+  return box;
+}
+
+function dossierView(file: FileStatus): HTMLElement {
+  const box = el('div', { className: 'dossier-body' });
+  const fill = (value: Dossier | string): void => {
+    box.replaceChildren();
+    if (typeof value === 'string') {
+      box.append(el('p', { className: 'muted', text: value }));
+      return;
+    }
+    const list = (label: string, items: string[], empty: string): HTMLElement =>
+      el('div', {}, [
+        el('h3', { text: label }),
+        items.length > 0
+          ? el(
+              'ul',
+              {},
+              items.map((i) => el('li', { text: i })),
+            )
+          : el('p', { className: 'muted', text: empty }),
+      ]);
+    box.append(
+      list('Risk', value.risk.reasons, '—'),
+      list(
+        'Use cases',
+        value.useCases.map(
+          (u) =>
+            `line ${u.line}: ${u.member ? `${u.symbol}.${u.member}` : u.symbol} (${u.kind}${u.incompatible ? ', incompatible' : ''}) — ${u.text}`,
+        ),
+        'None.',
+      ),
+      list(
+        'Routing issues',
+        value.routingIssues.map((r) => `line ${r.line}, ${r.kind}: ${r.message}`),
+        'None.',
+      ),
+      list('Imports', value.dependencies, 'Nothing in the workspace.'),
+      list('Imported by', value.dependents, 'Nothing.'),
+      list('Tests that reach it', value.coveredBy, 'None.'),
+      list('Rollback plan', value.rollback.steps, '—'),
+    );
+  };
+  const known = dossiers.get(file.path);
+  if (known) fill(known);
+  else {
+    box.append(el('p', { className: 'muted', text: 'Loading…' }));
+    void request(file.path).then((reply) => {
+      const value = reply.dossier ?? reply.error ?? 'No analysis available.';
+      dossiers.set(file.path, value);
+      fill(value);
+    });
+  }
+  return box;
+}
+
+window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
+  const message = event.data;
+  switch (message.type) {
+    case 'state':
+      status = message.status;
+      if (status) clockOffset = status.now - Date.now();
+      dossiers.clear();
+      render();
+      if (message.error)
+        document.getElementById('root')?.prepend(el('p', { className: 'notice error', attrs: { role: 'alert' }, text: message.error }));
+      break;
+    case 'busy':
+      busy = message.action;
+      render();
+      break;
+    case 'response': {
+      const resolve = waiting.get(message.id);
+      waiting.delete(message.id);
+      resolve?.(message);
+      break;
+    }
+  }
+});
+
+let scrollTimer: number | undefined;
+window.addEventListener('scroll', () => {
+  window.clearTimeout(scrollTimer);
+  scrollTimer = window.setTimeout(() => {
+    ui.scrollY = window.scrollY;
+    saveUi();
+  }, 200);
+});
+
+// Countdowns tick while the panel is open; the host sends fresh state on every real change.
+window.setInterval(() => {
+  for (const node of document.querySelectorAll<HTMLElement>('.state[data-state="observing"]')) {
+    const path = node.closest<HTMLElement>('.card')?.dataset.path;
+    const file = status?.files.find((f) => f.path === path);
+    if (file) node.textContent = stateText(file);
+  }
+}, 30_000);
+
+render();
+vscode.postMessage({ type: 'ready' });
