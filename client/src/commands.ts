@@ -4,7 +4,7 @@ import type { WorkflowAction } from '../../server/src/protocol';
 import { ChecklistPanel } from './checklistPanel';
 import type { DossierDocuments } from './dossierView';
 import { exportReport, openMigrationDiff, runWorkflowAction, targetUri } from './workflowCommands';
-import type { WorkflowContext } from './workflowCommands';
+import type { ActionOptions, WorkflowContext } from './workflowCommands';
 
 export interface CommandContext extends WorkflowContext {
   extension: vscode.ExtensionContext;
@@ -14,13 +14,15 @@ export interface CommandContext extends WorkflowContext {
 
 /** A command that runs one workflow action on a file (its argument, or the active editor's). */
 function workflowCommand(action: WorkflowAction): Handler {
-  return async (ctx, uriArg, version) => {
+  return async (ctx, uriArg, second) => {
     const uri = targetUri(uriArg);
     if (!uri) {
       void vscode.window.showInformationMessage(`Open the file to ${action} first, or use the Migration Checklist.`);
       return undefined;
     }
-    return runWorkflowAction(ctx, action, uri, typeof version === 'number' || version === null ? { version } : {});
+    // The quick fix passes the document version; automation may pass options instead.
+    const options: ActionOptions = typeof second === 'number' || second === null ? { version: second } : ((second as ActionOptions | undefined) ?? {});
+    return runWorkflowAction(ctx, action, uri, options);
   };
 }
 

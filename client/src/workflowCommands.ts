@@ -26,18 +26,23 @@ export interface WorkflowContext {
  * confirmation and reason the engine wants when a file is migrated out of plan order, and offers
  * the next step (revert after a failed verification) in the message it shows.
  */
-export async function runWorkflowAction(
-  ctx: WorkflowContext,
-  action: WorkflowAction,
-  uri: vscode.Uri,
-  extra: { version?: number | null; force?: boolean; reason?: string } = {},
-): Promise<EngineResult | undefined> {
+/** Options a caller may pass to a workflow command (the panel and keyboard users pass none). */
+export interface ActionOptions {
+  version?: number | null;
+  force?: boolean;
+  reason?: string;
+  /** Skip the confirmation dialogs (for automation; the engine's own gates still apply). */
+  confirmed?: boolean;
+}
+
+export async function runWorkflowAction(ctx: WorkflowContext, action: WorkflowAction, uri: vscode.Uri, options: ActionOptions = {}): Promise<EngineResult | undefined> {
+  const { confirmed, ...extra } = options;
   const client = ctx.client();
   if (!client) {
     void vscode.window.showErrorMessage('The Stepwise language server is not running; see the Stepwise log.');
     return undefined;
   }
-  if (action !== 'approve' && action !== 'revert' && !vscode.workspace.isTrusted) {
+  if (!confirmed && action !== 'approve' && action !== 'revert' && !vscode.workspace.isTrusted) {
     const choice = await vscode.window.showWarningMessage(
       'This workspace is not trusted, so Stepwise will not run its tests, type check command or benchmark; only its own type check runs. Continue?',
       { modal: true },
@@ -45,7 +50,7 @@ export async function runWorkflowAction(
     );
     if (choice !== 'Continue') return undefined;
   }
-  if (action === 'revert') {
+  if (action === 'revert' && !confirmed) {
     const confirm = await vscode.window.showWarningMessage(
       `Revert the migration of ${vscode.workspace.asRelativePath(uri)}? Stepwise runs git revert of its migration commit.`,
       { modal: true },
@@ -87,7 +92,7 @@ export async function runWorkflowAction(
     ctx.busy(null);
   }
 
-  if (!result.ok && result.needsConfirmation) {
+  if (!result.ok && result.needsConfirmation && !confirmed) {
     const reason = await vscode.window.showInputBox({
       title: `Migrate ${relative} out of plan order`,
       prompt: `${result.error} Say why; the reason goes into the commit.`,
@@ -96,17 +101,19 @@ export async function runWorkflowAction(
       validateInput: (value) => (value.trim().length < 3 ? 'Give a short reason.' : undefined),
     });
     if (!reason) return result;
-    return runWorkflowAction(ctx, action, uri, { ...extra, force: true, reason });
+    return runWorkflowAction(ctx, action, uri, { ...options, force: true, reason });
   }
   if (result.ok) {
     ctx.log.info(result.message);
     void vscode.window.showInformationMessage(result.message);
   } else if (result.verificationFailed) {
     ctx.log.warn(result.error);
-    const choice = await vscode.window.showErrorMessage(result.error, 'Revert now', 'Open Checklist', 'Show Log');
-    if (choice === 'Revert now') await runWorkflowAction(ctx, 'revert', uri);
-    else if (choice === 'Open Checklist') await vscode.commands.executeCommand(Commands.openChecklist);
-    else if (choice === 'Show Log') ctx.log.show();
+    // Not awaited: the command finishes now; the offer stays until the person answers it.
+    void vscode.window.showErrorMessage(result.error, 'Revert now', 'Open Checklist', 'Show Log').then(async (choice) => {
+      if (choice === 'Revert now') await runWorkflowAction(ctx, 'revert', uri);
+      else if (choice === 'Open Checklist') await vscode.commands.executeCommand(Commands.openChecklist);
+      else if (choice === 'Show Log') ctx.log.show();
+    });
   } else {
     ctx.log.warn(result.error);
     void vscode.window.showWarningMessage(result.error);

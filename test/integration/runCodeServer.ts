@@ -122,6 +122,8 @@ export async function main(argv: string[]): Promise<number> {
           ...tools.withTempDir(join(tmp, 'tmp'), tools.getCodeServerEnv(join(tmp, 'state'))),
           STEPWISE_TEST_WORKSPACE: workspace,
           STEPWISE_REPORT_MARKER: REPORT_MARKER,
+          // The server's workflow clock can be moved forward, so observation timers end without waiting.
+          STEPWISE_TEST_CLOCK: '1',
           // No marketplace: there is no network, and its failed queries only add noise to the report.
           EXTENSIONS_GALLERY: '{}',
         },

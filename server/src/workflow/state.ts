@@ -182,7 +182,9 @@ export function deriveStatus(input: DeriveInput): WorkflowStatus {
   const inFlight = statuses.filter((s) => isInFlight(s.state));
   const current = inFlight[0]?.path ?? null;
   for (const status of statuses) status.allowed = allowedActions(status, input, current, statuses);
-  statuses.sort((a, b) => (a.planPosition ?? Infinity) - (b.planPosition ?? Infinity) || a.path.localeCompare(b.path));
+  // The file in flight first (it is what needs attention), then the plan in order, then the rest.
+  const rank = (s: FileStatus): number => (s.path === current ? -1 : (s.planPosition ?? Infinity));
+  statuses.sort((a, b) => rank(a) - rank(b) || a.path.localeCompare(b.path));
   const done = statuses.filter((s) => s.state === 'approved').length;
   return {
     migration,
