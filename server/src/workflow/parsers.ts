@@ -56,14 +56,16 @@ export function parseTestCounts(raw: string): TestCounts | undefined {
       skipped: n(last(text, /^\s*(\d+) pending\b/m)?.[1]),
     };
   }
-  const pass = last(text, /^# pass (\d+)/m);
+  // TAP summary comments ("# pass 3"; tape writes "# pass  3"), or node:test's spec reporter, the
+  // default on a terminal and everywhere since Node 23 ("ℹ pass 3").
+  const pass = last(text, /^(?:#|ℹ) pass[ \t]+(\d+)/m);
   if (pass) {
-    const isNodeTest = /^# (suites|cancelled|duration_ms) /m.test(text);
+    const isNodeTest = /^(?:# (?:suites|cancelled|duration_ms) |ℹ )/m.test(text);
     return {
       framework: isNodeTest ? 'node:test' : 'tap',
       passed: n(pass[1]),
-      failed: n(last(text, /^# fail (\d+)/m)?.[1]),
-      skipped: n(last(text, /^# (?:skip|skipped) (\d+)/m)?.[1]) + n(last(text, /^# todo (\d+)/m)?.[1]),
+      failed: n(last(text, /^(?:#|ℹ) fail[ \t]+(\d+)/m)?.[1]),
+      skipped: n(last(text, /^(?:#|ℹ) (?:skip|skipped)[ \t]+(\d+)/m)?.[1]) + n(last(text, /^(?:#|ℹ) todo[ \t]+(\d+)/m)?.[1]),
     };
   }
   return undefined;
