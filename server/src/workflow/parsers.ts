@@ -24,6 +24,9 @@ function last(text: string, pattern: RegExp): RegExpExecArray | undefined {
 
 const n = (value: string | undefined): number => (value === undefined ? 0 : Number(value));
 
+/** The sum of every count a global pattern finds ("2 skipped, 1 todo" is 3 not run). */
+const sum = (text: string, pattern: RegExp): number => [...text.matchAll(pattern)].reduce((total, m) => total + n(m[1]), 0);
+
 /** Pass/fail counts from mocha, jest, vitest, node:test or TAP output, when the output has them. */
 export function parseTestCounts(raw: string): TestCounts | undefined {
   const text = stripAnsi(raw);
@@ -34,7 +37,7 @@ export function parseTestCounts(raw: string): TestCounts | undefined {
       framework: 'jest',
       failed: n(/(\d+) failed/.exec(part)?.[1]),
       passed: n(/(\d+) passed/.exec(part)?.[1]),
-      skipped: n(/(\d+) (?:skipped|todo|pending)/.exec(part)?.[1]),
+      skipped: sum(part, /(\d+) (?:skipped|todo|pending)/g),
     };
   }
   const vitest = last(text, /^\s*Tests\s+(.*?)\((\d+)\)\s*$/m);
@@ -44,7 +47,7 @@ export function parseTestCounts(raw: string): TestCounts | undefined {
       framework: 'vitest',
       failed: n(/(\d+) failed/.exec(part)?.[1]),
       passed: n(/(\d+) passed/.exec(part)?.[1]),
-      skipped: n(/(\d+) (?:skipped|todo)/.exec(part)?.[1]),
+      skipped: sum(part, /(\d+) (?:skipped|todo)/g),
     };
   }
   const passing = last(text, /^\s*(\d+) passing\b/m);
