@@ -91,22 +91,30 @@ export function parseTscErrors(raw: string): { total: number; byFile: Record<str
 }
 
 /**
- * The figures a benchmark printed: the last JSON object line's numeric fields, or else the last
- * number in the output (as `value`).
+ * The figures a benchmark printed: the numeric fields of the last JSON object (on one line, or
+ * pretty-printed), or else the last number in the output (as `value`).
  */
 export function parseBenchOutput(raw: string): Record<string, number> | undefined {
   const text = stripAnsi(raw).trim();
-  const lines = text.split('\n').reverse();
-  for (const line of lines) {
-    const trimmed = line.trim();
+  const lines = text.split('\n');
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const trimmed = lines[i].trim();
     if (!trimmed.startsWith('{')) continue;
-    try {
-      const parsed = JSON.parse(trimmed) as Record<string, unknown>;
-      const numbers: Record<string, number> = {};
-      for (const [key, value] of Object.entries(parsed)) if (typeof value === 'number' && Number.isFinite(value)) numbers[key] = value;
-      if (Object.keys(numbers).length > 0) return numbers;
-    } catch {
-      // Not JSON after all; keep looking.
+    // One JSON line, or an object printed over several lines (JSON.stringify(x, null, 2)) that ends
+    // with a closing brace indented like its opening one.
+    const candidates = [trimmed];
+    const closing = lines[i].replace('{', '}').trimEnd();
+    const end = trimmed === '{' ? lines.findIndex((line, j) => j > i && line.trimEnd() === closing) : -1;
+    if (end > i) candidates.push(lines.slice(i, end + 1).join('\n'));
+    for (const candidate of candidates) {
+      try {
+        const parsed = JSON.parse(candidate) as Record<string, unknown>;
+        const numbers: Record<string, number> = {};
+        for (const [key, value] of Object.entries(parsed)) if (typeof value === 'number' && Number.isFinite(value)) numbers[key] = value;
+        if (Object.keys(numbers).length > 0) return numbers;
+      } catch {
+        // Not JSON after all; keep looking.
+      }
     }
   }
   const numbers = text.match(/-?\d+(?:\.\d+)?(?:e[+-]?\d+)?/gi);
