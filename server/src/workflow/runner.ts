@@ -3,19 +3,19 @@ import { spawn } from 'node:child_process';
 /** A command line that cannot run without a shell, said in one sentence. */
 export class CommandLineProblem extends Error {}
 
-const shellOperators = /(^|[^\\])(\|\||&&|[|;<>`]|\$\()/;
-
 /**
  * Splits a command line into arguments the way a shell would for simple commands (quotes and
  * backslashes), without running a shell: no pipes, redirections or substitutions. `{name}`
  * placeholders are replaced by values after splitting, so a path with spaces stays one argument.
  */
 export function parseCommandLine(command: string, values: Record<string, string> = {}): string[] {
-  if (shellOperators.test(command)) {
-    throw new CommandLineProblem(
+  const needsShell = (): CommandLineProblem =>
+    new CommandLineProblem(
       `"${command}" needs a shell (pipes, redirections, && or ;), and Stepwise runs commands without one; put it in a package.json script and run that.`,
     );
-  }
+  // Operators count only outside quotes (and substitutions inside double quotes too), as in a
+  // shell: `mocha --grep "get|set"` needs none.
+  const substitution = (i: number): boolean => command[i] === '`' || command.startsWith('$(', i);
   const args: string[] = [];
   let current = '';
   let quote: '"' | "'" | undefined;
@@ -25,7 +25,10 @@ export function parseCommandLine(command: string, values: Record<string, string>
     if (quote) {
       if (ch === quote) quote = undefined;
       else if (ch === '\\' && quote === '"' && i + 1 < command.length) current += command[++i];
+      else if (quote === '"' && substitution(i)) throw needsShell();
       else current += ch;
+    } else if (/[|;<>]/.test(ch) || command.startsWith('&&', i) || substitution(i)) {
+      throw needsShell();
     } else if (ch === '"' || ch === "'") {
       quote = ch;
       started = true;
