@@ -264,8 +264,10 @@ async function runCommand(page, title) {
   await page.keyboard.press('F1');
   await page.waitForSelector('.quick-input-widget input', { timeout: 20_000 });
   await page.keyboard.type(title);
-  await page.waitForSelector('.quick-input-list .monaco-list-row', { timeout: 20_000 });
-  await page.keyboard.press('Enter');
+  // Pick the row whose label is exactly the title (other commands may rank above it).
+  const exact = new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+  const label = page.locator('.label-name', { hasText: exact });
+  await page.locator('.quick-input-list .monaco-list-row', { has: label }).first().click({ timeout: 20_000 });
 }
 
 /** Opens a workspace file through Quick Open and waits for Stepwise's squiggles in it. */

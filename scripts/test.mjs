@@ -1,7 +1,7 @@
 // `npm test`: every check the project has, fastest first, stopping at the first failure.
 //   deps → Debian packages → build (esbuild + tsc -b) → unit → lsp → integration (real VS Code)
 //
-// Usage: node scripts/test.mjs [--only lint|unit|lsp|integration]
+// Usage: node scripts/test.mjs [--only lint|unit|lsp|integration|panel]
 // With --only, the preparation (deps, packages, build) still runs, then just that test stage.
 // The integration stage runs in desktop VS Code when VSCODE_EXECUTABLE is set, otherwise in
 // code-server + Chromium. It is never skipped: when its tools cannot be installed, it fails.
@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { DEBIAN_PACKAGES, ensureChromium, ensureCodeServer, ensureDebianPackages } from './tools.mjs';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
-const TEST_STAGES = ['lint', 'unit', 'lsp', 'integration'];
+const TEST_STAGES = ['lint', 'unit', 'lsp', 'integration', 'panel'];
 
 function parseArgs(argv) {
   const i = argv.indexOf('--only');
@@ -224,6 +224,19 @@ async function main() {
         return { code: await run('node', [join('out', 'test', 'integration', runner)]) };
       },
     ]);
+  }
+  if (!only || only === 'panel') {
+    if (only === 'panel') {
+      steps.push([
+        'tools',
+        async () => {
+          await ensureChromium();
+          await ensureCodeServer();
+        },
+      ]);
+    }
+    // A person's clicks through the checklist in code-server, with screenshots in test-results/panel.
+    steps.push(['panel', async () => ({ code: await run('node', [join('out', 'test', 'integration', 'runPanel.js')]) })]);
   }
 
   const started = Date.now();

@@ -21,7 +21,8 @@ function workflowCommand(action: WorkflowAction): Handler {
       return undefined;
     }
     // The quick fix passes the document version; automation may pass options instead.
-    const options: ActionOptions = typeof second === 'number' || second === null ? { version: second } : ((second as ActionOptions | undefined) ?? {});
+    const options: ActionOptions =
+      typeof second === 'number' || second === null ? { version: second } : ((second as ActionOptions | undefined) ?? {});
     return runWorkflowAction(ctx, action, uri, options);
   };
 }

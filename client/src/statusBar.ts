@@ -76,9 +76,8 @@ export class StatusBar implements vscode.Disposable {
     switch (file.state) {
       case 'observing': {
         const left = Math.max(0, Date.parse(file.observeUntil ?? '') - (Date.now() + this.clockOffset));
-        const hours = Math.floor(left / 3600_000);
-        const minutes = Math.ceil((left % 3600_000) / 60_000);
-        text = `$(watch) ${name}: ${hours} h ${minutes} min left`;
+        const totalMinutes = Math.ceil(left / 60_000);
+        text = `$(watch) ${name}: ${Math.floor(totalMinutes / 60)} h ${totalMinutes % 60} min left`;
         break;
       }
       case 'awaiting-approval':

@@ -35,7 +35,12 @@ export interface ActionOptions {
   confirmed?: boolean;
 }
 
-export async function runWorkflowAction(ctx: WorkflowContext, action: WorkflowAction, uri: vscode.Uri, options: ActionOptions = {}): Promise<EngineResult | undefined> {
+export async function runWorkflowAction(
+  ctx: WorkflowContext,
+  action: WorkflowAction,
+  uri: vscode.Uri,
+  options: ActionOptions = {},
+): Promise<EngineResult | undefined> {
   const { confirmed, ...extra } = options;
   const client = ctx.client();
   if (!client) {

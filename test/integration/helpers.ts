@@ -27,13 +27,24 @@ export function stepwiseDiagnostics(uri: vscode.Uri): vscode.Diagnostic[] {
 }
 
 /** Resolves when `test` holds for the file's diagnostics, re-checked on every diagnostics change. */
-export function diagnosticsWhere(uri: vscode.Uri, test: (d: vscode.Diagnostic[]) => boolean, what: string, timeoutMs = 60_000): Promise<vscode.Diagnostic[]> {
+export function diagnosticsWhere(
+  uri: vscode.Uri,
+  test: (d: vscode.Diagnostic[]) => boolean,
+  what: string,
+  timeoutMs = 60_000,
+): Promise<vscode.Diagnostic[]> {
   const now = stepwiseDiagnostics(uri);
   if (test(now)) return Promise.resolve(now);
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       listener.dispose();
-      reject(new Error(`Timed out waiting for ${what}; diagnostics now: ${stepwiseDiagnostics(uri).map((d) => d.message).join(' | ')}`));
+      reject(
+        new Error(
+          `Timed out waiting for ${what}; diagnostics now: ${stepwiseDiagnostics(uri)
+            .map((d) => d.message)
+            .join(' | ')}`,
+        ),
+      );
     }, timeoutMs);
     const listener = vscode.languages.onDidChangeDiagnostics((event) => {
       if (!event.uris.some((u) => u.toString() === uri.toString())) return;

@@ -39,7 +39,11 @@ describe('the per-file workflow', function () {
   it('offers the quick fix on a legacy usage; it migrates the file as one commit with trailers and verifies it', async () => {
     const uri = vscode.Uri.file(join(workspaceRoot(), ...first.split('/')));
     await vscode.window.showTextDocument(uri);
-    const diagnostics = await diagnosticsWhere(uri, (d) => d.some((x) => typeof x.code === 'string' && x.code.startsWith('legacy-')), `diagnostics in ${first}`);
+    const diagnostics = await diagnosticsWhere(
+      uri,
+      (d) => d.some((x) => typeof x.code === 'string' && x.code.startsWith('legacy-')),
+      `diagnostics in ${first}`,
+    );
     const actions = await codeActionsAt(uri, diagnostics[0].range, vscode.CodeActionKind.QuickFix.value);
     const migrate = actions.find((a) => a.title === 'Migrate this file through the adapter');
     assert.ok(migrate?.command, `offered: ${actions.map((a) => a.title).join(', ')}`);
@@ -59,7 +63,10 @@ describe('the per-file workflow', function () {
     assert.match(message, new RegExp(`^Stepwise-File: ${first.replace(/[./]/g, '\\$&')}$`, 'm'));
     assert.match(message, /^Stepwise-Risk: \w+ \d\.\d\d$/m);
     assert.match(message, /^Stepwise-Baseline: tests \d+ passed/m);
-    assert.deepEqual(git('show', '--format=', '--name-only', 'HEAD').trim().split('\n').sort(), [first, 'src/core/cache-migration/legacy-adapter.ts'].sort());
+    assert.deepEqual(
+      git('show', '--format=', '--name-only', 'HEAD').trim().split('\n').sort(),
+      [first, 'src/core/cache-migration/legacy-adapter.ts'].sort(),
+    );
 
     const status = await workflowStatus(api);
     const file = status.files.find((f) => f.path === first);
@@ -67,7 +74,11 @@ describe('the per-file workflow', function () {
     assert.equal(status.inFlight, first);
     assert.ok(file.evidence.baseline && file.evidence.verification, 'baseline and verification are recorded');
     assert.ok(Date.parse(file.observeUntil ?? '') - status.now > 23 * hour, 'a 24 h observation timer runs');
-    await diagnosticsWhere(uri, (d) => !d.some((x) => typeof x.code === 'string' && x.code.startsWith('legacy-')), 'the legacy diagnostics to clear');
+    await diagnosticsWhere(
+      uri,
+      (d) => !d.some((x) => typeof x.code === 'string' && x.code.startsWith('legacy-')),
+      'the legacy diagnostics to clear',
+    );
   });
 
   it('refuses a second migration while the first file is in flight', async () => {
@@ -112,7 +123,11 @@ describe('the per-file workflow', function () {
     const file = status.files.find((f) => f.path === second);
     assert.ok(file?.allowed.migrate.ok, 'it can be migrated again');
     assert.equal(status.inFlight, null);
-    await diagnosticsWhere(uri, (d) => d.some((x) => typeof x.code === 'string' && x.code.startsWith('legacy-')), 'the legacy diagnostics to come back');
+    await diagnosticsWhere(
+      uri,
+      (d) => d.some((x) => typeof x.code === 'string' && x.code.startsWith('legacy-')),
+      'the legacy diagnostics to come back',
+    );
   });
 
   it('a file with uncommitted or unsaved changes blocks the migration, and nothing is lost', async () => {
