@@ -22,7 +22,7 @@ function workflowCommand(action: WorkflowAction): Handler {
     }
     // The quick fix passes the document version; automation may pass options instead.
     const options: ActionOptions =
-      typeof second === 'number' || second === null ? { version: second } : ((second as ActionOptions | undefined) ?? {});
+      typeof second === 'number' || second === null ? { version: second } : ((second) ?? {});
     return runWorkflowAction(ctx, action, uri, options);
   };
 }
