@@ -12,7 +12,14 @@ import {
   WorkspaceDiagnosticRequest,
 } from 'vscode-languageserver-protocol/node';
 import type { CodeAction, Diagnostic, TextDocumentEdit, CreateFile } from 'vscode-languageserver-protocol/node';
-import { AnalyzeRequest, DossierRequest, IndexStatusRequest, PlanRequest } from '../../server/src/protocol';
+import {
+  AnalyzeRequest,
+  DossierRequest,
+  IndexStatusRequest,
+  PlanRequest,
+  WorkflowActionRequest,
+  WorkflowStatusRequest,
+} from '../../server/src/protocol';
 import { runCli } from '../../server/src/cli';
 import { LineIndex } from '../../server/src/util/lineIndex';
 import { prepareWorkspace, removeWorkspace } from '../support/workspace';
@@ -238,5 +245,65 @@ describe('language server with a client that cannot pull diagnostics', () => {
       await client.stop();
       await removeWorkspace(root);
     }
+  });
+});
+
+describe('language server: the workflow over LSP (git workspace)', () => {
+  let root: string;
+  let client: TestClient;
+
+  before(async () => {
+    root = await prepareWorkspace('demo');
+    ({ client } = await TestClient.start(root));
+  });
+
+  after(async () => {
+    await client?.stop();
+    if (root) await removeWorkspace(root);
+  });
+
+  it('reports every plan file as pending with what each allows, lowest risk first', async () => {
+    const status = await client.connection.sendRequest<WorkflowStatusRequest.Result>(WorkflowStatusRequest.method, {});
+    assert.equal(status.blocked, undefined);
+    assert.equal(status.inFlight, null);
+    assert.equal(status.trusted, false, 'without a word from the client, commands do not run');
+    assert.ok(status.files.length >= 8);
+    assert.ok(status.files.every((f) => f.state === 'pending'));
+    assert.ok(status.files.every((f) => f.allowed.migrate.ok && !f.allowed.approve.ok && !f.allowed.revert.ok));
+    assert.match(status.files[0].allowed.approve.reason ?? '', /needs a passing verification/);
+  });
+
+  it('offers the migration as a command (the guarded workflow step), not as a bare edit', async () => {
+    const rel = 'src/jobs/cleanup-job.ts';
+    await client.open(rel, readFileSync(join(root, rel), 'utf8'), 7);
+    const actions = (await client.connection.sendRequest(CodeActionRequest.type, {
+      textDocument: { uri: client.uri(rel) },
+      range: { start: { line: 3, character: 0 }, end: { line: 3, character: 60 } },
+      context: { diagnostics: [] },
+    })) as CodeAction[];
+    const migrate = actions.find((a) => a.title === 'Migrate this file through the adapter');
+    assert.ok(migrate?.command, JSON.stringify(actions));
+    assert.deepEqual(migrate.command.arguments, [client.uri(rel), 7]);
+    assert.equal(migrate.edit, undefined);
+    assert.ok(actions.some((a) => a.command?.command === 'stepwise.openChecklist'));
+  });
+
+  it('refuses an action the engine does not allow, with the reason, and changes nothing', async () => {
+    const result = await client.connection.sendRequest<WorkflowActionRequest.Result>(WorkflowActionRequest.method, {
+      action: 'approve',
+      uri: client.uri('src/jobs/cleanup-job.ts'),
+    });
+    assert.equal(result.ok, false);
+    assert.match(result.ok ? '' : result.error, /no migration commit to approve/);
+  });
+
+  it('refuses a migration offered for an older document version', async () => {
+    const result = await client.connection.sendRequest<WorkflowActionRequest.Result>(WorkflowActionRequest.method, {
+      action: 'migrate',
+      uri: client.uri('src/jobs/cleanup-job.ts'),
+      version: 3,
+    });
+    assert.equal(result.ok, false);
+    assert.match(result.ok ? '' : result.error, /changed since this was offered/);
   });
 });
