@@ -21,8 +21,7 @@ function workflowCommand(action: WorkflowAction): Handler {
       return undefined;
     }
     // The quick fix passes the document version; automation may pass options instead.
-    const options: ActionOptions =
-      typeof second === 'number' || second === null ? { version: second } : ((second) ?? {});
+    const options: ActionOptions = typeof second === 'number' || second === null ? { version: second } : (second ?? {});
     return runWorkflowAction(ctx, action, uri, options);
   };
 }

@@ -71,7 +71,16 @@ describe('generated adapter at run time (demo workspace)', () => {
   before(async function () {
     this.timeout(180_000);
     ws = await prepareWorkspace('demo');
-    const migrated = await cli('migrate', 'src/api/sessions.ts', '--no-verify', '--force', '--reason', 'adapter runtime test', '--root', ws);
+    const migrated = await cli(
+      'migrate',
+      'src/api/sessions.ts',
+      '--no-verify',
+      '--force',
+      '--reason',
+      'adapter runtime test',
+      '--root',
+      ws,
+    );
     assert.equal(migrated.code, 0, migrated.stderr);
     assert.ok(existsSync(join(ws, 'src/core/cache-migration/legacy-adapter.ts')));
     const tsc = await run(join(ws, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.json'], ws);

@@ -388,16 +388,31 @@ describe('stepwise CLI', () => {
       const original = fingerprint(ws);
       const result = await cli('migrate', 'src/api/sessions.ts', '--no-verify', '--root', ws);
       assert.equal(result.code, 2);
-      assert.match(result.stderr, /2 lower-risk file\(s\) come first in the plan \(src\/jobs\/warmup-job\.ts, src\/services\/rate-limiter\.ts\)/);
+      assert.match(
+        result.stderr,
+        /2 lower-risk file\(s\) come first in the plan \(src\/jobs\/warmup-job\.ts, src\/services\/rate-limiter\.ts\)/,
+      );
       assert.match(result.stderr, /Pass --force --reason "why" to go ahead/);
       assert.deepEqual(changedFiles(original, fingerprint(ws)), []);
     });
 
     it('FILE commits exactly what the dry run showed, with trailers and the recorded reason', async () => {
       const original = fingerprint(ws);
-      const result = await cli('migrate', 'src/api/sessions.ts', '--no-verify', '--force', '--reason', 'sessions block the release', '--root', ws);
+      const result = await cli(
+        'migrate',
+        'src/api/sessions.ts',
+        '--no-verify',
+        '--force',
+        '--reason',
+        'sessions block the release',
+        '--root',
+        ws,
+      );
       assert.equal(result.code, 0, result.stderr);
-      assert.match(result.stdout, /^Committed [0-9a-f]{8}: src\/api\/sessions\.ts is routed through the adapter \(the adapter was created\)\./);
+      assert.match(
+        result.stdout,
+        /^Committed [0-9a-f]{8}: src\/api\/sessions\.ts is routed through the adapter \(the adapter was created\)\./,
+      );
       assert.deepEqual(changedFiles(original, fingerprint(ws)), ['src/api/sessions.ts', adapterPath]);
       assert.equal(read(ws, 'src/api/sessions.ts'), patched.get('src/api/sessions.ts'));
       assert.equal(read(ws, adapterPath), patched.get(adapterPath));
@@ -406,7 +421,10 @@ describe('stepwise CLI', () => {
       assert.match(message, /^Stepwise-Migration: async-ttl-cache-to-improved$/m);
       assert.match(message, /^Stepwise-File: src\/api\/sessions\.ts$/m);
       assert.match(message, /^Out of plan order: sessions block the release$/m);
-      assert.deepEqual(git(ws, 'show', '--format=', '--name-only', 'HEAD').trim().split('\n').sort(), [adapterPath, 'src/api/sessions.ts'].sort());
+      assert.deepEqual(
+        git(ws, 'show', '--format=', '--name-only', 'HEAD').trim().split('\n').sort(),
+        [adapterPath, 'src/api/sessions.ts'].sort(),
+      );
       assert.equal(git(ws, 'status', '--porcelain'), '', 'nothing left uncommitted');
     });
 

@@ -130,6 +130,20 @@ describe('the per-file workflow', function () {
     );
   });
 
+  it('sees a migration reverted outside Stepwise (a git revert in a terminal) and shows the file as reverted', async () => {
+    const status = await workflowStatus(api);
+    const commit = status.files.find((f) => f.path === first)?.commit;
+    assert.ok(commit, `${first} has a live migration commit`);
+    git('revert', '--no-edit', commit);
+    // No request from the test: the server notices the change in .git and tells the client.
+    const after = await workflowWhere(
+      api,
+      (s) => s.files.find((f) => f.path === first)?.state === 'reverted',
+      'the outside revert to show',
+    );
+    assert.equal(after.files.find((f) => f.path === first)?.commit, null);
+  });
+
   it('a file with uncommitted or unsaved changes blocks the migration, and nothing is lost', async () => {
     const root = workspaceRoot();
     const path = join(root, ...second.split('/'));
