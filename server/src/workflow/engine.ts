@@ -180,6 +180,7 @@ export class WorkflowEngine {
       if (!status) return fail(file, `${file} does not use the legacy API.`);
       if (!status.allowed.analyze.ok) return fail(file, status.allowed.analyze.reason ?? 'Not allowed now.');
       const baseline = await this.ensureDossierAndBaseline(file, control);
+      if (control.signal?.aborted) return fail(file, `Cancelled; no baseline of ${file} was recorded.`);
       return ok(file, `Recorded the pre-move analysis and baseline of ${file}: ${summarize(baseline)}.`);
     });
   }
@@ -246,6 +247,7 @@ export class WorkflowEngine {
       }
 
       const baseline = await this.ensureDossierAndBaseline(file, control);
+      if (control.signal?.aborted) return fail(file, `Cancelled before the migration commit; ${file} was not changed.`);
       control.progress?.(`Routing ${file} through the adapter`);
       const edit = computeMigrationEdit(this.index, file);
       if (edit.error) return fail(file, edit.error);
@@ -348,6 +350,9 @@ export class WorkflowEngine {
       baseline?.type === 'baseline' ? baseline.results : undefined,
       migrated?.type === 'migrated' ? migrated.logOffsets : {},
     );
+    // A cancel is not a failed verification: nothing is recorded (and nothing reverted).
+    if (control.signal?.aborted)
+      return fail(file, `The verification of ${file} was cancelled, so nothing was recorded; verify it again when ready.`);
     if (!baseline)
       results.skipped.push('comparison with the baseline: none was recorded before this migration (e.g. it was made in another clone)');
     const journal = await this.journal();
@@ -505,6 +510,8 @@ export class WorkflowEngine {
     if (existing?.type === 'baseline' && (existing.results.trusted || !this.options.trusted())) return existing.results;
     control.progress?.('Recording the baseline (tests, type check, benchmark)');
     const results = await runChecks(this.checkContext(file, head, control), 'baseline');
+    // A baseline cut short by a cancel is no baseline; the next attempt takes it again.
+    if (control.signal?.aborted) return results;
     await journal.append({ type: 'baseline', at: now, migration: spec.id, head, results });
     this.onDidChange.fire();
     return results;
