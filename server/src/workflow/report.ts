@@ -59,7 +59,9 @@ export function renderReport(input: ReportInput): string {
     `- At run time, without a deploy: set \`${flag}=legacy\`; every adapted call goes back to the legacy implementation.`,
     '- In code, one file at a time: **Stepwise: Revert** on the file (or `npx stepwise revert FILE`), which runs `git revert` of its migration commit.',
   );
-  const live = status.files.filter((f) => f.commit);
+  // status.files is in plan order; the rollback steps follow the order the commits were made.
+  const madeAt = (f: FileStatus): number => Date.parse(f.evidence.migratedAt ?? '') || 0;
+  const live = status.files.filter((f) => f.commit).sort((a, b) => madeAt(a) - madeAt(b));
   if (live.length > 0) {
     lines.push('- Migration commits, newest last (revert the newest first; the one that created the adapter last):');
     for (const file of live) lines.push(`  - \`${file.path}\`: \`git revert ${short(file.commit)}\``);
