@@ -155,7 +155,7 @@ export class DiagnosticStore {
 
   private compute(index: WorkspaceIndex, rel: string): Diagnostic[] {
     if (rel === specRelativePath) return diagnosticsForSpec(index);
-    const analysis = index.analysisOf(rel);
+    const analysis = index.analysisSoon(rel);
     const text = index.textOf(rel);
     if (!analysis || text === undefined) return [];
     return diagnosticsForFile(index, this.folders, analysis, text, this.settings());

@@ -183,7 +183,9 @@ export function startServer(): Connection {
   });
 
   connection.languages.diagnostics.on(async (params) => {
-    await ready;
+    // An open document does not wait for the whole workspace: once the files are read, its own
+    // analysis jumps the queue (the index refreshes diagnostics as the rest completes).
+    await Promise.all(folders.all().map((i) => i.whenRead()));
     const found = folders.locate(params.textDocument.uri);
     if (!found) return { kind: DocumentDiagnosticReportKind.Full, items: [] };
     store.update(found.index, [found.rel]);

@@ -213,6 +213,20 @@ export class WorkflowEngine {
         );
       }
       if (!status.allowed.migrate.ok) return fail(file, status.allowed.migrate.reason ?? 'Not allowed now.');
+      const touched = [file, spec.adapter.module];
+      for (const rel of touched) {
+        const unsaved = await this.unsavedText(rel);
+        if (unsaved) return fail(file, `${rel} has unsaved changes in the editor; save or revert them first.`);
+      }
+      const dirty = await repo.changedPaths(touched);
+      if (dirty.length > 0) {
+        return fail(
+          file,
+          `${dirty.join(' and ')} ${dirty.length === 1 ? 'has' : 'have'} uncommitted changes; commit or stash them first, so the migration commit holds only the migration.`,
+        );
+      }
+
+      // Asked only once nothing else stands in the way, so a confirmation is never wasted.
       const earlier = all.files.filter(
         (f) =>
           f.planPosition !== null &&
@@ -233,19 +247,6 @@ export class WorkflowEngine {
             )}${earlier.length > 3 ? ', …' : ''}); migrating ${file} (${status.risk?.level ?? '?'} risk) now needs a confirmation and a reason.`,
         };
       }
-      const touched = [file, spec.adapter.module];
-      for (const rel of touched) {
-        const unsaved = await this.unsavedText(rel);
-        if (unsaved) return fail(file, `${rel} has unsaved changes in the editor; save or revert them first.`);
-      }
-      const dirty = await repo.changedPaths(touched);
-      if (dirty.length > 0) {
-        return fail(
-          file,
-          `${dirty.join(' and ')} ${dirty.length === 1 ? 'has' : 'have'} uncommitted changes; commit or stash them first, so the migration commit holds only the migration.`,
-        );
-      }
-
       const baseline = await this.ensureDossierAndBaseline(file, control);
       if (control.signal?.aborted) return fail(file, `Cancelled before the migration commit; ${file} was not changed.`);
       control.progress?.(`Routing ${file} through the adapter`);

@@ -100,27 +100,49 @@ export class WorkspaceIndex {
   async start(progress?: ProgressListener): Promise<void> {
     const started = Date.now();
     this.setState('indexing');
-    const { sources, configs } = await discoverSourceFiles(this.root, { exclude: this.exclude });
-    this.projects.setConfigs(configs);
-    this.logger.info(`Indexing ${sources.length} source files in ${this.root}.`);
-    let read = 0;
-    const batch = 64;
-    for (let i = 0; i < sources.length; i += batch) {
-      await Promise.all(
-        sources.slice(i, i + batch).map(async (rel) => {
-          const text = await fs.readFile(this.paths.toAbsolute(rel), 'utf8').catch(() => undefined);
-          if (text !== undefined && !this.files.has(rel)) this.setEntry(rel, text, null);
-        }),
-      );
-      read = Math.min(sources.length, i + batch);
-      progress?.('Reading files', read, sources.length);
+    try {
+      const { sources, configs } = await discoverSourceFiles(this.root, { exclude: this.exclude });
+      this.projects.setConfigs(configs);
+      this.logger.info(`Indexing ${sources.length} source files in ${this.root}.`);
+      let read = 0;
+      const batch = 64;
+      for (let i = 0; i < sources.length; i += batch) {
+        await Promise.all(
+          sources.slice(i, i + batch).map(async (rel) => {
+            const text = await fs.readFile(this.paths.toAbsolute(rel), 'utf8').catch(() => undefined);
+            if (text !== undefined && !this.files.has(rel)) this.setEntry(rel, text, null);
+          }),
+        );
+        read = Math.min(sources.length, i + batch);
+        progress?.('Reading files', read, sources.length);
+      }
+      await this.loadSpec();
+      this.markCandidatesDirty();
+    } finally {
+      // Requests waiting for the read phase must not hang if it failed.
+      this.markRead();
     }
-    await this.loadSpec();
-    this.markCandidatesDirty();
     await this.drain(progress);
     this.indexMs = Date.now() - started;
     this.setState(this.currentSpec() ? 'ready' : 'no-spec');
     this.logger.info(`Index ready in ${this.indexMs} ms: ${this.status().filesWithUsages} files use the legacy API.`);
+  }
+
+  private markRead: () => void = () => undefined;
+  private readonly read = new Promise<void>((resolve) => (this.markRead = resolve));
+
+  /** Resolves once every file is read and the spec loaded (analysis may still be running). */
+  whenRead(): Promise<void> {
+    return this.read;
+  }
+
+  /**
+   * The analysis of one file as soon as possible, for an editor waiting on it: during the initial
+   * index the file (and the files it imports, which may hand legacy values on) jump the queue.
+   */
+  analysisSoon(rel: string): FileAnalysis | undefined {
+    for (const dependency of this.graph.dependencies(rel)) if (this.dirty.has(dependency)) this.analyseNow(dependency);
+    return this.analysisOf(rel);
   }
 
   // ---- queries ------------------------------------------------------------------------------
