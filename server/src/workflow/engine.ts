@@ -342,7 +342,7 @@ export class WorkflowEngine {
     if (!status?.commit) return fail(file, `${file} has no migration commit to verify.`);
     if (!status.allowed.verify.ok) return fail(file, status.allowed.verify.reason ?? 'Not allowed now.');
     const entries = await (await this.journal()).read();
-    const migrated = entries.find((e) => e.type === 'migrated' && e.commit === status.commit);
+    const migrated = [...entries].reverse().find((e) => e.type === 'migrated' && e.commit === status.commit);
     const baselineHead = migrated?.type === 'migrated' ? migrated.base : undefined;
     const baseline = [...entries].reverse().find((e) => e.type === 'baseline' && e.head === baselineHead);
     const results = await runChecks(

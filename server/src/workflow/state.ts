@@ -134,7 +134,10 @@ export function deriveStatus(input: DeriveInput): WorkflowStatus {
     }
     if (live) {
       status.commit = live.sha;
-      const forCommit = entries.filter((e) => 'commit' in e && e.commit === live.sha);
+      // The evidence of the latest migration with this commit id: a migration dropped by a reset
+      // and made again identically gets the same id, and its old verification is not its own.
+      const sameCommit = entries.filter((e) => 'commit' in e && e.commit === live.sha);
+      const forCommit = sameCommit.slice(Math.max(0, sameCommit.map((e) => e.type).lastIndexOf('migrated')));
       const migrated = forCommit.find((e) => e.type === 'migrated');
       if (migrated?.type === 'migrated') {
         status.evidence.migratedBy = migrated.by;
