@@ -22,6 +22,7 @@ import {
   getCodeServerEnv,
   getToolsDir,
   launchChromium,
+  runWorkbenchCommand,
   startCodeServer,
   withTempDir,
   writeQuietUserSettings,
@@ -254,20 +255,9 @@ async function main() {
 
 /** Opens the Migration Checklist and waits until its webview shows the plan. */
 async function openChecklist(page) {
-  await runCommand(page, 'Stepwise: Open Migration Checklist');
+  await runWorkbenchCommand(page, 'Stepwise: Open Migration Checklist');
   const frame = page.frameLocator('iframe.webview').frameLocator('iframe#active-frame');
   await frame.locator('.plan .card').first().waitFor({ timeout: 60_000 });
-}
-
-/** Runs a command by its title through the command palette. */
-async function runCommand(page, title) {
-  await page.keyboard.press('F1');
-  await page.waitForSelector('.quick-input-widget input', { timeout: 20_000 });
-  await page.keyboard.type(title);
-  // Pick the row whose label is exactly the title (other commands may rank above it).
-  const exact = new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
-  const label = page.locator('.label-name', { hasText: exact });
-  await page.locator('.quick-input-list .monaco-list-row', { has: label }).first().click({ timeout: 20_000 });
 }
 
 /** Opens a workspace file through Quick Open and waits for Stepwise's squiggles in it. */
@@ -305,7 +295,7 @@ async function takeScreenshot(url, file, activated, id, tmpDir, options = {}) {
       // The squiggle sits under the text layer: click the text at its position.
       const box = await page.locator('.monaco-editor .squiggly-warning').first().boundingBox();
       if (box) await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
-      await runCommand(page, 'Quick Fix...');
+      await runWorkbenchCommand(page, 'Quick Fix...');
       await page.waitForSelector('.action-widget .monaco-list-row', { timeout: 20_000 });
       const second = file.replace(/\.png$/, '-quickfix.png');
       await page.screenshot({ path: second });

@@ -532,3 +532,39 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     },
   );
 }
+
+/**
+ * Runs a workbench command by its title through the command palette (Playwright page). Keys
+ * pressed while a webview has focus stay in the webview, so the explorer gets focus first.
+ */
+export async function runWorkbenchCommand(page, title) {
+  const explorer = page.locator('.explorer-folders-view .monaco-list-row').first();
+  if (await explorer.isVisible()) await explorer.click();
+  await page.keyboard.press('F1');
+  await page.waitForSelector('.quick-input-widget input', { timeout: 20_000 });
+  await page.keyboard.type(title);
+  // Pick the row whose label is exactly the title (other commands may rank above it).
+  const exact = new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+  const label = page.locator('.label-name', { hasText: exact });
+  await page.locator('.quick-input-list .monaco-list-row', { has: label }).first().click({ timeout: 20_000 });
+}
+
+/** The code-server command line the test runners share: no auth, no telemetry, no trust prompt. */
+export function codeServerArgs(stateDir, userDataDir, workspace) {
+  return [
+    '--auth',
+    'none',
+    '--bind-addr',
+    '127.0.0.1:0',
+    '--disable-telemetry',
+    '--disable-update-check',
+    '--disable-workspace-trust',
+    '--config',
+    join(stateDir, 'config.yaml'),
+    '--user-data-dir',
+    userDataDir,
+    '--extensions-dir',
+    join(stateDir, 'extensions'),
+    workspace,
+  ];
+}

@@ -23,6 +23,7 @@ interface Tools {
   withTempDir(dir: string, base?: NodeJS.ProcessEnv): NodeJS.ProcessEnv;
   writeQuietUserSettings(userDataDir: string, extra?: Record<string, unknown>): void;
   getCodeServerEnv(stateDir: string, base?: NodeJS.ProcessEnv): NodeJS.ProcessEnv;
+  codeServerArgs(stateDir: string, userDataDir: string, workspace: string): string[];
   startCodeServer(
     entry: string,
     args: string[],
@@ -100,22 +101,7 @@ export async function main(argv: string[]): Promise<number> {
     console.log(`[integration] workspace ${workspace}`);
     server = await tools.startCodeServer(
       entry,
-      [
-        '--auth',
-        'none',
-        '--bind-addr',
-        '127.0.0.1:0',
-        '--disable-telemetry',
-        '--disable-update-check',
-        '--disable-workspace-trust',
-        '--config',
-        join(tmp, 'config.yaml'),
-        '--user-data-dir',
-        userDataDir,
-        '--extensions-dir',
-        join(tmp, 'extensions'),
-        workspace,
-      ],
+      tools.codeServerArgs(tmp, userDataDir, workspace),
       // The extension host inherits this environment; that is how the tests learn the workspace.
       {
         env: {

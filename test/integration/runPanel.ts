@@ -23,22 +23,12 @@ interface Tools {
     args: string[],
     options?: { env?: NodeJS.ProcessEnv },
   ): Promise<{ port: number; url: string; output(): string; stop(): Promise<void> }>;
+  runWorkbenchCommand(page: Page, title: string): Promise<void>;
+  codeServerArgs(stateDir: string, userDataDir: string, workspace: string): string[];
 }
 
 const shots = join(repoRoot, 'test-results', 'panel');
 const step = (message: string): void => console.log(`[panel] ${message}`);
-
-async function runCommand(page: Page, title: string): Promise<void> {
-  // Keys pressed while a webview has focus stay in the webview: focus the workbench first.
-  await page.click('.explorer-folders-view .monaco-list-row >> nth=0');
-  await page.keyboard.press('F1');
-  await page.waitForSelector('.quick-input-widget input', { timeout: 20_000 });
-  await page.keyboard.type(title);
-  // Pick the row whose label is exactly the title (other commands may rank above it).
-  const exact = new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
-  const label = page.locator('.label-name', { hasText: exact });
-  await page.locator('.quick-input-list .monaco-list-row', { has: label }).first().click({ timeout: 20_000 });
-}
 
 function checklist(page: Page): FrameLocator {
   return page.frameLocator('iframe.webview').frameLocator('iframe#active-frame');
@@ -73,26 +63,9 @@ export async function main(): Promise<number> {
   let page: Page | undefined;
   let passed = false;
   try {
-    server = await tools.startCodeServer(
-      entry,
-      [
-        '--auth',
-        'none',
-        '--bind-addr',
-        '127.0.0.1:0',
-        '--disable-telemetry',
-        '--disable-update-check',
-        '--disable-workspace-trust',
-        '--config',
-        join(tmp, 'config.yaml'),
-        '--user-data-dir',
-        userDataDir,
-        '--extensions-dir',
-        join(tmp, 'extensions'),
-        workspace,
-      ],
-      { env: { ...tools.withTempDir(join(tmp, 'tmp'), tools.getCodeServerEnv(join(tmp, 'state'))), EXTENSIONS_GALLERY: '{}' } },
-    );
+    server = await tools.startCodeServer(entry, tools.codeServerArgs(tmp, userDataDir, workspace), {
+      env: { ...tools.withTempDir(join(tmp, 'tmp'), tools.getCodeServerEnv(join(tmp, 'state'))), EXTENSIONS_GALLERY: '{}' },
+    });
     browser = await tools.launchChromium({ tmpDir: join(tmp, 'tmp') });
     page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     const authority = `127.0.0.1:${server.port}`;
@@ -106,7 +79,7 @@ export async function main(): Promise<number> {
     await page.waitForSelector('.statusbar-item:has-text("usages in")', { timeout: 120_000 });
     step('workbench ready, Stepwise indexed the demo');
 
-    await runCommand(page, 'Stepwise: Open Migration Checklist');
+    await tools.runWorkbenchCommand(page, 'Stepwise: Open Migration Checklist');
     const panel = checklist(page);
     const firstCard = panel.locator('.plan .card').first();
     await firstCard.waitFor({ timeout: 60_000 });
@@ -133,7 +106,7 @@ export async function main(): Promise<number> {
     await shoot(page, 'checklist-verified-dark');
 
     // Light theme: the panel follows the editor's theme variables.
-    await runCommand(page, 'Preferences: Color Theme');
+    await tools.runWorkbenchCommand(page, 'Preferences: Color Theme');
     // The theme picker replaces the command palette; type only once it lists the themes.
     await page.waitForSelector('.quick-input-list .monaco-list-row:has-text("Dark Modern")', { timeout: 20_000 });
     await page.keyboard.type('Light Modern');
