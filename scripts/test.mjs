@@ -6,7 +6,7 @@
 // The integration stage runs in desktop VS Code when VSCODE_EXECUTABLE is set, otherwise in
 // code-server + Chromium. It is never skipped: when its tools cannot be installed, it fails.
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEBIAN_PACKAGES, ensureChromium, ensureCodeServer, ensureDebianPackages } from './tools.mjs';
@@ -33,6 +33,30 @@ const counts = { passed: 0, failed: 0, skipped: 0 };
  * Runs a command with its output streamed through, counting mocha's summary lines on the way.
  * Resolves with the exit code.
  */
+/**
+ * Compiled tests whose source was renamed or deleted would still run (tsc -b never removes its
+ * old outputs); drop them before building.
+ */
+function pruneStaleTests() {
+  const outDir = join(repoRoot, 'out', 'test');
+  if (!existsSync(outDir)) return;
+  const walk = (dir) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (entry.name.endsWith('.js')) {
+        const source = join(repoRoot, relative(join(repoRoot, 'out'), path)).replace(/\.js$/, '.ts');
+        if (!existsSync(source)) {
+          rmSync(path, { force: true });
+          rmSync(`${path}.map`, { force: true });
+          rmSync(path.replace(/\.js$/, '.d.ts'), { force: true });
+        }
+      }
+    }
+  };
+  walk(outDir);
+}
+
 function run(cmd, args, env = process.env) {
   console.log(`\n$ ${[cmd, ...args].join(' ')}`);
   return new Promise((resolve, reject) => {
@@ -180,6 +204,7 @@ async function main() {
     [
       'build',
       async () => {
+        pruneStaleTests();
         const code = await run('node', ['scripts/build.mjs']);
         return { code: code === 0 ? await run('npx', ['tsc', '-b']) : code };
       },
