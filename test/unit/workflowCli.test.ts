@@ -145,7 +145,7 @@ describe('stepwise workflow verbs on a git repository', function () {
     const json = jsonOf<ResultJson>(result);
     assert.equal(json.ok, false);
     assert.equal(json.verificationFailed, true);
-    assert.match(json.error ?? '', /^Verification of src\/jobs\/warmup-job\.ts failed: The tests exited with code 1\./);
+    assert.match(json.error ?? '', /^Verification of src\/jobs\/warmup-job\.ts failed: 1 of 5 test\(s\) failed \(exit code 1\)\./);
     assert.deepEqual(ranLog(ws), [`tests ${first}`, 'typecheck']);
     assert.equal((await stateOf(first)).state, 'failed');
   });

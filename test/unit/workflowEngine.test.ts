@@ -454,7 +454,7 @@ describe('WorkflowEngine on git repositories of the demo', function () {
       {
         name: 'a failing test',
         provoke: (root) => setControl(root, { tests: { pass: 4, fail: 1 } }),
-        error: /The tests exited with code 1\./,
+        error: /1 of 5 test\(s\) failed \(exit code 1\)\./,
         fix: (root) => setControl(root, { tests: { pass: 5, fail: 0 } }),
       },
       {
@@ -542,7 +542,7 @@ describe('WorkflowEngine on git repositories of the demo', function () {
       assertOk(await engine.analyze(first));
       setControl(root, { tests: { pass: 3, fail: 2 } });
       const worse = await engine.migrate(first);
-      assertFailed(worse, /Verification of src\/jobs\/warmup-job\.ts failed: The tests exited with code 1\./);
+      assertFailed(worse, /Verification of src\/jobs\/warmup-job\.ts failed: 2 of 5 test\(s\) failed \(exit code 1\)\./);
       const verification = journalOf(root)
         .filter((e) => e.type === 'verification')
         .pop();
@@ -550,11 +550,16 @@ describe('WorkflowEngine on git repositories of the demo', function () {
       assert.deepEqual(verification.results.test?.counts, { framework: 'node:test', passed: 3, failed: 2, skipped: 0 });
     });
 
-    it('a command that needs a shell fails the verification and says why', async () => {
-      const { engine } = await open({ verify: { test: 'node scripts/fake-tests.js | tee out.txt' } });
+    it('a verify command that needs a shell stops the migration before the commit, and says why', async () => {
+      const { root, engine } = await open({ verify: { test: 'node scripts/fake-tests.js | tee out.txt' } });
+      const head = git(root, 'rev-parse', 'HEAD');
       const result = await engine.migrate(first);
-      assertFailed(result, /"node scripts\/fake-tests\.js \| tee out\.txt" needs a shell/);
-      assert.equal((await h!.status(first)).state, 'failed');
+      assertFailed(
+        result,
+        /"node scripts\/fake-tests\.js \| tee out\.txt" needs a shell.*Fix "verify" in the spec; src\/jobs\/warmup-job\.ts was not changed\./,
+      );
+      assert.equal(git(root, 'rev-parse', 'HEAD'), head, 'no commit');
+      assert.notEqual((await h!.status(first)).state, 'failed');
     });
 
     it('a command that runs longer than the spec’s timeout is stopped and fails the verification', async () => {
@@ -562,7 +567,7 @@ describe('WorkflowEngine on git repositories of the demo', function () {
       assertOk(await engine.analyze(first));
       setControl(root, { tests: { pass: 0, fail: 0, hang: true } });
       const result = await engine.migrate(first);
-      assertFailed(result, /The tests did not finish within 1 s\./);
+      assertFailed(result, /The test run did not finish within 1 s\./);
       assert.equal((await h!.status(first)).state, 'failed');
     });
 
@@ -1137,7 +1142,7 @@ describe('WorkflowEngine on git repositories of the demo', function () {
       assertOk(await engine.analyze(first));
       setControl(root, { tests: { pass: 3, fail: 2 } });
       const firstResult = await engine.migrate(first);
-      assertFailed(firstResult, /The tests exited with code 1\./);
+      assertFailed(firstResult, /2 of 5 test\(s\) failed \(exit code 1\)\./);
       const firstCommit = (await h!.status(first)).commit as string;
 
       const report = await engine.report();
@@ -1169,7 +1174,7 @@ describe('WorkflowEngine on git repositories of the demo', function () {
       const firstSection = section(first);
       assert.match(firstSection, /State: \*\*verification failed\*\*/);
       assert.match(firstSection, /^- Verification: failed — tests 3 passed, 2 failed/m);
-      assert.match(firstSection, /^ {2}- The tests exited with code 1\.$/m);
+      assert.match(firstSection, /^ {2}- 2 of 5 test\(s\) failed \(exit code 1\)\.$/m);
 
       const timeline = report.split('## Timeline')[1].split('## Rollback')[0].trim().split('\n');
       const times = timeline.map((l) => Date.parse(l.slice(2, 21).replace(' ', 'T') + 'Z'));

@@ -249,6 +249,8 @@ export class WorkflowEngine {
       }
       const baseline = await this.ensureDossierAndBaseline(file, control);
       if (control.signal?.aborted) return fail(file, `Cancelled before the migration commit; ${file} was not changed.`);
+      // A verify command that cannot run would fail every verification: fix the spec first.
+      if (baseline.specProblem) return fail(file, `${baseline.specProblem} Fix "verify" in the spec; ${file} was not changed.`);
       control.progress?.(`Routing ${file} through the adapter`);
       const edit = computeMigrationEdit(this.index, file);
       if (edit.error) return fail(file, edit.error);

@@ -69,6 +69,8 @@ export interface VerificationResults {
   logs?: LogsStep;
   /** Sentences saying what failed; empty when everything passed. */
   failures: string[];
+  /** Set when a spec command cannot run at all (it needs a shell, a quote is open…). */
+  specProblem?: string;
   ok: boolean;
 }
 
@@ -115,6 +117,7 @@ async function run(ctx: CheckContext, label: string, command: string): Promise<R
   return result;
 }
 
+/** What went wrong with a command, as a sentence; `label` is a singular noun phrase ("The test run"). */
 function failureOf(result: RunResult, label: string, timeoutSeconds: number): string | undefined {
   if (result.startError) return `${label} could not start: ${result.startError}.`;
   if (result.cancelled) return `${label} was cancelled.`;
@@ -152,9 +155,11 @@ export async function runChecks(
     else {
       const result = await run(ctx, 'Running tests', verify.test);
       const counts = parseTestCounts(result.output);
+      // Say how many failed when the output tells; the exit code alone otherwise.
       let problem =
-        failureOf(result, 'The tests', verify.timeoutSeconds) ??
-        (counts && counts.failed > 0 ? `${counts.failed} test(s) failed.` : undefined);
+        counts && counts.failed > 0 && !result.cancelled && !result.timedOut
+          ? `${counts.failed} of ${counts.passed + counts.failed} test(s) failed (exit code ${result.exitCode ?? 'none'}).`
+          : failureOf(result, 'The test run', verify.timeoutSeconds);
       // Against the baseline: tests that already failed before the move are not a regression.
       const base = baseline?.test;
       if (problem && base && !base.ok && !result.timedOut && !result.cancelled && !result.startError) {
@@ -267,6 +272,7 @@ export async function runChecks(
   } catch (error) {
     if (!(error instanceof CommandLineProblem)) throw error;
     results.failures.push(error.message);
+    results.specProblem = error.message;
   }
   if (ctx.signal?.aborted && !results.failures.some((f) => f.includes('cancelled'))) results.failures.push('The checks were cancelled.');
   results.ok = results.failures.length === 0;
