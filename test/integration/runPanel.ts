@@ -116,6 +116,13 @@ export async function main(): Promise<number> {
     await card.locator('details.evidence table').waitFor();
     await shoot(page, 'checklist-verified-light');
 
+    // The commit opens as a diff in the editor.
+    await card.locator('.commit button').click();
+    await page.waitForSelector('.monaco-diff-editor', { timeout: 30_000 });
+    step('the migration commit opens as a diff');
+    await page.locator('.tab:has-text("Stepwise: Migration Checklist")').click();
+    await card.locator('button[data-action="revert"]').waitFor();
+
     // Keyboard: the Revert button is reachable and labelled.
     const revert = card.locator('button[data-action="revert"]');
     if (await revert.isDisabled()) throw new Error('Revert is disabled on the migrated file');
@@ -128,6 +135,12 @@ export async function main(): Promise<number> {
     if (!/This reverts commit/.test(git('log', '-1', '--format=%B'))) throw new Error('no revert commit');
     step('Revert created the revert commit; the file is back to pending');
     await shoot(page, 'checklist-reverted-light');
+
+    // After a reload the panel comes back (serializer) and asks the server for the data again.
+    await page.reload();
+    await page.waitForSelector('.monaco-workbench .explorer-folders-view .monaco-list-row', { timeout: 60_000 });
+    await checklist(page).locator(`.card[data-path="${first}"] .state[data-state="reverted"]`).waitFor({ timeout: 120_000 });
+    step('after a reload the checklist is restored with the current state');
 
     passed = true;
   } catch (error) {
