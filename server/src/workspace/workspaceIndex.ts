@@ -576,9 +576,9 @@ export class WorkspaceIndex {
 
   /** When what a file hands on changed, the files importing it may see legacy values differently. */
   private afterAnalysis(rel: string, previous: FileAnalysis | undefined, next: FileAnalysis | undefined): void {
-    const before = previous?.carriesLegacy ?? false;
-    const after = next?.carriesLegacy ?? false;
-    if (!before && !after) return;
+    // Importers only need a new look when what this file hands on changed: an edit elsewhere in a
+    // barrel or an exporting module leaves their analyses as they were.
+    if (handsOn(previous) === handsOn(next)) return;
     for (const dependent of this.graph.dependents(rel)) {
       if (this.isCandidate(dependent) || this.analyses.has(dependent)) this.dirty.add(dependent);
     }
@@ -636,6 +636,19 @@ export class WorkspaceIndex {
     this.state = state;
     this.onDidChangeStatus.fire(this.status());
   }
+}
+
+/**
+ * What a file hands on to the files importing it, as a comparable string: the legacy exports it
+ * re-exports and the legacy instances it exports (by name and class). Empty for other files.
+ */
+function handsOn(analysis: FileAnalysis | undefined): string {
+  if (!analysis?.carriesLegacy) return '';
+  const reexports = analysis.usages.filter((u) => u.kind === 'reexport').map((u) => u.symbol);
+  const escaping = analysis.routingIssues
+    .filter((i) => i.kind === 'escaping-instance' || i.kind === 'commonjs-interop')
+    .map((i) => i.message);
+  return JSON.stringify([reexports.sort(), escaping.sort()]);
 }
 
 function normalizeRel(rel: string): string {
