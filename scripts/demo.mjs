@@ -21,6 +21,7 @@ import {
   ensureCodeServer,
   getCodeServerEnv,
   getToolsDir,
+  codeServerArgs,
   launchChromium,
   runWorkbenchCommand,
   startCodeServer,
@@ -195,22 +196,7 @@ async function main() {
   if (port !== options.port) log(`port ${options.port} is taken; using a free one`);
   const server = await startCodeServer(
     entry,
-    [
-      '--auth',
-      'none',
-      '--bind-addr',
-      `127.0.0.1:${port}`,
-      '--disable-telemetry',
-      '--disable-update-check',
-      '--disable-workspace-trust',
-      '--config',
-      join(stateDir, 'config.yaml'),
-      '--user-data-dir',
-      userDataDir,
-      '--extensions-dir',
-      extensionsDir,
-      workspace,
-    ],
+    codeServerArgs(stateDir, userDataDir, workspace, { port, extensionsDir }),
     // Ctrl-C is handled below, to stop code-server gracefully and say so.
     {
       env: tmp ? withTempDir(join(tmp, 'tmp'), getCodeServerEnv(join(stateDir, 'xdg'))) : getCodeServerEnv(join(stateDir, 'xdg')),

@@ -549,13 +549,16 @@ export async function runWorkbenchCommand(page, title) {
   await page.locator('.quick-input-list .monaco-list-row', { has: label }).first().click({ timeout: 20_000 });
 }
 
-/** The code-server command line the test runners share: no auth, no telemetry, no trust prompt. */
-export function codeServerArgs(stateDir, userDataDir, workspace) {
+/**
+ * The code-server command line the demo and the test runners share: loopback only, no auth, no
+ * telemetry, no trust prompt. Port 0 picks a free one; extensions live in the state folder unless given.
+ */
+export function codeServerArgs(stateDir, userDataDir, workspace, { port = 0, extensionsDir = join(stateDir, 'extensions') } = {}) {
   return [
     '--auth',
     'none',
     '--bind-addr',
-    '127.0.0.1:0',
+    `127.0.0.1:${port}`,
     '--disable-telemetry',
     '--disable-update-check',
     '--disable-workspace-trust',
@@ -564,7 +567,7 @@ export function codeServerArgs(stateDir, userDataDir, workspace) {
     '--user-data-dir',
     userDataDir,
     '--extensions-dir',
-    join(stateDir, 'extensions'),
+    extensionsDir,
     workspace,
   ];
 }

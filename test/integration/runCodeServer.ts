@@ -10,39 +10,11 @@
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { format } from 'node:util';
 import type { Browser, Page } from 'playwright-core';
 import { prepareWorkspace, removeWorkspace, repoRoot } from '../support/workspace';
-
-/** The part of scripts/tools.mjs this runner uses (it is plain ESM, so typed here). */
-interface Tools {
-  ensureCodeServer(): Promise<string>;
-  ensureChromium(): Promise<string>;
-  launchChromium(options?: { tmpDir?: string }): Promise<Browser>;
-  withTempDir(dir: string, base?: NodeJS.ProcessEnv): NodeJS.ProcessEnv;
-  writeQuietUserSettings(userDataDir: string, extra?: Record<string, unknown>): void;
-  getCodeServerEnv(stateDir: string, base?: NodeJS.ProcessEnv): NodeJS.ProcessEnv;
-  codeServerArgs(stateDir: string, userDataDir: string, workspace: string): string[];
-  startCodeServer(
-    entry: string,
-    args: string[],
-    options?: {
-      env?: NodeJS.ProcessEnv;
-      startTimeoutMs?: number;
-      onLine?: (line: string) => void;
-      handleSignals?: boolean;
-    },
-  ): Promise<CodeServer>;
-}
-
-interface CodeServer {
-  port: number;
-  url: string;
-  output(): string;
-  exited: Promise<{ code: number | null; signal: string | null }>;
-  stop(): Promise<void>;
-}
+import { loadTools } from './tools';
+import type { CodeServer } from './tools';
 
 interface AutomationLog {
   readonly relativePath: string;
@@ -73,8 +45,7 @@ export async function main(argv: string[]): Promise<number> {
   if (workspaceFlag >= 0 && !givenWorkspace) throw new Error('--workspace needs a folder');
   const timeoutMs = Number(process.env.STEPWISE_TIMEOUT_MS ?? 10 * 60_000);
 
-  // Computed so TypeScript leaves this as a real import() of the .mjs file in the CommonJS output.
-  const tools = (await import(pathToFileURL(join(repoRoot, 'scripts', 'tools.mjs')).href)) as Tools;
+  const tools = await loadTools();
   const entry = await tools.ensureCodeServer();
   await tools.ensureChromium();
 

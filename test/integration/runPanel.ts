@@ -7,25 +7,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { Browser, FrameLocator, Page } from 'playwright-core';
 import { prepareWorkspace, removeWorkspace, repoRoot } from '../support/workspace';
-
-interface Tools {
-  ensureCodeServer(): Promise<string>;
-  ensureChromium(): Promise<string>;
-  launchChromium(options?: { tmpDir?: string }): Promise<Browser>;
-  withTempDir(dir: string, base?: NodeJS.ProcessEnv): NodeJS.ProcessEnv;
-  writeQuietUserSettings(userDataDir: string, extra?: Record<string, unknown>): void;
-  getCodeServerEnv(stateDir: string, base?: NodeJS.ProcessEnv): NodeJS.ProcessEnv;
-  startCodeServer(
-    entry: string,
-    args: string[],
-    options?: { env?: NodeJS.ProcessEnv },
-  ): Promise<{ port: number; url: string; output(): string; stop(): Promise<void> }>;
-  runWorkbenchCommand(page: Page, title: string): Promise<void>;
-  codeServerArgs(stateDir: string, userDataDir: string, workspace: string): string[];
-}
+import { loadTools } from './tools';
+import type { CodeServer } from './tools';
 
 const shots = join(repoRoot, 'test-results', 'panel');
 const step = (message: string): void => console.log(`[panel] ${message}`);
@@ -42,7 +27,7 @@ async function shoot(page: Page, name: string): Promise<void> {
 }
 
 export async function main(): Promise<number> {
-  const tools = (await import(pathToFileURL(join(repoRoot, 'scripts', 'tools.mjs')).href)) as Tools;
+  const tools = await loadTools();
   const entry = await tools.ensureCodeServer();
   await tools.ensureChromium();
   mkdirSync(shots, { recursive: true });
@@ -58,7 +43,7 @@ export async function main(): Promise<number> {
   const tmp = mkdtempSync(join(tmpdir(), 'stepwise-panel-'));
   const userDataDir = join(tmp, 'user-data');
   tools.writeQuietUserSettings(userDataDir, { 'workbench.colorTheme': 'Default Dark Modern' });
-  let server: Awaited<ReturnType<Tools['startCodeServer']>> | undefined;
+  let server: CodeServer | undefined;
   let browser: Browser | undefined;
   let page: Page | undefined;
   let passed = false;
