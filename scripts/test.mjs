@@ -160,6 +160,7 @@ async function main() {
 
   const stage = async (name, fn) => {
     const started = Date.now();
+    const failedBefore = counts.failed;
     console.log(`\n=== ${name}`);
     let result;
     try {
@@ -176,6 +177,9 @@ async function main() {
       console.error(`=== ${name}: FAILED (${why})`);
       stages.push(`${name} FAILED ${seconds.toFixed(1)}s`);
       failed = name;
+      // A stage that fails without a failing test (a build error, a hang, a crashed workbench)
+      // still counts as one failure, so the closing line never reads "0 failed" on a failed run.
+      if (counts.failed === failedBefore) counts.failed += 1;
     } else {
       stages.push(`${name} ${seconds.toFixed(1)}s`);
     }
@@ -269,6 +273,7 @@ async function main() {
     if (interrupted || !(await stage(name, fn))) break;
   }
   if (interrupted) {
+    if (!failed) counts.failed += 1;
     failed ??= 'interrupted';
     stages.push('interrupted');
   }

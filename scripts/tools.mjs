@@ -361,6 +361,10 @@ export function writeQuietUserSettings(userDataDir, extra = {}) {
     'update.mode': 'none',
     'telemetry.telemetryLevel': 'off',
     'git.openRepositoryInParentFolders': 'never',
+    // code-server's web workbench saves edits after a second by default; with that on, "unsaved"
+    // in a test (or a person's demo) means "saved a moment later", and the extension sees an
+    // uncommitted file instead of an unsaved one.
+    'files.autoSave': 'off',
     ...extra,
   };
   writeFileSync(join(userDir, 'settings.json'), `${JSON.stringify(settings, null, 2)}\n`);

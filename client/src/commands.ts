@@ -57,8 +57,10 @@ export const commandTable: Record<string, Handler> = {
       void vscode.window.showInformationMessage(result.error);
       return;
     }
-    const doc = ctx.dossiers.show(result.dossier);
-    await vscode.commands.executeCommand('markdown.showPreview', doc);
+    const doc = await vscode.workspace.openTextDocument(ctx.dossiers.show(result.dossier));
+    // The document has no .md extension (its name is the tab's title); say it is markdown.
+    await vscode.languages.setTextDocumentLanguage(doc, 'markdown');
+    await vscode.commands.executeCommand('markdown.showPreview', doc.uri);
   },
   [Commands.showPlan]: async (ctx) => {
     const client = ctx.client();

@@ -14,7 +14,8 @@ export class DossierDocuments implements vscode.TextDocumentContentProvider {
   }
 
   show(dossier: Dossier): vscode.Uri {
-    const uri = vscode.Uri.from({ scheme: dossierScheme, path: `/${dossier.path}.md` });
+    // The tab shows the last path segment: "Preview rate-limiter.ts — pre-move analysis".
+    const uri = vscode.Uri.from({ scheme: dossierScheme, path: `/${dossier.path} — pre-move analysis` });
     this.contents.set(uri.toString(), renderDossier(dossier));
     this.changed.fire(uri);
     return uri;
@@ -30,6 +31,12 @@ export function renderDossier(d: Dossier): string {
   const lines = [
     `# Pre-move analysis: \`${d.path}\``,
     '',
+    ...(d.recorded
+      ? [
+          `_Recorded before the move, on ${new Date(d.recorded.at).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })} at commit \`${d.recorded.head.slice(0, 8)}\`._`,
+          '',
+        ]
+      : []),
     `**Risk: ${d.risk.level}** (score ${d.risk.score.toFixed(2)})`,
     '',
     ...d.risk.reasons.map((r) => `- ${r}`),

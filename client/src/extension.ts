@@ -17,6 +17,7 @@ import { checklistHost, commandTable } from './commands';
 import type { CommandContext } from './commands';
 import { Config } from './config';
 import { DossierDocuments, dossierScheme } from './dossierView';
+import { languageClientChannel } from './logChannel';
 import { StatusBar } from './statusBar';
 import { GitContent, gitContentScheme, runWorkflowAction } from './workflowCommands';
 
@@ -68,7 +69,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Stepwi
       },
       // Commands from the workspace (tests, benchmarks) run only in a trusted workspace.
       initializationOptions: { settings: Config.read(), trusted: vscode.workspace.isTrusted },
-      outputChannel: log,
+      outputChannel: languageClientChannel(log),
       diagnosticPullOptions: { onChange: true, onSave: true },
     };
     client = new LanguageClient('stepwise', 'Stepwise', serverOptions, clientOptions);

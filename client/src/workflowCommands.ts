@@ -121,7 +121,10 @@ export async function runWorkflowAction(
     });
   } else {
     ctx.log.warn(result.error);
-    void vscode.window.showWarningMessage(result.error);
+    // A refusal says why; the checklist shows what is in flight and what each file allows.
+    void vscode.window.showWarningMessage(result.error, 'Open Checklist').then(async (choice) => {
+      if (choice === 'Open Checklist') await vscode.commands.executeCommand(Commands.openChecklist);
+    });
   }
   return result;
 }

@@ -1,5 +1,6 @@
 // The Migration Checklist webview: renders the workflow status the host sends and relays clicks.
 // It decides nothing: every button's state comes from the engine's `allowed` answer.
+import { formatFigure, formatRemaining, msUntilCountdownChanges } from '../../server/src/protocol';
 import type { Dossier, FileStatus, VerificationResults, WorkflowAction } from '../../server/src/protocol';
 import type { ChecklistStatus, ChecklistUiState, HostMessage, WebviewMessage } from './messages';
 
@@ -67,17 +68,26 @@ function request(path: string): Promise<HostMessage & { type: 'response' }> {
   });
 }
 
-function remaining(untilIso: string): string {
-  const ms = Date.parse(untilIso) - (Date.now() + clockOffset);
-  if (ms <= 0) return 'ended';
-  const minutes = Math.ceil(ms / 60000);
-  const hours = Math.floor(minutes / 60);
-  return hours > 0 ? `${hours} h ${minutes % 60} min left` : `${minutes} min left`;
+/** What the engine is doing to this file right now ("verifying"), if anything. */
+function activityOf(file: FileStatus): string | undefined {
+  return status?.activity?.file === file.path ? status.activity.doing : undefined;
 }
 
 function stateText(file: FileStatus): string {
-  if (file.state === 'observing' && file.observeUntil) return `observing — ${remaining(file.observeUntil)}`;
+  const doing = activityOf(file);
+  if (doing) return `${doing}…`;
+  if (file.state === 'observing' && file.observeUntil)
+    return `observing — ${formatRemaining(Date.parse(file.observeUntil), Date.now() + clockOffset)}`;
   return stateLabels[file.state] ?? file.state;
+}
+
+/** A local date and time for people ("2 Dec 2026, 11:10"); ISO stays in the data. */
+function localTime(at: number | string): string {
+  return new Date(at).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+}
+
+function describeErrors(count: number): string {
+  return count === 0 ? 'no errors' : `${count} ${count === 1 ? 'error' : 'errors'}`;
 }
 
 function render(): void {
@@ -143,11 +153,18 @@ function bar(kind: string, fraction: number): HTMLSpanElement {
   return span;
 }
 
-function button(label: string, onClick: () => void, title?: string, disabled = false): HTMLButtonElement {
+/**
+ * A button. An unavailable one stays focusable (aria-disabled, not disabled), so keyboard and
+ * screen-reader users reach it and hear why it is unavailable: `reason` is read with it.
+ */
+function button(label: string, onClick: () => void, title?: string, disabled = false, reason?: string): HTMLButtonElement {
   const b = el('button', { text: label, title });
   b.type = 'button';
-  b.disabled = disabled;
-  b.addEventListener('click', onClick);
+  if (disabled) b.setAttribute('aria-disabled', 'true');
+  if (disabled && reason) b.append(el('span', { className: 'visually-hidden', text: ` (unavailable: ${reason})` }));
+  b.addEventListener('click', () => {
+    if (b.getAttribute('aria-disabled') !== 'true') onClick();
+  });
   return b;
 }
 
@@ -170,7 +187,11 @@ function card(file: FileStatus): HTMLLIElement {
             attrs: { 'aria-label': `${risk.level} risk` },
           })
         : null,
-      el('span', { className: 'state', text: stateText(file), attrs: { 'data-state': file.state } }),
+      el('span', {
+        className: `state${activityOf(file) ? ' running' : ''}`,
+        text: stateText(file),
+        attrs: { 'data-state': file.state, ...(activityOf(file) ? { 'data-activity': activityOf(file) ?? '' } : {}) },
+      }),
     ]),
   );
   const row = el('div', { className: 'actions', attrs: { role: 'group', 'aria-label': `Actions for ${file.path}` } });
@@ -184,15 +205,17 @@ function card(file: FileStatus): HTMLLIElement {
       : outOfOrder
         ? `${file.path} is not next in the plan; migrating it asks for a reason`
         : `${label} ${file.path}`;
+    const running = busy ?? (status?.activity ? `Stepwise is ${status.activity.doing} ${status.activity.file}` : null);
+    const unavailable = !allowed.ok ? allowed.reason : running ? `${running}; wait for it to finish` : undefined;
     const b = button(
-      label,
+      `${label}`,
       () => vscode.postMessage({ type: 'command', command: action, path: file.path }),
-      tip,
-      !allowed.ok || busy !== null,
+      unavailable ?? tip,
+      unavailable !== undefined,
+      unavailable,
     );
     b.dataset.action = action;
     if (outOfOrder) b.classList.add('secondary');
-    b.setAttribute('aria-label', `${label} ${file.path}`);
     if (action === 'revert' && allowed.ok) b.classList.add('danger');
     row.append(b);
   }
@@ -282,16 +305,31 @@ function evidence(file: FileStatus): HTMLElement {
           : 'not run',
       (r) => r.test?.ok,
     ],
-    ['Type check', (r) => (r.typecheck ? `${r.typecheck.errors} error(s) (${r.typecheck.source})` : 'not run'), (r) => r.typecheck?.ok],
+    [
+      'Type check',
+      (r) =>
+        r.typecheck
+          ? `${describeErrors(r.typecheck.errors)} (${r.typecheck.source === 'built-in' ? 'Stepwise\u2019s own check' : (r.typecheck.command ?? 'command')})`
+          : 'not run',
+      (r) => r.typecheck?.ok,
+    ],
     [
       'Benchmark',
       (r) =>
         r.bench
           ? Object.entries(r.bench.values)
-              .map(([k, v]) => `${k} ${Number(v.toPrecision(4))}`)
+              .map(
+                ([k, v]) =>
+                  `${k} ${formatFigure(v)}${r.bench?.samples?.[k] && r.bench.samples[k].length > 1 ? ` (median of ${r.bench.samples[k].length} runs)` : ''}`,
+              )
               .join(', ') +
             (r.bench.comparisons?.length
-              ? ` (${r.bench.comparisons.map((c) => signedPercent(-c.regression)).join(', ')} vs. baseline)`
+              ? ` — ${r.bench.comparisons
+                  .map(
+                    (c) =>
+                      `${signedPercent(-c.regression)} vs. baseline median ${formatFigure(c.baseline)}${c.withinNoise ? ', within the runs\u2019 noise' : ''}`,
+                  )
+                  .join(', ')}`
               : '')
           : 'not run',
       (r) => r.bench?.ok,
@@ -311,6 +349,13 @@ function evidence(file: FileStatus): HTMLElement {
   }
   table.append(body);
   const box = el('div', {}, [table]);
+  for (const c of after?.bench?.comparisons ?? [])
+    box.append(
+      el('p', {
+        className: 'muted',
+        text: `Benchmark runs of ${c.key}: baseline ${c.baselineRange.map(formatFigure).join('–')}, after the move ${c.valueRange.map(formatFigure).join('–')}${after?.bench?.comparedWith ? `; compared with ${after.bench.comparedWith}` : ''}.`,
+      }),
+    );
   for (const failure of after?.failures ?? []) box.append(el('p', { className: 'fail', text: failure }));
   for (const skipped of after?.skipped ?? base?.skipped ?? []) box.append(el('p', { className: 'muted', text: `Skipped ${skipped}.` }));
   return box;
@@ -335,6 +380,13 @@ function dossierView(file: FileStatus): HTMLElement {
             )
           : el('p', { className: 'muted', text: empty }),
       ]);
+    if (value.recorded)
+      box.append(
+        el('p', {
+          className: 'muted',
+          text: `Recorded before the move, on ${localTime(value.recorded.at)} at commit ${value.recorded.head.slice(0, 8)}.`,
+        }),
+      );
     box.append(
       list('Risk', value.risk.reasons, '—'),
       list(
@@ -377,6 +429,7 @@ window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
       if (status) clockOffset = status.now - Date.now();
       dossiers.clear();
       render();
+      tickCountdowns();
       if (message.error)
         document.getElementById('root')?.prepend(el('p', { className: 'notice error', attrs: { role: 'alert' }, text: message.error }));
       break;
@@ -402,14 +455,22 @@ window.addEventListener('scroll', () => {
   }, 200);
 });
 
-// Countdowns tick while the panel is open; the host sends fresh state on every real change.
-window.setInterval(() => {
+// Countdowns tick while the panel is open, when their minute turns (as the status bar's does); the
+// host sends fresh state on every real change.
+let countdownTimer: number | undefined;
+function tickCountdowns(): void {
+  window.clearTimeout(countdownTimer);
+  let next = 60_000;
   for (const node of document.querySelectorAll<HTMLElement>('.state[data-state="observing"]')) {
     const path = node.closest<HTMLElement>('.card')?.dataset.path;
     const file = status?.files.find((f) => f.path === path);
-    if (file) node.textContent = stateText(file);
+    if (!file?.observeUntil || activityOf(file)) continue;
+    node.textContent = stateText(file);
+    next = Math.min(next, msUntilCountdownChanges(Date.parse(file.observeUntil), Date.now() + clockOffset));
   }
-}, 30_000);
+  countdownTimer = window.setTimeout(tickCountdowns, next);
+}
+tickCountdowns();
 
 render();
 vscode.postMessage({ type: 'ready' });

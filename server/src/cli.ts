@@ -15,6 +15,7 @@ import { applyTextChanges } from './rewrite/textChange';
 import type { SpecProblem } from './spec/types';
 import { specRelativePath } from './spec/validate';
 import type { Logger } from './util/logger';
+import { localTime } from './util/time';
 import { systemClock } from './workflow/clock';
 import { WorkflowEngine } from './workflow/engine';
 import type { EngineResult } from './workflow/engine';
@@ -226,7 +227,7 @@ const commands: Record<string, (index: () => Promise<WorkspaceIndex>, options: O
     if (status.inFlight) io.out(`In flight: ${status.inFlight}`);
     for (const f of status.files) {
       io.out(
-        `${String(f.planPosition ?? '-').padStart(3)}. ${f.path.padEnd(40)} ${f.state.padEnd(18)} ${f.commit ? f.commit.slice(0, 8) : '        '}${f.observeUntil && f.state === 'observing' ? `  until ${f.observeUntil}` : ''}`,
+        `${String(f.planPosition ?? '-').padStart(3)}. ${f.path.padEnd(40)} ${f.state.padEnd(18)} ${f.commit ? f.commit.slice(0, 8) : '        '}${f.observeUntil && f.state === 'observing' ? `  until ${localTime(f.observeUntil)}` : ''}`,
       );
     }
     return exitCodes.ok;

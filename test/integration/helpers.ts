@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import type { StepwiseApi } from '../../client/src/extension';
 import type { WorkflowStatusRequest } from '../../server/src/protocol';
 
-export const EXTENSION_ID = 'stepwise.stepwise';
+export const EXTENSION_ID = 'stepwise.stepwise-cache-migration';
 
 export async function activateStepwise(): Promise<StepwiseApi> {
   const ext = vscode.extensions.getExtension<StepwiseApi>(EXTENSION_ID);

@@ -6,13 +6,13 @@
 //   STEPWISE_FIXTURE    fixture to copy into a fresh workspace (default "demo"; a name under
 //                       test/fixtures or an absolute path); ignored with --workspace
 //   STEPWISE_TEST_GREP  only run tests whose full title matches
-//   STEPWISE_TIMEOUT_MS overall limit (default 10 minutes)
+//   STEPWISE_TIMEOUT_MS overall limit (default 45 minutes)
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { format } from 'node:util';
 import type { Browser, Page } from 'playwright-core';
-import { prepareWorkspace, removeWorkspace, repoRoot } from '../support/workspace';
+import { keepForInspection, prepareWorkspace, removeWorkspace, repoRoot } from '../support/workspace';
 import { loadTools } from './tools';
 import type { CodeServer } from './tools';
 
@@ -43,7 +43,9 @@ export async function main(argv: string[]): Promise<number> {
   const workspaceFlag = argv.indexOf('--workspace');
   const givenWorkspace = workspaceFlag >= 0 ? argv[workspaceFlag + 1] : undefined;
   if (workspaceFlag >= 0 && !givenWorkspace) throw new Error('--workspace needs a folder');
-  const timeoutMs = Number(process.env.STEPWISE_TIMEOUT_MS ?? 10 * 60_000);
+  // A guard against a hang, not a measure: the suite takes about 2 min idle and 10 min with two CPU
+  // hogs beside it; each test has its own limit inside.
+  const timeoutMs = Number(process.env.STEPWISE_TIMEOUT_MS ?? 45 * 60_000);
 
   const tools = await loadTools();
   const entry = await tools.ensureCodeServer();
@@ -110,7 +112,7 @@ export async function main(argv: string[]): Promise<number> {
     process.removeListener('exit', removeTmp);
     if (!givenWorkspace) {
       if (passed || interrupted) await removeWorkspace(workspace);
-      else console.error(`[integration] kept the workspace for inspection: ${workspace}`);
+      else console.error(`[integration] the workspace is kept for inspection in ${await keepForInspection(workspace, 'integration')}`);
     }
   }
   return interrupted ? 130 : passed ? 0 : 1;

@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { runTests } from '@vscode/test-electron';
-import { prepareWorkspace, removeWorkspace, repoRoot } from '../support/workspace';
+import { keepForInspection, prepareWorkspace, removeWorkspace, repoRoot } from '../support/workspace';
 
 export async function main(argv: string[]): Promise<number> {
   const workspaceFlag = argv.indexOf('--workspace');
@@ -51,7 +51,7 @@ export async function main(argv: string[]): Promise<number> {
     rmSync(userDataDir, { recursive: true, force: true });
     if (!givenWorkspace) {
       if (passed) await removeWorkspace(workspace);
-      else console.error(`[integration] kept the workspace for inspection: ${workspace}`);
+      else console.error(`[integration] the workspace is kept for inspection in ${await keepForInspection(workspace, 'integration')}`);
     }
   }
   console.log(`[integration] ${passed ? 'passed' : 'FAILED'}`);

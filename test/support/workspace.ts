@@ -55,6 +55,23 @@ export async function prepareWorkspace(fixture: string, options: PrepareWorkspac
   return dir;
 }
 
+/**
+ * After a failed run: copies the workspace (its sources, .git and the journal, not node_modules or
+ * build output) to `test-results/<label>-workspace` for inspection, then deletes the temporary
+ * folder, so failed runs leave nothing behind in the temp directory. Returns the copy's path.
+ */
+export async function keepForInspection(dir: string, label: string): Promise<string> {
+  const kept = join(repoRoot, 'test-results', `${label}-workspace`);
+  await rm(kept, { recursive: true, force: true });
+  await mkdir(kept, { recursive: true });
+  await cp(dir, kept, {
+    recursive: true,
+    filter: (src) => !['node_modules', 'dist'].includes(relative(dir, src).split(/[\\/]/)[0]),
+  }).catch(() => undefined);
+  await removeWorkspace(dir);
+  return kept;
+}
+
 /** Deletes a workspace made by prepareWorkspace. */
 export async function removeWorkspace(dir: string): Promise<void> {
   await rm(dir, { recursive: true, force: true });

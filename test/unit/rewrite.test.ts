@@ -188,7 +188,7 @@ const cleanupCases: Case[] = [
     files: {
       'src/app.ts': "import { createCache } from './legacy/cache';\nexport function count(): number {\n  return createCache().size();\n}\n",
     },
-    error: 'line 3 size() becomes (await {receiver}.count()), which needs await, but count is not async',
+    error: 'line 3 size() becomes (await createCache().count()), which needs await, but count is not async',
   },
   {
     name: "a manual member is refused with the spec's message",

@@ -7,6 +7,7 @@ import * as assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { localTime } from '../../server/src/util/time';
 import { cli, jsonOf } from '../support/cliRun';
 import type { CliResult } from '../support/cliRun';
 import { first, git, headOf, hour, prepareWorkflowRepo, ranLog, read, second, setControl, snapshot, write } from '../support/workflowRepo';
@@ -176,7 +177,7 @@ describe('stepwise workflow verbs on a git repository', function () {
   it('approve while observing: exit 2 with the deadline', async () => {
     const result = await run('approve', first);
     assert.equal(result.code, 2);
-    assert.equal(result.stderr, `stepwise: Observation of ${first} runs until ${observeUntil}.`);
+    assert.equal(result.stderr, `stepwise: Observation of ${first} runs until ${localTime(observeUntil)}.`);
   });
 
   it('STEPWISE_NOW past the deadline: awaiting approval, then approve exits 0 with an approval commit', async () => {
@@ -273,7 +274,7 @@ describe('stepwise workflow verbs on a git repository', function () {
     assert.ok(existsSync(file));
     const markdown = readFileSync(file, 'utf8');
     assert.match(markdown, /^# Migration report: AsyncTTLCache to ImprovedAsyncCache\n/);
-    assert.match(markdown, /generated 2030-01-02 03:04:05 UTC\./);
+    assert.ok(markdown.includes(`generated ${localTime(Date.parse('2030-01-02T03:04:05Z'))}.`), markdown.split('\n')[2]);
     const headings = markdown.split('\n').filter((l) => /^##? /.test(l));
     assert.deepEqual(headings, [
       '# Migration report: AsyncTTLCache to ImprovedAsyncCache',

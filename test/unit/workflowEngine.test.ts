@@ -8,6 +8,7 @@ import * as assert from 'node:assert/strict';
 import { appendFileSync, chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { localTime } from '../../server/src/util/time';
 import type { EngineResult } from '../../server/src/workflow/engine';
 import { Journal } from '../../server/src/workflow/journal';
 import type { JournalEntry } from '../../server/src/workflow/journal';
@@ -127,7 +128,7 @@ describe('WorkflowEngine on git repositories of the demo', function () {
       assert.match(trailers['Stepwise-Risk'], /^low 0\.\d\d$/);
       assert.match(
         trailers['Stepwise-Baseline'],
-        /^tests 5 passed, 0 failed; typecheck 0 error\(s\) \(command\); bench opsPerSec 1000; logs 0 new match\(es\)$/,
+        /^tests 5 passed, 0 failed; type check: no errors; bench opsPerSec 1000; logs: no new matches$/,
       );
 
       // The evidence came before the commit: dossier and baseline of the base commit.
@@ -408,7 +409,7 @@ describe('WorkflowEngine on git repositories of the demo', function () {
     });
 
     const inFlightCases: { name: string; provoke(h: Harness): void; describes: RegExp }[] = [
-      { name: 'observing', provoke: () => undefined, describes: /\(observing until \d{4}-\d\d-\d\dT[\d:.]+Z\)/ },
+      { name: 'observing', provoke: () => undefined, describes: /\(observing until \d{4}-\d\d-\d\d \d\d:\d\d \(UTC[+-\d:]*\)\)/ },
       { name: 'failed', provoke: ({ root }) => setControl(root, { tests: { pass: 3, fail: 2 } }), describes: /\(verification failed\)/ },
     ];
     for (const c of inFlightCases) {
@@ -461,7 +462,8 @@ describe('WorkflowEngine on git repositories of the demo', function () {
         name: 'a benchmark regression beyond the tolerance',
         changes: { verify: { bench: benchCommand } },
         provoke: (root) => setControl(root, { bench: { opsPerSec: 850 } }),
-        error: /The benchmark regressed beyond 10 %: opsPerSec 1000 → 850 \(15\.0 % worse\)\./,
+        error:
+          /The benchmark regressed beyond 10 % and beyond the noise of the runs: opsPerSec 1000 → 850 \(medians, 15\.0 % worse; baseline runs 1000, migrated runs 850\)\./,
         fix: (root) => setControl(root, { bench: { opsPerSec: 990 } }),
       },
       {
@@ -710,7 +712,7 @@ describe('WorkflowEngine on git repositories of the demo', function () {
       until = observing.until;
       assert.equal(until, observing.at + 24 * hour);
       assert.ok(observing.at >= started);
-      assert.match(result.message, new RegExp(`observing until ${new Date(until).toISOString().replace(/[.]/g, '\\.')}\\.`));
+      assert.ok(result.message.includes(`observing until ${localTime(until)}.`), result.message);
       const status = await harness.status(first);
       assert.equal(status.state, 'observing');
       assert.equal(status.observeUntil, new Date(until).toISOString());
@@ -720,7 +722,7 @@ describe('WorkflowEngine on git repositories of the demo', function () {
     it('while observing: approval and a second verification are refused, and no end is announced', async () => {
       assertFailed(
         await harness.engine.approve(first),
-        new RegExp(`^Observation of src/jobs/warmup-job\\.ts runs until ${new Date(until).toISOString().replace(/[.]/g, '\\.')}\\.$`),
+        new RegExp(`^Observation of src/jobs/warmup-job\\.ts runs until ${localTime(until).replace(/[.()+]/g, '\\$&')}\\.$`),
       );
       assertFailed(await harness.engine.verify(first), /is past verification \(observing\)/);
       harness.clock.advance(until - harness.clock.now() - 60_000);
@@ -1169,7 +1171,7 @@ describe('WorkflowEngine on git repositories of the demo', function () {
       assert.match(secondSection, /^Migrated by Stepwise Test <test@stepwise\.invalid> at /m);
       assert.match(secondSection, /^Migrated out of plan order: the rate limiter blocks the release\.$/m);
       assert.match(secondSection, /^Approved by Stepwise Test <test@stepwise\.invalid> at /m);
-      assert.match(secondSection, /^- Baseline: tests 5 passed, 0 failed; typecheck 0 error\(s\) \(command\); logs 0 new match\(es\)\.$/m);
+      assert.match(secondSection, /^- Baseline: tests 5 passed, 0 failed; type check: no errors; logs: no new matches\.$/m);
       assert.match(secondSection, /^- Verification: passed — tests 5 passed, 0 failed/m);
       const firstSection = section(first);
       assert.match(firstSection, /State: \*\*verification failed\*\*/);

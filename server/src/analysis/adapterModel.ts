@@ -1,5 +1,5 @@
 import { ts } from 'ts-morph';
-import { templateAwaits } from '../spec/templates';
+import { describeTemplate, templateAwaits } from '../spec/templates';
 import type { LegacyContext } from './legacyContext';
 
 /**
@@ -208,7 +208,7 @@ export function buildAdapterModel(context: LegacyContext, targetModuleFile: stri
       if (awaits && !async) {
         return {
           kind: 'legacy',
-          reason: `${member}() is synchronous but its replacement (${rule.template}) needs await; it stays on the legacy implementation until its callers are rewritten`,
+          reason: `${member}() is synchronous but its replacement (${describeTemplate(rule.template)}) needs await; it stays on the legacy implementation until its callers are rewritten`,
         };
       }
       return { kind: 'replace', template: rule.template, async: awaits || async };

@@ -1,3 +1,4 @@
+import { describeTemplate } from '../spec/templates';
 import type { Usage } from './types';
 
 export interface MessageContext {
@@ -8,6 +9,17 @@ export interface MessageContext {
   /** The file a value comes from when it is not made in this file. */
   origin?: string;
   receiverText?: string;
+  /** The call's arguments as written, for `{args}` in a constructor rule's template. */
+  argsText?: string[];
+}
+
+/**
+ * Whether a usage is shown as a diagnostic: everything that needs a change. Compatible member uses
+ * (the new API keeps them) are only listed in the analysis; a computed member access shows as a
+ * routing issue instead.
+ */
+export function isShownAsDiagnostic(usage: Usage): boolean {
+  return usage.incompatible && !(usage.kind === 'member' && usage.member === null);
 }
 
 /** One sentence (or two) a person reads in the Problems panel and in `stepwise analyze`. */
@@ -31,11 +43,13 @@ export function describeUsage(usage: Usage, ctx: MessageContext): string {
       break;
     case 'new':
       text = `Constructs the legacy ${usage.symbol}.`;
-      if (usage.rule?.kind === 'constructor') text += ` The new API: ${usage.rule.template}.`;
+      if (usage.rule?.kind === 'constructor')
+        text += ` The new API: ${describeTemplate(usage.rule.template, { args: ctx.argsText?.map(inline) })}.`;
       break;
     case 'call':
       text = `Calls the legacy ${usage.symbol}().`;
-      if (usage.rule?.kind === 'constructor') text += ` The new API: ${usage.rule.template}.`;
+      if (usage.rule?.kind === 'constructor')
+        text += ` The new API: ${describeTemplate(usage.rule.template, { args: ctx.argsText?.map(inline) })}.`;
       break;
     case 'type':
       text =
@@ -67,8 +81,14 @@ function describeMember(usage: Usage, ctx: MessageContext): string {
     case 'rename':
       return `${owner}.${member} is renamed to ${rule.to} in the new API.`;
     case 'replace':
-      return `${owner}.${member} has no direct equivalent; the new API uses ${rule.template.replace('{receiver}', ctx.receiverText ?? '{receiver}')}.`;
+      return `${owner}.${member} has no direct equivalent; the new API uses ${describeTemplate(rule.template, { receiver: ctx.receiverText === undefined ? undefined : inline(ctx.receiverText) })}.`;
     case 'manual':
       return `${owner}.${member} needs a manual change: ${rule.message}`;
   }
+}
+
+/** Code quoted in a one-line message: whitespace collapsed, and cut at 60 characters. */
+function inline(code: string): string {
+  const flat = code.replace(/\s+/g, ' ').trim();
+  return flat.length > 60 ? `${flat.slice(0, 59)}…` : flat;
 }

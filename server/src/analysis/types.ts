@@ -165,4 +165,9 @@ export interface Dossier {
   routingIssues: RoutingIssue[];
   risk: Risk;
   rollback: RollbackPlan;
+  /**
+   * Set when this is the analysis recorded before the file's move (from the journal), not one of
+   * the file as it is now: when it was recorded (ms) and at which commit.
+   */
+  recorded?: { at: number; head: string };
 }

@@ -289,7 +289,7 @@ class FileAnalyzer {
       this.issue(
         'reexport',
         node,
-        `Re-exports ${names.includes('*') ? 'the legacy module' : names.join(', ')}; every file importing it through here changes when this file is migrated.`,
+        `Re-exports ${describeReexported(names, site.bindings)}; every file importing it through here changes when this file is migrated.`,
       );
       return;
     }
@@ -824,6 +824,7 @@ class FileAnalyzer {
       detail: p.detail,
       origin: origin.from,
       receiverText: p.receiver ? p.receiver.getText(this.sf) : undefined,
+      argsText: p.expression?.args?.map((a) => this.sf.text.slice(a.start, a.end)),
     });
     return usage;
   }
@@ -935,4 +936,12 @@ function containerName(node: ts.Node, sf: ts.SourceFile): string {
     }
   }
   return parts.length > 0 ? parts.join('.') : 'top level';
+}
+
+/** What a re-export hands on, in words: its legacy names, else the names it takes from the legacy module. */
+function describeReexported(legacyNames: string[], bindings: readonly ImportBinding[]): string {
+  if (legacyNames.includes('*')) return 'the legacy module';
+  if (legacyNames.length > 0) return legacyNames.join(', ');
+  const names = bindings.map((b) => (b.imported === '*' ? 'the legacy module' : b.name));
+  return names.length > 0 ? `${names.join(', ')} from the legacy module` : 'the legacy module';
 }

@@ -1,6 +1,7 @@
 import { DiagnosticSeverity } from 'vscode-languageserver';
 import type { Diagnostic, DiagnosticRelatedInformation } from 'vscode-languageserver';
 import type { FileAnalysis, Usage } from '../analysis/types';
+import { isShownAsDiagnostic } from '../analysis/messages';
 import { DiagnosticCodes, diagnosticSource } from '../protocol';
 import type { StepwiseSettings } from '../protocol';
 import { specRelativePath } from '../spec/validate';
@@ -37,7 +38,7 @@ export function codeOf(usage: Usage): string {
 
 /** Whether a usage is squiggled: everything but compatible member uses, which are only listed. */
 export function isShown(usage: Usage): boolean {
-  return usage.incompatible && !(usage.kind === 'member' && usage.member === null);
+  return isShownAsDiagnostic(usage);
 }
 
 export function diagnosticsForFile(

@@ -230,7 +230,10 @@ export function startServer(): Connection {
     if (!found) return { error: 'This file is not in a Stepwise workspace folder.' };
     await found.index.whenIdle();
     const result = dossierOf(found.index, found.rel);
-    return 'error' in result ? result : { dossier: result };
+    if (!('error' in result)) return { dossier: result };
+    // A migrated file no longer uses the legacy API; its analysis is the one recorded before the move.
+    const recorded = workflow ? await workflow.engineFor(found.index).recordedDossier(found.rel) : undefined;
+    return recorded ? { dossier: recorded } : result;
   });
   connection.onRequest(AnalyzeRequest.method, async (params: AnalyzeRequest.Params): Promise<AnalyzeRequest.Result | null> => {
     await ready;

@@ -1,5 +1,5 @@
 import type { AdaptedClass, AdaptedFunction, AdaptedMember, AdapterModel } from '../analysis/adapterModel';
-import { fillTemplate } from '../spec/templates';
+import { describeTemplate, fillTemplate } from '../spec/templates';
 import { relativeSpecifier } from './specifiers';
 import type { ExtensionStyle } from './specifiers';
 
@@ -57,7 +57,7 @@ export function scaffoldAdapter(input: ScaffoldInput): ScaffoldResult {
         table.push(` *   ${cls.name}.${member.name}() → ${cls.targetClass}.${route.targetMember}()${member.both ? ' (runs on both)' : ''}`);
       } else {
         table.push(
-          ` *   ${cls.name}.${member.name}() → ${route.template.replace('{receiver}', 'next')}${member.both ? ' (runs on both)' : ''}`,
+          ` *   ${cls.name}.${member.name}() → ${describeTemplate(route.template, { receiver: 'next' })}${member.both ? ' (runs on both)' : ''}`,
         );
       }
     }

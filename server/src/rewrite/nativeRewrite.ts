@@ -1,5 +1,5 @@
 import type { FileAnalysis, ImportSite, Span } from '../analysis/types';
-import { fillTemplate, templateAwaits } from '../spec/templates';
+import { describeTemplate, fillTemplate, templateAwaits } from '../spec/templates';
 import { LineIndex } from '../util/lineIndex';
 import { removeListElements } from './adapterRouting';
 import type { TextChange } from './textChange';
@@ -92,7 +92,7 @@ export function planNativeRewrite(input: NativeRewriteInput): NativeRewriteResul
         if (templateAwaits(rule.template) && !shape.awaitAllowed) {
           manual.push({
             line: usage.line,
-            message: `${where}: ${rule.template} needs await, but the code there is not in an async function`,
+            message: `${where}: ${describeTemplate(rule.template, { args: shape.args.map((a) => text.slice(a.start, a.end)) })} needs await, but the code there is not in an async function`,
           });
           break;
         }
@@ -137,7 +137,10 @@ export function planNativeRewrite(input: NativeRewriteInput): NativeRewriteResul
         if (templateAwaits(rule.template) && !shape.awaitAllowed) {
           manual.push({
             line: usage.line,
-            message: `${where} ${usage.member}() becomes ${rule.template}, which needs await, but ${usage.container ?? 'the code there'} is not async`,
+            message: `${where} ${usage.member}() becomes ${describeTemplate(rule.template, {
+              receiver: text.slice(receiver.start, receiver.end),
+              args: shape.args?.map((a) => text.slice(a.start, a.end)),
+            })}, which needs await, but ${usage.container ?? 'the code there'} is not async`,
           });
           break;
         }

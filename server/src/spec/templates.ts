@@ -50,3 +50,18 @@ export function fillTemplate(template: string, values: TemplateValues): string {
 export function templateAwaits(template: string): boolean {
   return /(^|[^A-Za-z0-9_$.])await\s/.test(template);
 }
+
+/**
+ * A template as a person reads it: filled with the text of the call where it is known, and with
+ * words where it is not (`cache` for the receiver, `…` for arguments), so no `{placeholder}`
+ * ever reaches a message, the adapter's header or a report.
+ */
+export function describeTemplate(template: string, values: { receiver?: string; args?: string[] } = {}): string {
+  return template.replace(placeholderPattern, (whole, name: string) => {
+    if (name === 'receiver') return values.receiver ?? 'cache';
+    if (name === 'args') return values.args ? values.args.join(', ') : '…';
+    const index = /^arg([0-9]+)$/.exec(name);
+    if (index) return values.args ? (values.args[Number(index[1])] ?? 'undefined') : '…';
+    return whole;
+  });
+}

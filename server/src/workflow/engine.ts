@@ -1,11 +1,14 @@
 import { existsSync, promises as fs, watch } from 'node:fs';
 import type { FSWatcher } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
+import type { Dossier } from '../analysis/types';
 import { computeMigrationEdit } from '../operations/migrationEdit';
 import { dossierOf, planEntries } from '../operations/overview';
 import { applyTextChanges } from '../rewrite/textChange';
 import { Emitter } from '../util/events';
 import type { Logger } from '../util/logger';
+import { localTime } from '../util/time';
 import type { WorkspaceIndex } from '../workspace/workspaceIndex';
 import type { Clock } from './clock';
 import { GitProblem, GitRepo, Trailers, writeFileAtomic } from './git';
@@ -65,6 +68,7 @@ export class WorkflowEngine {
   readonly onObservationEnded = new Emitter<string>();
   private repo: Promise<GitRepo> | undefined;
   private busy: string | undefined;
+  private activity: { file: string; doing: string } | undefined;
   private watchers: FSWatcher[] = [];
   private changeTimer: NodeJS.Timeout | undefined;
   private observationTimer: NodeJS.Timeout | undefined;
@@ -151,7 +155,7 @@ export class WorkflowEngine {
     } catch (error) {
       blocked ??= (error as Error).message;
     }
-    return deriveStatus({
+    const derived = deriveStatus({
       migration,
       plan,
       usages,
@@ -163,6 +167,14 @@ export class WorkflowEngine {
       blocked,
       trusted: this.options.trusted(),
     });
+    return { ...derived, activity: this.activity ?? null };
+  }
+
+  /** Says what the running operation is doing now; every surface shows it until the next step. */
+  private doing(file: string, doing: string): void {
+    if (this.activity?.file === file && this.activity.doing === doing) return;
+    this.activity = { file, doing };
+    this.onDidChange.fire();
   }
 
   private async fileStatus(file: string): Promise<{ all: WorkflowStatus; file: FileStatus | undefined }> {
@@ -175,6 +187,7 @@ export class WorkflowEngine {
   /** Records the pre-move dossier and the baseline (tests, type check, benchmark, logs). */
   analyze(file: string, control: OperationControl = {}): Promise<EngineResult> {
     return this.exclusive(`analysing ${file}`, file, async () => {
+      this.doing(file, 'recording the baseline');
       const { file: status, all } = await this.fileStatus(file);
       if (all.blocked) return fail(file, all.blocked);
       if (!status) return fail(file, `${file} does not use the legacy API.`);
@@ -247,6 +260,7 @@ export class WorkflowEngine {
             )}${earlier.length > 3 ? ', …' : ''}); migrating ${file} (${status.risk?.level ?? '?'} risk) now needs a confirmation and a reason.`,
         };
       }
+      this.doing(file, 'recording the baseline');
       const baseline = await this.ensureDossierAndBaseline(file, control);
       if (control.signal?.aborted) return fail(file, `Cancelled before the migration commit; ${file} was not changed.`);
       // A verify command that cannot run would fail every verification: fix the spec first.
@@ -300,6 +314,7 @@ export class WorkflowEngine {
       let commit: string;
       try {
         control.progress?.(`Committing ${file}`);
+        this.doing(file, 'committing');
         commit = await repo.commitPaths([...originals.keys()], `${message}\n`, restore);
       } catch (error) {
         if (error instanceof GitProblem && error.output) this.options.output(`${error.output}\n`);
@@ -343,6 +358,7 @@ export class WorkflowEngine {
     const { file: status } = await this.fileStatus(file);
     if (!status?.commit) return fail(file, `${file} has no migration commit to verify.`);
     if (!status.allowed.verify.ok) return fail(file, status.allowed.verify.reason ?? 'Not allowed now.');
+    this.doing(file, 'verifying');
     const entries = await (await this.journal()).read();
     const migrated = [...entries].reverse().find((e) => e.type === 'migrated' && e.commit === status.commit);
     const baselineHead = migrated?.type === 'migrated' ? migrated.base : undefined;
@@ -380,7 +396,7 @@ export class WorkflowEngine {
       ok: true,
       file,
       verification: results,
-      message: `Verification passed (${summarize(results)}); observing until ${new Date(until).toISOString()}.${skipped.length > 0 ? ` Skipped: ${skipped.join('; ')}.` : ''}`,
+      message: `Verification passed (${summarize(results)}); observing until ${localTime(until)}.${skipped.length > 0 ? ` Skipped: ${skipped.join('; ')}.` : ''}`,
     };
   }
 
@@ -398,11 +414,12 @@ export class WorkflowEngine {
       } catch (error) {
         return fail(file, (error as Error).message);
       }
+      this.doing(file, 'approving');
       const by = await repo.identity();
       const message = [
         `stepwise: approve ${file}`,
         '',
-        `Observed from the verification until ${status.observeUntil ?? '?'}; approved by ${by.name} <${by.email}>.`,
+        `Observed from the verification until ${status.observeUntil ? localTime(status.observeUntil) : '?'}; approved by ${by.name} <${by.email}>.`,
         '',
         `${Trailers.migration}: ${spec.id}`,
         `${Trailers.file}: ${file}`,
@@ -455,6 +472,7 @@ export class WorkflowEngine {
       }
     }
     control.progress?.(`Reverting ${status.commit.slice(0, 8)}`);
+    this.doing(file, 'reverting');
     let revertCommit: string;
     try {
       revertCommit = await repo.revert(status.commit);
@@ -486,6 +504,19 @@ export class WorkflowEngine {
     }
     const spec = this.index.currentSpec();
     return renderReport({ spec, status, journal: entries, now: this.options.clock.now(), dossiers: (f) => dossierOf(this.index, f) });
+  }
+
+  /** The pre-move analysis last recorded for a file (before its move), if any. */
+  async recordedDossier(file: string): Promise<Dossier | undefined> {
+    let entries: JournalEntry[];
+    try {
+      entries = await (await this.journal()).read();
+    } catch {
+      return undefined;
+    }
+    const spec = this.index.currentSpec();
+    const entry = [...entries].reverse().find((e) => e.type === 'dossier' && e.file === file && (!spec || e.migration === spec.id));
+    return entry?.type === 'dossier' ? { ...entry.dossier, recorded: { at: entry.at, head: entry.head } } : undefined;
   }
 
   /** A file's text at a commit (for diffs in the editor). */
@@ -534,7 +565,29 @@ export class WorkflowEngine {
       output: (text) => this.options.output(text),
       progress: (message) => control.progress?.(message),
       builtInTypecheck: () => Promise.resolve(this.builtInTypecheck(file)),
+      checkoutBeside: (commit) => this.checkoutBeside(commit),
     };
+  }
+
+  /** A temporary worktree of `commit` outside the workspace, for the side-by-side benchmark. */
+  private async checkoutBeside(commit: string): Promise<{ dir: string; dispose(): Promise<void> } | { error: string }> {
+    const repo = await this.git();
+    const parent = await fs.mkdtemp(path.join(os.tmpdir(), 'stepwise-baseline-'));
+    const dir = path.join(parent, 'tree');
+    try {
+      const workspace = await repo.addWorktree(dir, commit);
+      return {
+        dir: workspace,
+        dispose: async () => {
+          await repo.removeWorktree(dir);
+          await fs.rm(parent, { recursive: true, force: true });
+        },
+      };
+    } catch (error) {
+      await repo.removeWorktree(dir);
+      await fs.rm(parent, { recursive: true, force: true });
+      return { error: ((error as Error).message.split('\n')[0] ?? '').trim() || 'git worktree failed' };
+    }
   }
 
   /** Errors in the file and the files that depend on it, from Stepwise's own TypeScript. */
@@ -569,6 +622,7 @@ export class WorkflowEngine {
       return fail(file, `${what} failed unexpectedly: ${(error as Error).message}`);
     } finally {
       this.busy = undefined;
+      this.activity = undefined;
       this.onDidChange.fire();
     }
   }

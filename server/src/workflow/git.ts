@@ -74,6 +74,32 @@ export class GitRepo {
     return new GitRepo(path.resolve(root), gitDir, prefix);
   }
 
+  /**
+   * Checks `sha` out, detached, in a new worktree at `dir` (which must not exist), so its code can
+   * run beside the working tree's without touching it. The project's installed node_modules are
+   * linked in, because a checkout has none. Returns the workspace's folder inside the worktree.
+   */
+  async addWorktree(dir: string, sha: string): Promise<string> {
+    if (!/^[0-9a-f]{7,64}$/i.test(sha)) throw new GitProblem(`${sha} is not a commit id.`);
+    await this.git.raw(['worktree', 'add', '--detach', '--quiet', dir, sha]);
+    const workspace = this.prefix ? path.join(dir, ...this.prefix.split('/')) : dir;
+    const top = this.prefix ? path.resolve(this.root, ...this.prefix.split('/').map(() => '..')) : this.root;
+    for (const [from, to] of [
+      [path.join(this.root, 'node_modules'), path.join(workspace, 'node_modules')],
+      [path.join(top, 'node_modules'), path.join(dir, 'node_modules')],
+    ]) {
+      if (existsSync(from) && !existsSync(to)) await fs.symlink(from, to, 'dir').catch(() => undefined);
+    }
+    return workspace;
+  }
+
+  /** Removes a worktree made by addWorktree, and git's record of it, whatever state it is in. */
+  async removeWorktree(dir: string): Promise<void> {
+    await this.git.raw(['worktree', 'remove', '--force', '--force', dir]).catch(() => undefined);
+    await fs.rm(dir, { recursive: true, force: true });
+    await this.git.raw(['worktree', 'prune']).catch(() => undefined);
+  }
+
   /** The folder where Stepwise keeps its journal (inside .git, so it never dirties the tree). */
   stateDir(): string {
     return path.join(this.gitDir, 'stepwise');

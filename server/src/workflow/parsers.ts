@@ -133,21 +133,57 @@ export function higherIsBetter(key: string): boolean {
 
 export interface BenchComparison {
   key: string;
+  /** The median of the baseline's runs. */
   baseline: number;
+  /** The median of the migrated code's runs. */
   value: number;
-  /** Relative change in the bad direction (0.12 = 12 % worse); negative means better. */
+  /** The lowest and highest value of each side's runs: the noise the verdict weighs. */
+  baselineRange: [number, number];
+  valueRange: [number, number];
+  /** Relative change of the medians in the bad direction (0.12 = 12 % worse); negative means better. */
   regression: number;
+  /** Whether the two sides' runs overlap, so the difference is within what the runs spread. */
+  withinNoise: boolean;
   ok: boolean;
 }
 
-export function compareBench(baseline: Record<string, number>, current: Record<string, number>, tolerance: number): BenchComparison[] {
+/**
+ * Compares each figure's runs, baseline against migrated. A figure regressed only when the medians
+ * differ by more than the tolerance *and* the difference is larger than the noise: every migrated
+ * run is worse than every baseline run. Runs of unchanged code interleaved on one machine
+ * separate like that by chance about once in 250 times with 5 runs a side (1 / C(10, 5) one-sided), while a
+ * real regression beyond the tolerance separates them every time on a steady benchmark.
+ */
+export function compareBench(
+  baseline: Record<string, readonly number[]>,
+  current: Record<string, readonly number[]>,
+  tolerance: number,
+): BenchComparison[] {
   const comparisons: BenchComparison[] = [];
   for (const [key, before] of Object.entries(baseline)) {
     const now = current[key];
-    if (now === undefined || before === 0) continue;
-    const change = (now - before) / Math.abs(before);
-    const regression = higherIsBetter(key) ? -change : change;
-    comparisons.push({ key, baseline: before, value: now, regression, ok: regression <= tolerance });
+    if (!now || now.length === 0 || before.length === 0) continue;
+    const base = median([...before]);
+    const value = median([...now]);
+    if (base === 0) continue;
+    const higher = higherIsBetter(key);
+    const change = (value - base) / Math.abs(base);
+    const regression = higher ? -change : change;
+    const baselineRange: [number, number] = [Math.min(...before), Math.max(...before)];
+    const valueRange: [number, number] = [Math.min(...now), Math.max(...now)];
+    // Separated: the best migrated run is still worse than the worst baseline run.
+    const separated = higher ? valueRange[1] < baselineRange[0] : valueRange[0] > baselineRange[1];
+    const withinNoise = !separated;
+    comparisons.push({
+      key,
+      baseline: base,
+      value,
+      baselineRange,
+      valueRange,
+      regression,
+      withinNoise,
+      ok: regression <= tolerance || withinNoise,
+    });
   }
   return comparisons;
 }

@@ -4,6 +4,7 @@ import { flagNameOf } from '../rewrite/adapterScaffold';
 import type { JournalEntry } from './journal';
 import type { FileStatus, WorkflowStatus } from './state';
 import { describeState } from './state';
+import { localTime } from '../util/time';
 import { summarize } from './verification';
 
 export interface ReportInput {
@@ -14,11 +15,7 @@ export interface ReportInput {
   dossiers(file: string): Dossier | { error: string };
 }
 
-const time = (ms: number): string =>
-  new Date(ms)
-    .toISOString()
-    .replace('T', ' ')
-    .replace(/\.\d+Z$/, ' UTC');
+const time = localTime;
 const short = (sha: string | null | undefined): string => (sha ? sha.slice(0, 8) : '—');
 const cell = (text: string): string => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
@@ -74,10 +71,10 @@ function fileSection(file: FileStatus, input: ReportInput): string[] {
   const lines = [`### \`${file.path}\``, ''];
   lines.push(`State: **${describeState(file)}**${file.commit ? `, migration commit \`${short(file.commit)}\`` : ''}.`);
   const e = file.evidence;
-  if (e.migratedBy) lines.push(`Migrated by ${e.migratedBy.name} <${e.migratedBy.email}> at ${e.migratedAt ?? '?'}.`);
+  if (e.migratedBy) lines.push(`Migrated by ${e.migratedBy.name} <${e.migratedBy.email}> at ${e.migratedAt ? time(e.migratedAt) : '?'}.`);
   if (e.forced) lines.push(`Migrated out of plan order: ${e.forced}.`);
-  if (e.approvedBy) lines.push(`Approved by ${e.approvedBy} at ${e.approvedAt ?? '?'}.`);
-  if (file.observeUntil) lines.push(`Observation until ${file.observeUntil}.`);
+  if (e.approvedBy) lines.push(`Approved by ${e.approvedBy} at ${e.approvedAt ? time(e.approvedAt) : '?'}.`);
+  if (file.observeUntil) lines.push(`Observation until ${time(file.observeUntil)}.`);
   lines.push('');
   const dossier = input.dossiers(file.path);
   if (!('error' in dossier)) {

@@ -2,6 +2,7 @@ import type { PlanEntry } from '../operations/overview';
 import type { CommitInfo } from './git';
 import { Trailers } from './git';
 import type { JournalEntry, Person } from './journal';
+import { localTime } from '../util/time';
 import type { VerificationResults } from './verification';
 
 export type FileState =
@@ -48,6 +49,11 @@ export interface WorkflowStatus {
   files: FileStatus[];
   /** Problems that disable every action (no git repository, no valid spec…). */
   blocked?: string;
+  /**
+   * What the engine is doing right now and to which file ("verifying", "recording the baseline"),
+   * so every surface can say "verifying…" instead of the state the checks will replace.
+   */
+  activity?: { file: string; doing: string } | null;
   progress: { done: number; inFlight: number; pending: number; usagesRemaining: number };
 }
 
@@ -239,7 +245,7 @@ function allowedActions(
       state === 'awaiting-approval'
         ? yes()
         : state === 'observing'
-          ? no(`Observation of ${status.path} runs until ${status.observeUntil ?? '?'}.`)
+          ? no(`Observation of ${status.path} runs until ${status.observeUntil ? localTime(status.observeUntil) : '?'}.`)
           : state === 'approved'
             ? no(`${status.path} is already approved.`)
             : no(`${status.path} needs a passing verification and a finished observation first.`),
@@ -250,7 +256,7 @@ function allowedActions(
 export function describeState(status: FileStatus): string {
   switch (status.state) {
     case 'observing':
-      return `observing until ${status.observeUntil ?? '?'}`;
+      return `observing until ${status.observeUntil ? localTime(status.observeUntil) : '?'}`;
     case 'awaiting-approval':
       return 'awaiting approval';
     case 'failed':

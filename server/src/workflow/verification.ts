@@ -3,7 +3,8 @@ import * as path from 'node:path';
 import { minimatch } from 'minimatch';
 import type { MigrationSpec } from '../spec/types';
 import type { BenchComparison, TestCounts } from './parsers';
-import { compareBench, higherIsBetter, parseBenchOutput, parseTestCounts, parseTscErrors, stripAnsi } from './parsers';
+import { formatFigure } from '../protocol';
+import { compareBench, median, parseBenchOutput, parseTestCounts, parseTscErrors, stripAnsi } from './parsers';
 import { CommandLineProblem, parseCommandLine, runCommand } from './runner';
 import type { RunResult } from './runner';
 
@@ -35,14 +36,25 @@ export interface TypecheckStep {
 
 export interface BenchStep {
   command: string;
+  /** Runs of the command on this side. */
   runs: number;
-  /** The best value of each figure over the runs (the highest throughput, the lowest time). */
+  /** The median of each figure over the runs. */
   values: Record<string, number>;
+  /** Every run's value of each figure, in the order they ran. */
+  samples?: Record<string, number[]>;
   durationMs: number;
   ok: boolean;
   problem?: string;
   /** Set in verification. */
   comparisons?: BenchComparison[];
+  /**
+   * Set in verification: the baseline's runs the comparison used. Taken side by side with the
+   * migrated code (the baseline commit in a temporary worktree, runs interleaved) when that was
+   * possible, else the runs recorded before the move.
+   */
+  baselineSamples?: Record<string, number[]>;
+  /** How the baseline was measured for the comparison, in a sentence. */
+  comparedWith?: string;
 }
 
 export interface LogsStep {
@@ -89,11 +101,17 @@ export interface CheckContext {
   progress(message: string): void;
   /** Errors by file from Stepwise's own TypeScript, for the given files. */
   builtInTypecheck(): Promise<Record<string, number>>;
+  /**
+   * Checks a commit out beside the working tree (a temporary git worktree), so the baseline's
+   * benchmark can run interleaved with the migrated code's; or says why it can't.
+   */
+  checkoutBeside?(commit: string): Promise<{ dir: string; dispose(): Promise<void> } | { error: string }>;
 }
 
 /**
- * Benchmark runs per measurement. The best of several runs is compared (not the mean): on a busy
- * machine noise only ever makes a run slower, so the best run is the steadiest figure.
+ * Benchmark runs per side. The verdict weighs the medians against the tolerance and the runs'
+ * spread against each other (see compareBench); five a side is the fewest for which unchanged
+ * code is almost never judged a regression by chance.
  */
 const benchRuns = 5;
 
@@ -101,12 +119,12 @@ function commandFor(ctx: CheckContext, command: string): string[] {
   return parseCommandLine(command, { file: ctx.file, root: ctx.root });
 }
 
-async function run(ctx: CheckContext, label: string, command: string): Promise<RunResult> {
+async function run(ctx: CheckContext, label: string, command: string, cwd = ctx.root): Promise<RunResult> {
   const argv = commandFor(ctx, command);
   ctx.progress(`${label}: ${command}`);
-  ctx.output(`\n$ ${command}\n`);
+  ctx.output(`\n$ ${command}${cwd === ctx.root ? '' : `   (in ${cwd})`}\n`);
   const result = await runCommand(argv, {
-    cwd: ctx.root,
+    cwd,
     timeoutMs: ctx.spec.verify.timeoutSeconds * 1000,
     signal: ctx.signal,
     onOutput: (text) => ctx.output(text),
@@ -233,30 +251,7 @@ export async function runChecks(
     if (!verify.bench) results.skipped.push('benchmark: no "verify.bench" command in the spec');
     else if (!ctx.trusted) untrusted('benchmark');
     else {
-      const samples: Record<string, number[]> = {};
-      let problem: string | undefined;
-      let duration = 0;
-      for (let i = 0; i < benchRuns && !problem; i++) {
-        const result = await run(ctx, `Benchmark (run ${i + 1} of ${benchRuns})`, verify.bench);
-        duration += result.durationMs;
-        problem = failureOf(result, 'The benchmark', verify.timeoutSeconds);
-        const values = parseBenchOutput(result.stdout || result.output);
-        if (!problem && !values) problem = 'The benchmark printed no number or JSON object to compare.';
-        for (const [key, value] of Object.entries(values ?? {})) (samples[key] ??= []).push(value);
-      }
-      const values: Record<string, number> = {};
-      for (const [key, list] of Object.entries(samples)) values[key] = higherIsBetter(key) ? Math.max(...list) : Math.min(...list);
-      const step: BenchStep = { command: verify.bench, runs: benchRuns, values, durationMs: duration, ok: !problem, problem };
-      if (!problem && kind === 'verification' && baseline?.bench) {
-        step.comparisons = compareBench(baseline.bench.values, values, verify.benchTolerance);
-        const worse = step.comparisons.filter((c) => !c.ok);
-        if (worse.length > 0) {
-          step.ok = false;
-          step.problem = `The benchmark regressed beyond ${Math.round(verify.benchTolerance * 100)} %: ${worse
-            .map((c) => `${c.key} ${c.baseline} → ${c.value} (${(c.regression * 100).toFixed(1)} % worse)`)
-            .join(', ')}.`;
-        }
-      }
+      const step = await runBench(ctx, kind, baseline?.bench ? baseline : undefined);
       results.bench = step;
       if (step.problem) results.failures.push(step.problem);
     }
@@ -277,6 +272,97 @@ export async function runChecks(
   if (ctx.signal?.aborted && !results.failures.some((f) => f.includes('cancelled'))) results.failures.push('The checks were cancelled.');
   results.ok = results.failures.length === 0;
   return results;
+}
+
+/** Runs of one side of the benchmark, gathered per figure. */
+class BenchRuns {
+  readonly samples: Record<string, number[]> = {};
+  durationMs = 0;
+  problem: string | undefined;
+
+  constructor(private readonly label: string) {}
+
+  async run(ctx: CheckContext, n: number, cwd?: string): Promise<void> {
+    const { verify } = ctx.spec;
+    const result = await run(ctx, `Benchmark, ${this.label} (run ${n} of ${benchRuns})`, verify.bench ?? '', cwd);
+    this.durationMs += result.durationMs;
+    this.problem = failureOf(result, `The benchmark (${this.label})`, verify.timeoutSeconds);
+    const values = parseBenchOutput(result.stdout || result.output);
+    if (!this.problem && !values) this.problem = `The benchmark (${this.label}) printed no number or JSON object to compare.`;
+    for (const [key, value] of Object.entries(values ?? {})) (this.samples[key] ??= []).push(value);
+  }
+
+  medians(): Record<string, number> {
+    return Object.fromEntries(Object.entries(this.samples).map(([key, list]) => [key, median(list)]));
+  }
+}
+
+/**
+ * The benchmark. A baseline runs it `benchRuns` times. A verification runs the migrated code the
+ * same number of times interleaved with the baseline commit's code, checked out beside the
+ * working tree, so both sides meet the same load; only when that checkout is impossible does it
+ * compare with the runs recorded before the move (and says so).
+ */
+async function runBench(ctx: CheckContext, kind: 'baseline' | 'verification', baseline?: VerificationResults): Promise<BenchStep> {
+  const { verify } = ctx.spec;
+  const command = verify.bench ?? '';
+  const migrated = new BenchRuns(kind === 'baseline' ? 'baseline' : 'migrated code');
+  let base: BenchRuns | undefined;
+  let comparedWith: string | undefined;
+  let beside: { dir: string; dispose(): Promise<void> } | undefined;
+  if (kind === 'verification' && baseline?.bench) {
+    const checkout = ctx.checkoutBeside ? await ctx.checkoutBeside(baseline.head) : { error: 'no worktree support here' };
+    if ('dir' in checkout) {
+      beside = checkout;
+      base = new BenchRuns(`baseline ${baseline.head.slice(0, 8)}`);
+      comparedWith = `the baseline commit ${baseline.head.slice(0, 8)}, run side by side in a temporary worktree (runs interleaved)`;
+    } else {
+      comparedWith = `the runs recorded before the move (the baseline commit could not be checked out beside the working tree: ${checkout.error})`;
+    }
+  }
+  try {
+    for (let i = 1; i <= benchRuns && !migrated.problem && !base?.problem && !ctx.signal?.aborted; i++) {
+      // Alternate which side goes first, so a drift in load weighs on both alike.
+      const order = i % 2 === 1 ? [base, migrated] : [migrated, base];
+      for (const side of order) {
+        if (!side || migrated.problem || base?.problem) continue;
+        await side.run(ctx, i, side === base ? beside?.dir : undefined);
+      }
+    }
+  } finally {
+    await beside?.dispose();
+  }
+  const step: BenchStep = {
+    command,
+    runs: benchRuns,
+    values: migrated.medians(),
+    samples: migrated.samples,
+    durationMs: migrated.durationMs + (base?.durationMs ?? 0),
+    ok: !migrated.problem && !base?.problem,
+    problem: migrated.problem ?? base?.problem,
+  };
+  if (step.ok && kind === 'verification' && baseline?.bench) {
+    // Journals written before runs were kept hold one best value per figure.
+    const recorded = baseline.bench.samples ?? Object.fromEntries(Object.entries(baseline.bench.values).map(([k, v]) => [k, [v]]));
+    step.baselineSamples = base ? base.samples : recorded;
+    step.comparedWith = comparedWith;
+    step.comparisons = compareBench(step.baselineSamples, migrated.samples, verify.benchTolerance);
+    const worse = step.comparisons.filter((c) => !c.ok);
+    if (worse.length > 0) {
+      step.ok = false;
+      step.problem = `The benchmark regressed beyond ${Math.round(verify.benchTolerance * 100)} % and beyond the noise of the runs: ${worse
+        .map(
+          (c) =>
+            `${c.key} ${formatFigure(c.baseline)} → ${formatFigure(c.value)} (medians, ${(c.regression * 100).toFixed(1)} % worse; baseline runs ${formatRange(c.baselineRange)}, migrated runs ${formatRange(c.valueRange)})`,
+        )
+        .join(', ')}.`;
+    }
+  }
+  return step;
+}
+
+function formatRange([low, high]: [number, number]): string {
+  return low === high ? formatFigure(low) : `${formatFigure(low)}–${formatFigure(high)}`;
 }
 
 /** Log files matching a workspace glob, with their sizes; with `since`, the new matching lines. */
@@ -323,21 +409,36 @@ async function listMatching(root: string, glob: string): Promise<string[]> {
   return found.sort();
 }
 
-/** One line for commit trailers and reports: "tests 15/15, typecheck 0 errors, bench opsPerSec 1.2e6". */
+/** One line for commit trailers and reports: "tests 15 passed, 0 failed; type check: no errors; bench opsPerSec 1205311". */
 export function summarize(results: VerificationResults): string {
   const parts: string[] = [];
   if (results.test) {
     const c = results.test.counts;
     parts.push(c ? `tests ${c.passed} passed, ${c.failed} failed` : `tests exit ${results.test.exitCode ?? '-'}`);
   }
-  if (results.typecheck) parts.push(`typecheck ${results.typecheck.errors} error(s) (${results.typecheck.source})`);
+  if (results.typecheck)
+    parts.push(
+      `type check: ${describeErrors(results.typecheck.errors)}${results.typecheck.source === 'built-in' ? " (Stepwise's own)" : ''}`,
+    );
   if (results.bench)
     parts.push(
       `bench ${Object.entries(results.bench.values)
-        .map(([k, v]) => `${k} ${Number(v.toPrecision(4))}`)
+        .map(([k, v]) => `${k} ${formatFigure(v)}`)
         .join(' ')}`,
     );
-  if (results.logs) parts.push(`logs ${results.logs.matches.length} new match(es)`);
+  if (results.logs)
+    parts.push(
+      `logs: ${results.logs.matches.length === 0 ? 'no new matches' : plural(results.logs.matches.length, 'new match', 'new matches')}`,
+    );
   if (results.skipped.some((s) => s.includes('not trusted'))) parts.push('untrusted: commands skipped');
   return parts.join('; ') || 'nothing to run';
+}
+
+/** "no errors", "1 error", "3 errors". */
+export function describeErrors(count: number): string {
+  return count === 0 ? 'no errors' : plural(count, 'error', 'errors');
+}
+
+function plural(count: number, one: string, many: string): string {
+  return `${count} ${count === 1 ? one : many}`;
 }

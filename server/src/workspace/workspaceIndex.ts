@@ -5,6 +5,7 @@ import { LegacyContext } from '../analysis/legacyContext';
 import type { LegacyModules, ModuleTarget } from '../analysis/legacyContext';
 import type { FileAnalysis } from '../analysis/types';
 import { analyzeFile } from '../analysis/usages';
+import { isShownAsDiagnostic } from '../analysis/messages';
 import type { MigrationSpec, SpecProblem } from '../spec/types';
 import { isPackageSpecifier, parseSpec, specRelativePath } from '../spec/validate';
 import { Emitter } from '../util/events';
@@ -31,7 +32,12 @@ export interface IndexStatus {
   candidates: number;
   analysed: number;
   filesWithUsages: number;
+  /** Every legacy usage found, including compatible member uses that need no change. */
   usages: number;
+  /** The usages shown as diagnostics (those that need a change). */
+  shownUsages: number;
+  /** Routing issues (shown as information diagnostics when that setting is on). */
+  routingIssues: number;
   specErrors: number;
   /** Milliseconds the initial index took (0 until it is ready). */
   indexMs: number;
@@ -161,10 +167,14 @@ export class WorkspaceIndex {
 
   status(): IndexStatus {
     let usages = 0;
+    let shownUsages = 0;
+    let routingIssues = 0;
     let filesWithUsages = 0;
     for (const analysis of this.analyses.values()) {
       if (analysis.usages.length > 0) filesWithUsages++;
       usages += analysis.usages.length;
+      shownUsages += analysis.usages.filter(isShownAsDiagnostic).length;
+      routingIssues += analysis.routingIssues.length;
     }
     return {
       state: this.state,
@@ -173,6 +183,8 @@ export class WorkspaceIndex {
       analysed: this.analyses.size,
       filesWithUsages,
       usages,
+      shownUsages,
+      routingIssues,
       specErrors: this.specState.problems.filter((p) => p.severity === 'error').length,
       indexMs: this.indexMs,
     };

@@ -4,7 +4,7 @@ import * as assert from 'node:assert/strict';
 import { realpathSync } from 'node:fs';
 import * as vscode from 'vscode';
 
-const EXTENSION_ID = 'stepwise.stepwise';
+const EXTENSION_ID = 'stepwise.stepwise-cache-migration';
 
 describe('smoke', () => {
   it('loads and activates the Stepwise extension', async () => {

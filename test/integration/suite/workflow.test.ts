@@ -16,21 +16,19 @@ const git = (...args: string[]): string => execFileSync('git', args, { cwd: work
 const hour = 3600_000;
 
 describe('the per-file workflow', function () {
-  // Baselines and verifications run the demo's real tests, type check and benchmark.
-  this.timeout(5 * 60_000);
+  // Baselines and verifications run the demo's real tests, type check and benchmark (5 runs, then
+  // 5 + 5 side by side). Measured for the first migration: 45 s on an idle 2-core machine, about
+  // 5 min with two CPU hogs beside it; the limit is three times that, as a guard against a hang
+  // rather than a measure of speed.
+  this.timeout(15 * 60_000);
   let api: StepwiseApi;
   let first: string;
   let second: string;
 
   before(async () => {
     api = await activateStepwise();
-    // The benchmark is real; on a shared CI machine its noise can exceed 10 %, which is not what
-    // this suite is about (the tolerance check has its own deterministic tests).
-    const specFile = join(workspaceRoot(), '.stepwise', 'migration.json');
-    const spec = JSON.parse(readFileSync(specFile, 'utf8')) as { verify: { benchTolerance: number } };
-    spec.verify.benchTolerance = 5;
-    writeFileSync(specFile, `${JSON.stringify(spec, null, 2)}\n`);
-    git('commit', '-q', '-am', 'test: relax the benchmark tolerance');
+    // The demo's spec as it ships (10 % benchmark tolerance): the side-by-side comparison is what
+    // keeps a busy machine's noise from failing an honest migration.
     const status = await workflowWhere(api, (s) => s.files.length > 0 && s.files[0].allowed.migrate.ok, 'the plan');
     first = status.files[0].path;
     second = status.files[1].path;
