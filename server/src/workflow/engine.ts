@@ -148,9 +148,9 @@ export class WorkflowEngine {
     let head: string | undefined;
     try {
       const repo = await this.git();
-      history = await repo.history();
-      journal = await (await this.journal()).read();
       head = await repo.head();
+      history = head ? await repo.history(head) : [];
+      journal = await (await this.journal()).read();
       if (!head) blocked ??= 'The repository has no commit yet; commit the current state first.';
     } catch (error) {
       blocked ??= (error as Error).message;

@@ -240,13 +240,27 @@ export class GitRepo {
     return (await this.head()) as string;
   }
 
-  /** Commits in HEAD's history whose message mentions Stepwise or reverts something. */
-  async history(): Promise<CommitInfo[]> {
-    if (!(await this.head())) return [];
+  /**
+   * Commits in HEAD's history whose message mentions Stepwise or reverts something. A commit's
+   * history never changes, so the answer is kept for the HEAD it was read at; pass `head` when the
+   * caller has just read it, to save a git process.
+   */
+  async history(head?: string): Promise<CommitInfo[]> {
+    const at = head ?? (await this.head());
+    if (!at) return [];
+    if (this.historyCache?.head === at) return this.historyCache.commits;
+    const commits = await this.readHistory(at);
+    this.historyCache = { head: at, commits };
+    return commits;
+  }
+
+  private historyCache: { head: string; commits: CommitInfo[] } | undefined;
+
+  private async readHistory(head: string): Promise<CommitInfo[]> {
     const format = ['%H', '%s', '%an <%ae>', '%aI', '%B'].join(fieldSeparator) + recordSeparator;
     let out: string;
     try {
-      out = await this.git.raw(['log', `--format=${format}`, '-E', '--grep=^(Stepwise-|This reverts commit )', 'HEAD']);
+      out = await this.git.raw(['log', `--format=${format}`, '-E', '--grep=^(Stepwise-|This reverts commit )', head]);
     } catch (error) {
       throw new GitProblem(`git log failed: ${firstLines(errorOutput(error))}`);
     }
