@@ -334,7 +334,16 @@ function evidence(file: FileStatus): HTMLElement {
           : 'not run',
       (r) => r.bench?.ok,
     ],
-    ['Logs', (r) => (r.logs ? `${r.logs.matches.length} new matching line(s)` : 'not configured'), (r) => r.logs?.ok],
+    [
+      'Logs',
+      (r) =>
+        r.logs
+          ? r.logs.matches.length === 0
+            ? 'no new matching lines'
+            : `${r.logs.matches.length} new matching line${r.logs.matches.length === 1 ? '' : 's'}`
+          : 'not configured',
+      (r) => r.logs?.ok,
+    ],
   ];
   for (const [label, describe, passed] of rows) {
     const ok = after ? passed(after) : undefined;
