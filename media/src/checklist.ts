@@ -320,7 +320,7 @@ function evidence(file: FileStatus): HTMLElement {
           ? Object.entries(r.bench.values)
               .map(
                 ([k, v]) =>
-                  `${k} ${formatFigure(v)}${r.bench?.samples?.[k] && r.bench.samples[k].length > 1 ? ` (median of ${r.bench.samples[k].length} runs)` : ''}`,
+                  `${k} ${formatFigure(v)}${r.bench?.samples?.[k] && r.bench.samples[k].length > 1 ? ` (median of ${r.bench.samples[k].length} runs${r.kind === 'baseline' ? ' before the move' : ''})` : ''}`,
               )
               .join(', ') +
             (r.bench.comparisons?.length
