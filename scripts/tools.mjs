@@ -130,7 +130,9 @@ export async function ensureCodeServer() {
   mkdirSync(staging, { recursive: true });
 
   const started = Date.now();
-  log(`installing code-server ${CODE_SERVER_VERSION} into ${dir} (takes about a minute)`);
+  log(
+    `installing code-server ${CODE_SERVER_VERSION} into ${dir} (a few minutes: it downloads about 280 MB of packages and compiles native modules; this happens once per machine)`,
+  );
   try {
     await seedRipgrepCache();
     await installCodeServer(staging);

@@ -6,6 +6,7 @@ import type { PlanEntry } from '../../server/src/operations/overview';
 import { localTime } from '../../server/src/util/time';
 import type { CommitInfo } from '../../server/src/workflow/git';
 import type { JournalEntry } from '../../server/src/workflow/journal';
+import { renderReport } from '../../server/src/workflow/report';
 import { deriveStatus } from '../../server/src/workflow/state';
 import type { Allowed, DeriveInput, FileState, WorkflowAction } from '../../server/src/workflow/state';
 import type { VerificationResults } from '../../server/src/workflow/verification';
@@ -271,5 +272,33 @@ describe('deriveStatus (the workflow state, pure)', () => {
       trusted: true,
     });
     assert.deepEqual(status.progress, { done: 1, inFlight: 1, pending: 1, usagesRemaining: 7 });
+  });
+});
+
+describe('the report’s timeline', () => {
+  it('says which check failed in a failed verification, and writes local times', () => {
+    const status = deriveStatus({
+      migration,
+      plan,
+      usages: new Map(),
+      history: [migrationCommit(1, a)],
+      journal: [migrated(1, a), verified(1, a, false)],
+      head: sha(9),
+      now,
+      requireApproval: true,
+      trusted: true,
+    });
+    const markdown = renderReport({
+      spec: undefined,
+      status,
+      journal: [migrated(1, a), verified(1, a, false)],
+      now,
+      dossiers: () => ({ error: 'none' }),
+    });
+    const line = markdown.split('\n').find((l) => l.includes('verification of `src/a.ts` failed'));
+    assert.ok(line, markdown);
+    assert.ok(line.includes('1 of 5 test(s) failed (exit code 1).'), line);
+    assert.ok(line.startsWith(`- ${localTime(now - hour)} — `), line);
+    assert.doesNotMatch(markdown, /\d{4}-\d\d-\d\dT\d\d:/);
   });
 });

@@ -106,7 +106,9 @@ function describeEntry(entry: JournalEntry): string {
     case 'migrated':
       return `\`${entry.file}\` migrated in \`${short(entry.commit)}\` by ${entry.by.name}${entry.createdAdapter ? ' (adapter created)' : ''}${entry.forced ? `; out of plan order: ${entry.forced}` : ''}`;
     case 'verification':
-      return `verification of \`${entry.file}\` ${entry.ok ? 'passed' : 'failed'}: ${summarize(entry.results)}`;
+      return entry.ok
+        ? `verification of \`${entry.file}\` passed: ${summarize(entry.results)}`
+        : `verification of \`${entry.file}\` failed: ${entry.results.failures.join(' ') || 'no reason was recorded.'} (${summarize(entry.results)})`;
     case 'observing':
       return `observation of \`${entry.file}\` until ${time(entry.until)}`;
     case 'approved':
