@@ -534,6 +534,39 @@ describe('WorkflowEngine on git repositories of the demo', function () {
       });
     }
 
+    it('the benchmark runs the baseline commit beside the working tree, interleaved, and removes the worktree', async () => {
+      const { root, engine } = await open({ verify: { bench: benchCommand } });
+      const migrated = await engine.migrate(first);
+      assertOk(migrated);
+      const bench = migrated.verification?.bench;
+      assert.ok(bench?.comparisons && bench.baselineSamples, 'compared with side-by-side runs');
+      assert.match(bench.comparedWith ?? '', /^the baseline commit [0-9a-f]{8}, run side by side in a temporary worktree/);
+      assert.equal(bench.baselineSamples.opsPerSec.length, 5);
+      assert.equal(bench.samples?.opsPerSec.length, 5);
+      // Only git's own record of the main worktree is left.
+      assert.equal(git(root, 'worktree', 'list', '--porcelain').match(/^worktree /gm)?.length, 1);
+    });
+
+    it('a baseline commit whose benchmark cannot run beside the tree falls back to the runs recorded before the move', async () => {
+      // The benchmark needs a file the checkout of the baseline commit does not have (untracked here).
+      const { root, engine } = await open({
+        verify: {
+          bench: `node -e "require('fs').existsSync('local-only.txt') || process.exit(3); console.log('{\\"opsPerSec\\": 1000}')"`,
+        },
+      });
+      write(root, 'local-only.txt', 'only in this working tree\n');
+      appendFileSync(join(root, '.git', 'info', 'exclude'), 'local-only.txt\n');
+      const migrated = await engine.migrate(first);
+      assertOk(migrated);
+      const bench = migrated.verification?.bench;
+      assert.match(
+        bench?.comparedWith ?? '',
+        /^the runs recorded before the move \(the baseline commit's benchmark did not run beside the working tree: /,
+      );
+      assert.ok(bench?.ok);
+      assert.equal(git(root, 'worktree', 'list', '--porcelain').match(/^worktree /gm)?.length, 1);
+    });
+
     it('tests that already failed in the baseline are not a regression; one more failure is', async () => {
       const { root, engine } = await open();
       setControl(root, { tests: { pass: 4, fail: 1 } });

@@ -321,12 +321,19 @@ async function runBench(ctx: CheckContext, kind: 'baseline' | 'verification', ba
     }
   }
   try {
-    for (let i = 1; i <= benchRuns && !migrated.problem && !base?.problem && !ctx.signal?.aborted; i++) {
+    for (let i = 1; i <= benchRuns && !migrated.problem && !ctx.signal?.aborted; i++) {
       // Alternate which side goes first, so a drift in load weighs on both alike.
       const order = i % 2 === 1 ? [base, migrated] : [migrated, base];
       for (const side of order) {
-        if (!side || migrated.problem || base?.problem) continue;
+        if (!side || migrated.problem || ctx.signal?.aborted) continue;
         await side.run(ctx, i, side === base ? beside?.dir : undefined);
+        if (base?.problem) {
+          // The checkout may lack what the benchmark needs (submodules, generated files, an
+          // install of its own); that says nothing about the migration, so the recorded runs
+          // stand in for the baseline and the migrated side goes on alone.
+          comparedWith = `the runs recorded before the move (the baseline commit's benchmark did not run beside the working tree: ${base.problem})`;
+          base = undefined;
+        }
       }
     }
   } finally {
