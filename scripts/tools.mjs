@@ -547,12 +547,12 @@ export async function runWorkbenchCommand(page, title) {
   const explorer = page.locator('.explorer-folders-view .monaco-list-row').first();
   if (await explorer.isVisible()) await explorer.click();
   await page.keyboard.press('F1');
-  await page.waitForSelector('.quick-input-widget input', { timeout: 20_000 });
+  await page.waitForSelector('.quick-input-widget input', { timeout: 60_000 });
   await page.keyboard.type(title);
   // Pick the row whose label is exactly the title (other commands may rank above it).
   const exact = new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
   const label = page.locator('.label-name', { hasText: exact });
-  await page.locator('.quick-input-list .monaco-list-row', { has: label }).first().click({ timeout: 20_000 });
+  await page.locator('.quick-input-list .monaco-list-row', { has: label }).first().click({ timeout: 60_000 });
 }
 
 /**

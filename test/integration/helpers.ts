@@ -1,5 +1,6 @@
 // Helpers for the suites that run inside VS Code: waits are event-based (diagnostics changed,
-// workflow changed), never timed sleeps.
+// workflow changed), never timed sleeps. Their time limits only guard against a hang: a change
+// that takes 2 s idle can take a minute on a loaded machine.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { StepwiseApi } from '../../client/src/extension';
@@ -31,7 +32,7 @@ export function diagnosticsWhere(
   uri: vscode.Uri,
   test: (d: vscode.Diagnostic[]) => boolean,
   what: string,
-  timeoutMs = 60_000,
+  timeoutMs = 180_000,
 ): Promise<vscode.Diagnostic[]> {
   const now = stepwiseDiagnostics(uri);
   if (test(now)) return Promise.resolve(now);
@@ -84,7 +85,7 @@ export async function workflowWhere(
   api: StepwiseApi,
   test: (s: WorkflowStatusRequest.Result) => boolean,
   what: string,
-  timeoutMs = 60_000,
+  timeoutMs = 180_000,
 ): Promise<WorkflowStatusRequest.Result> {
   const now = await workflowStatus(api);
   if (test(now)) return now;

@@ -13,7 +13,10 @@ import { format } from 'node:util';
 export async function run(): Promise<void> {
   const mocha = new Mocha({
     ui: 'bdd',
-    timeout: 60_000,
+    // A guard against a hang, sized from measurement: the slowest test outside the workflow suite
+    // (diagnostics in every file) takes 4 s idle and about 40 s with two CPU hogs beside it. The
+    // workflow suite, which runs the demo's real checks, sets its own (15 min).
+    timeout: 120_000,
     // The extension host's console is the only channel that reaches the runner's terminal
     // (through the workbench's codeAutomationLog hook under code-server, as the process's stdout
     // on the desktop); a reporter that writes whole lines without colour codes reads right in both.

@@ -54,7 +54,7 @@ export async function main(): Promise<number> {
       ['skipWelcome', 'true'],
     ];
     await page.goto(`${server.url}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
-    await page.waitForSelector('.monaco-workbench .explorer-folders-view .monaco-list-row', { timeout: 60_000 });
+    await page.waitForSelector('.monaco-workbench .explorer-folders-view .monaco-list-row', { timeout: 120_000 });
     // The status bar item appears once the extension runs and the index is ready.
     await page.waitForSelector('.statusbar-item:has-text("usages in")', { timeout: 120_000 });
     step('workbench ready, Stepwise indexed the demo');
@@ -62,7 +62,7 @@ export async function main(): Promise<number> {
     await tools.runWorkbenchCommand(page, 'Stepwise: Open Migration Checklist');
     const panel = checklist(page);
     const firstCard = panel.locator('.plan .card').first();
-    await firstCard.waitFor({ timeout: 60_000 });
+    await firstCard.waitFor({ timeout: 120_000 });
     const first = (await firstCard.getAttribute('data-path')) ?? '';
     const count = await panel.locator('.plan .card').count();
     if (count < 8) throw new Error(`the checklist shows ${count} files; expected the demo's plan`);
@@ -77,7 +77,7 @@ export async function main(): Promise<number> {
     step(`clicked Migrate on ${first}; waiting for the verification`);
     // While the checks run the card says so (not the state they will replace).
     await card.locator('.state[data-activity="verifying"]').waitFor({ timeout: 10 * 60_000 });
-    await page.waitForSelector(`.statusbar-item:has-text("${first.split('/').pop() ?? first}: verifying")`, { timeout: 30_000 });
+    await page.waitForSelector(`.statusbar-item:has-text("${first.split('/').pop() ?? first}: verifying")`, { timeout: 90_000 });
     step('the card and the status bar say "verifying…"');
     await shoot(page, 'checklist-verifying-dark');
     // Measured: about 1 min idle, 5 with two CPU hogs beside it; the limit only guards against a hang.
@@ -91,7 +91,7 @@ export async function main(): Promise<number> {
     if (!/Tests[\s\S]*passed[\s\S]*✓ pass/.test(evidence)) throw new Error(`the evidence does not show passing tests:\n${evidence}`);
     // The analysis recorded before the move, not "does not use the legacy API" of the file as it is now.
     await card.locator('details.dossier summary').click();
-    await card.locator('details.dossier .dossier-body h3').first().waitFor({ timeout: 30_000 });
+    await card.locator('details.dossier .dossier-body h3').first().waitFor({ timeout: 90_000 });
     const dossier = await card.locator('details.dossier').innerText();
     if (!/Recorded before the move/.test(dossier) || /does not use the legacy API/.test(dossier))
       throw new Error(`the card's pre-move analysis is not the recorded one:\n${dossier}`);
@@ -121,17 +121,17 @@ export async function main(): Promise<number> {
     // Light theme: the panel follows the editor's theme variables.
     await tools.runWorkbenchCommand(page, 'Preferences: Color Theme');
     // The theme picker replaces the command palette; type only once it lists the themes.
-    await page.waitForSelector('.quick-input-list .monaco-list-row:has-text("Dark Modern")', { timeout: 20_000 });
+    await page.waitForSelector('.quick-input-list .monaco-list-row:has-text("Dark Modern")', { timeout: 120_000 });
     await page.keyboard.type('Light Modern');
-    await page.waitForSelector('.quick-input-list .monaco-list-row:has-text("Light Modern")', { timeout: 20_000 });
+    await page.waitForSelector('.quick-input-list .monaco-list-row:has-text("Light Modern")', { timeout: 120_000 });
     await page.keyboard.press('Enter');
-    await page.waitForSelector('.monaco-workbench.vs', { timeout: 30_000 });
+    await page.waitForSelector('.monaco-workbench.vs', { timeout: 90_000 });
     await card.locator('details.evidence table').waitFor();
     await shoot(page, 'checklist-verified-light');
 
     // The commit opens as a diff in the editor.
     await card.locator('.commit button').click();
-    await page.waitForSelector('.monaco-diff-editor', { timeout: 30_000 });
+    await page.waitForSelector('.monaco-diff-editor', { timeout: 90_000 });
     step('the migration commit opens as a diff');
     await page.locator('.tab:has-text("Stepwise: Migration Checklist")').click();
     await card.locator('button[data-action="revert"]').waitFor();
@@ -142,7 +142,7 @@ export async function main(): Promise<number> {
     await revert.focus();
     await page.keyboard.press('Enter');
     const dialog = page.locator('.monaco-dialog-box');
-    await dialog.waitFor({ timeout: 20_000 });
+    await dialog.waitFor({ timeout: 120_000 });
     await dialog.locator('a.monaco-button:has-text("Revert"), button:has-text("Revert")').first().click();
     await card.locator('.state[data-state="reverted"]').waitFor({ timeout: 120_000 });
     if (!/This reverts commit/.test(git('log', '-1', '--format=%B'))) throw new Error('no revert commit');
@@ -151,7 +151,7 @@ export async function main(): Promise<number> {
 
     // After a reload the panel comes back (serializer) and asks the server for the data again.
     await page.reload();
-    await page.waitForSelector('.monaco-workbench .explorer-folders-view .monaco-list-row', { timeout: 60_000 });
+    await page.waitForSelector('.monaco-workbench .explorer-folders-view .monaco-list-row', { timeout: 120_000 });
     await checklist(page).locator(`.card[data-path="${first}"] .state[data-state="reverted"]`).waitFor({ timeout: 120_000 });
     step('after a reload the checklist is restored with the current state');
 
