@@ -6,7 +6,7 @@
 // command ran, or did not run (untrusted workspaces).
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { appendFile, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -178,6 +178,33 @@ export interface SpecChanges {
  * git config says). Returns the folder.
  */
 export async function prepareWorkflowRepo(changes: SpecChanges = {}, options: { subfolder?: string } = {}): Promise<string> {
+  if (options.subfolder) return buildWorkflowRepo(changes, options);
+  // Building one costs a copy and six git processes; the same repository is built once per spec
+  // change and copied for each test (a copy of a repository, .git included, is the same repository).
+  const key = JSON.stringify(changes);
+  let template = templates.get(key);
+  if (!template) {
+    template = buildWorkflowRepo(changes, options).then((dir) => {
+      built.push(dir);
+      return dir;
+    });
+    templates.set(key, template);
+  }
+  const source = await template;
+  const dir = await mkdtemp(join(tmpdir(), 'stepwise-ws-demo-'));
+  // One `cp -a` (links kept as they are) is several times faster than fs.cp on a loaded machine.
+  execFileSync('cp', ['-a', `${source}/.`, dir]);
+  return dir;
+}
+
+const templates = new Map<string, Promise<string>>();
+const built: string[] = [];
+// Exit handlers run synchronously, so the folders are known by then, not awaited.
+process.once('exit', () => {
+  for (const dir of built) rmSync(dir, { recursive: true, force: true });
+});
+
+async function buildWorkflowRepo(changes: SpecChanges, options: { subfolder?: string }): Promise<string> {
   let root: string;
   let top: string;
   if (options.subfolder) {
