@@ -1,7 +1,7 @@
 // Bundles the extension client, the language server, the CLI and the checklist webview with esbuild.
 // Type checking is separate (`tsc -b`); this only produces what ships.
 import { build } from 'esbuild';
-import { existsSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -30,13 +30,15 @@ const node = {
 const entries = [
   { ...node, entryPoints: ['client/src/extension.ts'], outfile: 'dist/extension.js' },
   { ...node, entryPoints: ['server/src/main.ts'], outfile: 'dist/server.js' },
-  {
-    ...node,
-    entryPoints: ['server/src/cli.ts'],
-    outfile: 'dist/cli.js',
-    banner: { js: '#!/usr/bin/env node' },
-  },
 ];
+
+// The `stepwise` command loads the core from the server's bundle rather than carrying a second
+// copy of TypeScript and ts-morph.
+const cliShim = `#!/usr/bin/env node
+'use strict';
+// The \`stepwise\` command (see \`stepwise --help\`): the CLI of the core bundled in server.js.
+require('./server.js').cliMain();
+`;
 if (existsSync(join(root, 'media/src/checklist.ts'))) {
   entries.push({
     ...common,
@@ -49,6 +51,9 @@ if (existsSync(join(root, 'media/src/checklist.ts'))) {
 }
 
 mkdirSync(join(root, 'dist'), { recursive: true });
+writeFileSync(join(root, 'dist', 'cli.js'), cliShim);
+chmodSync(join(root, 'dist', 'cli.js'), 0o755);
+rmSync(join(root, 'dist', 'cli.js.map'), { force: true }); // left by builds from before the shim
 if (watch) {
   const { context } = await import('esbuild');
   for (const e of entries) await (await context(e)).watch();

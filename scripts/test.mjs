@@ -1,7 +1,8 @@
 // `npm test`: every check the project has, fastest first, stopping at the first failure.
-//   deps → Debian packages → build (esbuild + tsc -b) → unit → lsp → integration (real VS Code)
+//   deps → Debian packages → build (esbuild + tsc -b) → lint → unit → lsp → integration (real
+//   VS Code) → panel (a person's clicks) → installed (the VSIX, installed, as users get it)
 //
-// Usage: node scripts/test.mjs [--only lint|unit|lsp|integration|panel]
+// Usage: node scripts/test.mjs [--only lint|unit|lsp|integration|panel|installed]
 // With --only, the preparation (deps, packages, build) still runs, then just that test stage.
 // The integration stage runs in desktop VS Code when VSCODE_EXECUTABLE is set, otherwise in
 // code-server + Chromium. It is never skipped: when its tools cannot be installed, it fails.
@@ -12,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { DEBIAN_PACKAGES, ensureChromium, ensureCodeServer, ensureDebianPackages } from './tools.mjs';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
-const TEST_STAGES = ['lint', 'unit', 'lsp', 'integration', 'panel'];
+const TEST_STAGES = ['lint', 'unit', 'lsp', 'integration', 'panel', 'installed'];
 
 function parseArgs(argv) {
   const i = argv.indexOf('--only');
@@ -266,6 +267,20 @@ async function main() {
     }
     // A person's clicks through the checklist in code-server, with screenshots in test-results/panel.
     steps.push(['panel', async () => ({ code: await run('node', [join('out', 'test', 'integration', 'runPanel.js')]) })]);
+  }
+  if (!only || only === 'installed') {
+    if (only === 'installed') {
+      steps.push([
+        'tools',
+        async () => {
+          await ensureChromium();
+          await ensureCodeServer();
+        },
+      ]);
+    }
+    // Last: it packages a production build (npm run package) over dist/, installs the VSIX into a
+    // fresh code-server and runs the quick fix through it.
+    steps.push(['installed', async () => ({ code: await run('node', [join('out', 'test', 'integration', 'runInstalled.js')]) })]);
   }
 
   const started = Date.now();

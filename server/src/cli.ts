@@ -604,7 +604,8 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
   }
 }
 
-if (require.main === module) {
+/** Runs the CLI as a process: its arguments, its output streams, its exit code. */
+export function cliMain(): void {
   // `stepwise … | head` closes the pipe early; that is not an error worth a stack trace.
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);

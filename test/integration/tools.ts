@@ -20,7 +20,7 @@ export interface Tools {
   withTempDir(dir: string, base?: NodeJS.ProcessEnv): NodeJS.ProcessEnv;
   writeQuietUserSettings(userDataDir: string, extra?: Record<string, unknown>): void;
   getCodeServerEnv(stateDir: string, base?: NodeJS.ProcessEnv): NodeJS.ProcessEnv;
-  codeServerArgs(stateDir: string, userDataDir: string, workspace: string): string[];
+  codeServerArgs(stateDir: string, userDataDir: string, workspace: string, options?: { port?: number; extensionsDir?: string }): string[];
   runWorkbenchCommand(page: Page, title: string): Promise<void>;
   startCodeServer(
     entry: string,

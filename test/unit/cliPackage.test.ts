@@ -33,7 +33,7 @@ describe('the CLI package (npm pack, npm install -g)', function () {
     if (demo) await removeWorkspace(demo);
   });
 
-  it('is named so that it is not some other package on the registry, and ships only the bundled CLI', async () => {
+  it('is named so that it is not some other package on the registry, and ships only the CLI and the core bundle it loads', async () => {
     const manifest = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { name: string; bin: Record<string, string> };
     assert.notEqual(manifest.name, 'stepwise', '"stepwise" on the registry is an unrelated package');
     assert.deepEqual(Object.keys(manifest.bin), ['stepwise']);
@@ -43,6 +43,7 @@ describe('the CLI package (npm pack, npm install -g)', function () {
       'package/LICENSE',
       'package/README.md',
       'package/dist/cli.js',
+      'package/dist/server.js',
       'package/package.json',
       'package/schemas/migration.schema.json',
     ]);
