@@ -236,17 +236,20 @@ async function main() {
       },
     ]);
   }
-  if (!only || only === 'integration') {
-    if (!process.env.VSCODE_EXECUTABLE) {
-      // Its own stage, so a failed install reads as such and its minute shows in the summary.
-      steps.push([
-        'tools',
-        async () => {
-          await ensureChromium();
-          await ensureCodeServer();
-        },
-      ]);
-    }
+  const runs = (stage) => !only || only === stage;
+  // code-server and Chromium, for every stage that opens the workbench in a browser (the
+  // integration suite does not when a desktop VS Code is given). Its own stage, so a failed install
+  // reads as such and its minute shows in the summary.
+  if ((runs('integration') && !process.env.VSCODE_EXECUTABLE) || runs('panel') || runs('installed')) {
+    steps.push([
+      'tools',
+      async () => {
+        await ensureChromium();
+        await ensureCodeServer();
+      },
+    ]);
+  }
+  if (runs('integration')) {
     steps.push([
       'integration',
       async () => {
@@ -255,33 +258,12 @@ async function main() {
       },
     ]);
   }
-  if (!only || only === 'panel') {
-    if (only === 'panel') {
-      steps.push([
-        'tools',
-        async () => {
-          await ensureChromium();
-          await ensureCodeServer();
-        },
-      ]);
-    }
-    // A person's clicks through the checklist in code-server, with screenshots in test-results/panel.
-    steps.push(['panel', async () => ({ code: await run('node', [join('out', 'test', 'integration', 'runPanel.js')]) })]);
-  }
-  if (!only || only === 'installed') {
-    if (only === 'installed') {
-      steps.push([
-        'tools',
-        async () => {
-          await ensureChromium();
-          await ensureCodeServer();
-        },
-      ]);
-    }
-    // Last: it packages a production build (npm run package) over dist/, installs the VSIX into a
-    // fresh code-server and runs the quick fix through it.
+  // A person's clicks through the checklist in code-server, with screenshots in test-results/panel.
+  if (runs('panel')) steps.push(['panel', async () => ({ code: await run('node', [join('out', 'test', 'integration', 'runPanel.js')]) })]);
+  // Last: it packages a production build (npm run package) over dist/, installs the VSIX into a
+  // fresh code-server and runs the quick fix through it.
+  if (runs('installed'))
     steps.push(['installed', async () => ({ code: await run('node', [join('out', 'test', 'integration', 'runInstalled.js')]) })]);
-  }
 
   const started = Date.now();
   for (const [name, fn] of steps) {
