@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { formatLocalDateTime } from '../../server/src/protocol';
 import type { Dossier } from '../../server/src/protocol';
 
 export const dossierScheme = 'stepwise-dossier';
@@ -32,10 +33,7 @@ export function renderDossier(d: Dossier): string {
     `# Pre-move analysis: \`${d.path}\``,
     '',
     ...(d.recorded
-      ? [
-          `_Recorded before the move, on ${new Date(d.recorded.at).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })} at commit \`${d.recorded.head.slice(0, 8)}\`._`,
-          '',
-        ]
+      ? [`_Recorded before the move, on ${formatLocalDateTime(d.recorded.at)} at commit \`${d.recorded.head.slice(0, 8)}\`._`, '']
       : []),
     `**Risk: ${d.risk.level}** (score ${d.risk.score.toFixed(2)})`,
     '',

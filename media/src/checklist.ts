@@ -1,6 +1,6 @@
 // The Migration Checklist webview: renders the workflow status the host sends and relays clicks.
 // It decides nothing: every button's state comes from the engine's `allowed` answer.
-import { formatFigure, formatRemaining, msUntilCountdownChanges } from '../../server/src/protocol';
+import { describeErrors, formatFigure, formatLocalDateTime, formatRemaining, msUntilCountdownChanges } from '../../server/src/protocol';
 import type { Dossier, FileStatus, VerificationResults, WorkflowAction } from '../../server/src/protocol';
 import type { ChecklistStatus, ChecklistUiState, HostMessage, WebviewMessage } from './messages';
 
@@ -79,15 +79,6 @@ function stateText(file: FileStatus): string {
   if (file.state === 'observing' && file.observeUntil)
     return `observing — ${formatRemaining(Date.parse(file.observeUntil), Date.now() + clockOffset)}`;
   return stateLabels[file.state] ?? file.state;
-}
-
-/** A local date and time for people ("2 Dec 2026, 11:10"); ISO stays in the data. */
-function localTime(at: number | string): string {
-  return new Date(at).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
-}
-
-function describeErrors(count: number): string {
-  return count === 0 ? 'no errors' : `${count} ${count === 1 ? 'error' : 'errors'}`;
 }
 
 function render(): void {
@@ -393,7 +384,7 @@ function dossierView(file: FileStatus): HTMLElement {
       box.append(
         el('p', {
           className: 'muted',
-          text: `Recorded before the move, on ${localTime(value.recorded.at)} at commit ${value.recorded.head.slice(0, 8)}.`,
+          text: `Recorded before the move, on ${formatLocalDateTime(value.recorded.at)} at commit ${value.recorded.head.slice(0, 8)}.`,
         }),
       );
     box.append(

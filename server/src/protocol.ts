@@ -280,6 +280,16 @@ export function formatFigure(value: number): string {
   return Math.abs(value) >= 100 ? String(Math.round(value)) : String(Number(value.toPrecision(4)));
 }
 
+/** A type check's error count: "no errors", "1 error", "3 errors". */
+export function describeErrors(count: number): string {
+  return count === 0 ? 'no errors' : `${count} ${count === 1 ? 'error' : 'errors'}`;
+}
+
+/** A date and time in the reader's locale and zone, for the UI ("Dec 2, 2026, 11:10 AM"). */
+export function formatLocalDateTime(at: number | string): string {
+  return new Date(at).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+}
+
 /**
  * The time left until `untilMs`, as the observation countdown shows it: "23 h 59 min left",
  * "5 min left", "less than a minute left", or "ended". Whole minutes are rounded up, so the

@@ -574,18 +574,14 @@ export class WorkflowEngine {
     const repo = await this.git();
     const parent = await fs.mkdtemp(path.join(os.tmpdir(), 'stepwise-baseline-'));
     const dir = path.join(parent, 'tree');
-    try {
-      const workspace = await repo.addWorktree(dir, commit);
-      return {
-        dir: workspace,
-        dispose: async () => {
-          await repo.removeWorktree(dir);
-          await fs.rm(parent, { recursive: true, force: true });
-        },
-      };
-    } catch (error) {
+    const dispose = async (): Promise<void> => {
       await repo.removeWorktree(dir);
       await fs.rm(parent, { recursive: true, force: true });
+    };
+    try {
+      return { dir: await repo.addWorktree(dir, commit), dispose };
+    } catch (error) {
+      await dispose();
       return { error: ((error as Error).message.split('\n')[0] ?? '').trim() || 'git worktree failed' };
     }
   }

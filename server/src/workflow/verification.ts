@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { minimatch } from 'minimatch';
 import type { MigrationSpec } from '../spec/types';
 import type { BenchComparison, TestCounts } from './parsers';
-import { formatFigure } from '../protocol';
+import { describeErrors, formatFigure } from '../protocol';
 import { compareBench, median, parseBenchOutput, parseTestCounts, parseTscErrors, stripAnsi } from './parsers';
 import { CommandLineProblem, parseCommandLine, runCommand } from './runner';
 import type { RunResult } from './runner';
@@ -435,17 +435,8 @@ export function summarize(results: VerificationResults): string {
     );
   if (results.logs)
     parts.push(
-      `logs: ${results.logs.matches.length === 0 ? 'no new matches' : plural(results.logs.matches.length, 'new match', 'new matches')}`,
+      `logs: ${results.logs.matches.length === 0 ? 'no new matches' : `${results.logs.matches.length} new match${results.logs.matches.length === 1 ? '' : 'es'}`}`,
     );
   if (results.skipped.some((s) => s.includes('not trusted'))) parts.push('untrusted: commands skipped');
   return parts.join('; ') || 'nothing to run';
-}
-
-/** "no errors", "1 error", "3 errors". */
-export function describeErrors(count: number): string {
-  return count === 0 ? 'no errors' : plural(count, 'error', 'errors');
-}
-
-function plural(count: number, one: string, many: string): string {
-  return `${count} ${count === 1 ? one : many}`;
 }
