@@ -73,6 +73,7 @@ export class WorkflowEngine {
   private changeTimer: NodeJS.Timeout | undefined;
   private observationTimer: NodeJS.Timeout | undefined;
   private announced = new Set<string>();
+  private watching = false;
 
   constructor(
     readonly index: WorkspaceIndex,
@@ -90,11 +91,15 @@ export class WorkflowEngine {
   }
 
   private async journal(): Promise<Journal> {
-    return Journal.in((await this.git()).stateDir());
+    this.journalFile ??= Journal.in((await this.git()).stateDir());
+    return this.journalFile;
   }
+
+  private journalFile: Journal | undefined;
 
   /** Watches git and the journal, so changes from the CLI, a terminal or another window show up. */
   async startWatching(): Promise<void> {
+    this.watching = true;
     let repo: GitRepo;
     try {
       repo = await this.git();
@@ -114,6 +119,7 @@ export class WorkflowEngine {
   }
 
   dispose(): void {
+    this.watching = false;
     for (const w of this.watchers) w.close();
     this.watchers = [];
     clearTimeout(this.changeTimer);
@@ -124,7 +130,8 @@ export class WorkflowEngine {
     clearTimeout(this.changeTimer);
     this.changeTimer = setTimeout(() => {
       this.onDidChange.fire();
-      void this.armObservationTimer();
+      // An operation's own commits and journal entries are read once, when it ends.
+      if (!this.busy) void this.armObservationTimer();
     }, 150);
   }
 
@@ -136,38 +143,87 @@ export class WorkflowEngine {
 
   // ---- status --------------------------------------------------------------------------------
 
+  /**
+   * Every file's state, what each allows and its evidence. Computed again only when something it
+   * depends on changed — HEAD, the journal's length, the analysis (usages, imports, routing, not
+   * mere offsets), the spec, trust — or an observation deadline passed; otherwise the last answer
+   * stands. While an operation runs, `lastStatus` is what every surface shows, with the activity.
+   */
   async status(): Promise<WorkflowStatus> {
+    return { ...(await this.derived()), activity: this.activity ?? null };
+  }
+
+  /** The status as last computed, without reading anything, with the current activity. */
+  lastStatus(): WorkflowStatus | undefined {
+    return this.cached ? { ...this.cached.status, activity: this.activity ?? null } : undefined;
+  }
+
+  /** Whether an operation is running (its own writes and commits are shown when it ends). */
+  isBusy(): boolean {
+    return this.busy !== undefined;
+  }
+
+  /** How many times the status was computed in full (the cost test reads it). */
+  statusComputations = 0;
+  private cached: { key: string; validUntil: number; status: WorkflowStatus } | undefined;
+
+  private async derived(): Promise<WorkflowStatus> {
+    await this.index.whenIdle();
     const spec = this.index.currentSpec();
     const migration = spec?.id ?? '';
-    await this.index.whenIdle();
-    const plan = spec ? planEntries(this.index) : [];
-    const usages = new Map(this.index.allAnalyses().map((a) => [a.path, a.usages.length] as const));
     let blocked: string | undefined = spec ? undefined : 'There is no valid .stepwise/migration.json.';
-    let history: Awaited<ReturnType<GitRepo['history']>> = [];
-    let journal: JournalEntry[] = [];
+    let repo: GitRepo | undefined;
     let head: string | undefined;
+    let journalSize = -1;
     try {
-      const repo = await this.git();
+      repo = await this.git();
       head = await repo.head();
-      history = head ? await repo.history(head) : [];
-      journal = await (await this.journal()).read();
-      if (!head) blocked ??= 'The repository has no commit yet; commit the current state first.';
+      journalSize = await (await this.journal()).size();
     } catch (error) {
       blocked ??= (error as Error).message;
     }
-    const derived = deriveStatus({
+    const now = this.options.clock.now();
+    const key = JSON.stringify([
+      migration,
+      spec?.observation.requireApproval,
+      specGeneration(spec),
+      this.options.trusted(),
+      head,
+      journalSize,
+      blocked,
+      analysisSignature(this.index),
+    ]);
+    if (this.cached?.key === key && now < this.cached.validUntil) return this.cached.status;
+    this.statusComputations++;
+    const plan = spec ? planEntries(this.index) : [];
+    const usages = new Map(this.index.allAnalyses().map((a) => [a.path, a.usages.length] as const));
+    let history: Awaited<ReturnType<GitRepo['history']>> = [];
+    let journal: JournalEntry[] = [];
+    try {
+      if (repo) {
+        history = head ? await repo.history(head) : [];
+        journal = await (await this.journal()).read();
+        if (!head) blocked ??= 'The repository has no commit yet; commit the current state first.';
+      }
+    } catch (error) {
+      blocked ??= (error as Error).message;
+    }
+    const status = deriveStatus({
       migration,
       plan,
       usages,
       history,
       journal,
       head,
-      now: this.options.clock.now(),
+      now,
       requireApproval: spec?.observation.requireApproval ?? true,
       blocked,
       trusted: this.options.trusted(),
     });
-    return { ...derived, activity: this.activity ?? null };
+    // The answer holds until the next observation deadline, when a state turns by the clock alone.
+    const deadlines = status.files.map((f) => (f.observeUntil ? Date.parse(f.observeUntil) : Infinity)).filter((t) => t > now);
+    this.cached = { key, validUntil: Math.min(Infinity, ...deadlines), status };
+    return status;
   }
 
   /** Says what the running operation is doing now; every surface shows it until the next step. */
@@ -320,7 +376,7 @@ export class WorkflowEngine {
         if (error instanceof GitProblem && error.output) this.options.output(`${error.output}\n`);
         return fail(file, (error as Error).message);
       }
-      const by = await repo.identity();
+      const by = repo.authorOf(commit) ?? (await repo.identity());
       const logOffsets = spec.verify.logs ? (await scanLogs(this.index.root, spec.verify.logs.glob, spec.verify.logs.pattern)).offsets : {};
       const journal = await this.journal();
       await journal.append({
@@ -390,7 +446,6 @@ export class WorkflowEngine {
     await journal.append({ type: 'observing', at: now, migration: spec.id, file, commit: status.commit, until });
     this.announced.delete(file);
     this.onDidChange.fire();
-    await this.armObservationTimer();
     const skipped = results.skipped.filter((s) => s.includes('not trusted'));
     return {
       ok: true,
@@ -480,7 +535,7 @@ export class WorkflowEngine {
       if (error instanceof GitProblem && error.output) this.options.output(`${error.output}\n`);
       return fail(file, (error as Error).message);
     }
-    const by = await repo.identity();
+    const by = repo.authorOf(revertCommit) ?? (await repo.identity());
     await (
       await this.journal()
     ).append({ type: 'reverted', at: this.options.clock.now(), migration: spec.id, file, commit: status.commit, revertCommit, by, reason });
@@ -620,6 +675,8 @@ export class WorkflowEngine {
       this.busy = undefined;
       this.activity = undefined;
       this.onDidChange.fire();
+      // Re-armed once the operation is over (it reads the status the operation left).
+      if (this.watching) void this.armObservationTimer();
     }
   }
 
@@ -649,6 +706,34 @@ export class WorkflowEngine {
     this.observationTimer = setTimeout(() => void this.clockChanged(), delay);
     this.observationTimer.unref?.();
   }
+}
+
+const specIds = new WeakMap<object, number>();
+let specsSeen = 0;
+
+/** A number that changes whenever the spec object is replaced (a new valid spec was loaded). */
+function specGeneration(spec: object | undefined): number {
+  if (!spec) return 0;
+  let id = specIds.get(spec);
+  if (id === undefined) {
+    id = ++specsSeen;
+    specIds.set(spec, id);
+  }
+  return id;
+}
+
+/**
+ * What the status depends on in the analysis: per file, its usages, routing issues, import sites
+ * and import edges. Offsets are left out, so an edit that only moves code changes nothing.
+ */
+function analysisSignature(index: WorkspaceIndex): string {
+  return index
+    .allAnalyses()
+    .map(
+      (a) =>
+        `${a.path}:${a.usages.length}:${a.usages.filter((u) => u.incompatible).length}:${a.routingIssues.length}:${a.importSites.length}:${index.graph.dependents(a.path).length}`,
+    )
+    .join('|');
 }
 
 function ok(file: string, message: string, commit?: string): EngineResult {

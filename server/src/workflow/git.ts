@@ -62,8 +62,7 @@ export class GitRepo {
     let top: string;
     let gitDir: string;
     try {
-      top = (await git.raw(['rev-parse', '--show-toplevel'])).trim();
-      gitDir = (await git.raw(['rev-parse', '--absolute-git-dir'])).trim();
+      [top, gitDir] = (await git.raw(['rev-parse', '--show-toplevel', '--absolute-git-dir'])).trim().split('\n');
     } catch {
       throw new GitProblem(
         `${root} is not in a git repository; Stepwise records each migration as a commit, so run "git init" and commit first.`,
@@ -95,7 +94,11 @@ export class GitRepo {
 
   /** Removes a worktree made by addWorktree, and git's record of it, whatever state it is in. */
   async removeWorktree(dir: string): Promise<void> {
-    await this.git.raw(['worktree', 'remove', '--force', '--force', dir]).catch(() => undefined);
+    const removed = await this.git.raw(['worktree', 'remove', '--force', '--force', dir]).then(
+      () => true,
+      () => false,
+    );
+    if (removed) return;
     await fs.rm(dir, { recursive: true, force: true });
     await this.git.raw(['worktree', 'prune']).catch(() => undefined);
   }
@@ -105,7 +108,14 @@ export class GitRepo {
     return path.join(this.gitDir, 'stepwise');
   }
 
+  /**
+   * HEAD's commit. Read from the git folder's files (HEAD, the loose ref, packed-refs) without
+   * starting git, as git itself resolves it; anything unusual (reftable, a symbolic ref to a
+   * symbolic ref) asks git.
+   */
   async head(): Promise<string | undefined> {
+    const read = await this.headFromFiles();
+    if (read !== 'ask git') return read;
     try {
       return (await this.git.raw(['rev-parse', '--verify', '-q', 'HEAD'])).trim() || undefined;
     } catch {
@@ -113,7 +123,48 @@ export class GitRepo {
     }
   }
 
+  private async headFromFiles(): Promise<string | undefined | 'ask git'> {
+    try {
+      const common = await this.commonDir();
+      if (existsSync(path.join(common, 'reftable'))) return 'ask git';
+      const head = (await fs.readFile(path.join(this.gitDir, 'HEAD'), 'utf8')).trim();
+      if (/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(head)) return head;
+      const ref = /^ref: (refs\/heads\/\S+)$/.exec(head)?.[1];
+      if (!ref) return 'ask git';
+      const loose = path.join(common, ...ref.split('/'));
+      if (existsSync(loose)) {
+        const sha = (await fs.readFile(loose, 'utf8')).trim();
+        return /^[0-9a-f]{40}([0-9a-f]{24})?$/.test(sha) ? sha : 'ask git';
+      }
+      const packed = path.join(common, 'packed-refs');
+      if (existsSync(packed)) {
+        for (const line of (await fs.readFile(packed, 'utf8')).split('\n')) {
+          const [sha, name] = line.trim().split(' ');
+          if (name === ref && /^[0-9a-f]{40}/.test(sha)) return sha;
+        }
+      }
+      return undefined; // a branch with no commit yet
+    } catch {
+      return 'ask git';
+    }
+  }
+
+  /** The folder shared by every worktree of the repository (refs, packed-refs). */
+  private async commonDir(): Promise<string> {
+    this.common ??= fs
+      .readFile(path.join(this.gitDir, 'commondir'), 'utf8')
+      .then((text) => path.resolve(this.gitDir, text.trim()))
+      .catch(() => this.gitDir);
+    return this.common;
+  }
+
+  private common: Promise<string> | undefined;
+
   async currentBranch(): Promise<string | undefined> {
+    const head = await fs.readFile(path.join(this.gitDir, 'HEAD'), 'utf8').catch(() => '');
+    const branch = /^ref: refs\/heads\/(\S+)\s*$/.exec(head)?.[1];
+    if (branch) return branch;
+    if (/^[0-9a-f]{40}/.test(head.trim())) return undefined; // detached
     try {
       const ref = (await this.git.raw(['symbolic-ref', '-q', 'HEAD'])).trim();
       return ref.replace(/^refs\/heads\//, '') || undefined;
@@ -181,6 +232,7 @@ export class GitRepo {
     restore: () => Promise<void>,
     options: { allowEmpty?: boolean } = {},
   ): Promise<string> {
+    const before = await this.head();
     try {
       if (paths.length > 0) await this.git.raw(['add', '--', ...paths]);
       const args = ['commit', '-q', '-F', '-'];
@@ -198,7 +250,7 @@ export class GitRepo {
       const hook = /hook/i.test(output) ? ' A git hook refused it.' : '';
       throw new GitProblem(`The commit failed, so the working tree was put back as it was.${hook} git said: ${firstLines(output)}`, output);
     }
-    return (await this.head()) as string;
+    return this.committed(before);
   }
 
   /**
@@ -211,7 +263,7 @@ export class GitRepo {
     const tree = (await this.git.raw(['rev-parse', 'HEAD^{tree}'])).trim();
     const commit = (await this.outputWithInput(['commit-tree', tree, '-p', head, '-F', '-'], message)).trim();
     await this.git.raw(['update-ref', '-m', 'stepwise: approval', 'HEAD', commit, head]);
-    return commit;
+    return this.committed(head);
   }
 
   /**
@@ -220,6 +272,7 @@ export class GitRepo {
    */
   async revert(sha: string): Promise<string> {
     await this.assertCanCommit();
+    const before = await this.head();
     try {
       await this.git.raw(['revert', '--no-edit', sha]);
     } catch (error) {
@@ -237,7 +290,27 @@ export class GitRepo {
       }
       throw new GitProblem(`git revert ${sha.slice(0, 8)} failed and was aborted, so nothing changed: ${firstLines(output)}`, output);
     }
-    return (await this.head()) as string;
+    return this.committed(before);
+  }
+
+  /**
+   * After Stepwise made a commit on top of `before`: the new HEAD, with the history extended by
+   * the commits since `before` (one short git log, not the whole history again).
+   */
+  private async committed(before: string | undefined): Promise<string> {
+    const head = (await this.head()) as string;
+    if (before && this.historyCache?.head === before) {
+      const newer = await this.readHistory(`${before}..${head}`);
+      this.historyCache = { head, commits: [...newer, ...this.historyCache.commits] };
+    }
+    return head;
+  }
+
+  /** Who made a commit in the history read so far ("Name <email>" split), if it is there. */
+  authorOf(sha: string): { name: string; email: string } | undefined {
+    const author = this.historyCache?.commits.find((c) => c.sha === sha)?.author;
+    const match = author ? /^(.*) <(.*)>$/.exec(author) : null;
+    return match ? { name: match[1], email: match[2] } : undefined;
   }
 
   /**

@@ -71,16 +71,37 @@ export class Journal {
     } finally {
       await handle.close();
     }
-    this.cache = undefined;
   }
 
+  /** The file's length in bytes (0 when there is none): it grows with every entry. */
+  async size(): Promise<number> {
+    return fs.stat(this.file).then(
+      (stat) => stat.size,
+      () => 0,
+    );
+  }
+
+  /**
+   * Every entry, oldest first. The file only grows, so after the first read only the bytes
+   * appended since are read (up to the last complete line: a line being written is read later).
+   */
   async read(): Promise<JournalEntry[]> {
     if (!existsSync(this.file)) return [];
-    const stat = await fs.stat(this.file);
-    if (this.cache && this.cache.size === stat.size) return this.cache.entries;
-    const text = await fs.readFile(this.file, 'utf8');
-    const entries: JournalEntry[] = [];
-    for (const line of text.split('\n')) {
+    const { size } = await fs.stat(this.file);
+    if (this.cache && this.cache.size === size) return this.cache.entries;
+    const from = this.cache && this.cache.size < size ? this.cache.size : 0;
+    const entries = from > 0 && this.cache ? [...this.cache.entries] : [];
+    const handle = await fs.open(this.file, 'r');
+    let text: string;
+    try {
+      const buffer = Buffer.alloc(size - from);
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, from);
+      text = buffer.subarray(0, bytesRead).toString('utf8');
+    } finally {
+      await handle.close();
+    }
+    const complete = text.lastIndexOf('\n') + 1;
+    for (const line of text.slice(0, complete).split('\n')) {
       if (!line.trim()) continue;
       try {
         const parsed = JSON.parse(line) as JournalEntry;
@@ -89,7 +110,7 @@ export class Journal {
         // A line cut short by a crash mid-write: everything before it is intact.
       }
     }
-    this.cache = { size: stat.size, entries };
+    this.cache = { size: from + Buffer.byteLength(text.slice(0, complete)), entries };
     return entries;
   }
 }
