@@ -12,6 +12,14 @@ const noTsMorph = {
   group: ['ts-morph', 'typescript'],
   message: 'ts-morph nodes stay in workspace/ and analysis/ (architecture invariant); work on plain data here.',
 };
+const noSession = {
+  group: ['**/session/*', '**/lsp/*', '**/cli'],
+  message: 'The session is above the core: only lsp/ and the CLI use it (architecture invariant).',
+};
+const noUpperLayers = {
+  group: ['../*', '!../util/*'],
+  message: 'util/ is the bottom layer: it imports nothing else from the server (architecture invariant).',
+};
 
 export default tseslint.config(
   {
@@ -64,14 +72,43 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', { paths: [noVscode], patterns: [noTsMorph] }] },
   },
   {
-    files: [
-      'server/src/rewrite/**/*.ts',
-      'server/src/operations/**/*.ts',
-      'server/src/spec/**/*.ts',
-      'server/src/cli.ts',
-      'server/src/protocol.ts',
-    ],
+    files: ['server/src/rewrite/**/*.ts', 'server/src/operations/**/*.ts', 'server/src/spec/**/*.ts', 'server/src/workflow/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { paths: [noVscode], patterns: [lspOnly, noTsMorph, noSession] }] },
+  },
+  {
+    files: ['server/src/util/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { paths: [noVscode], patterns: [lspOnly, noTsMorph, noUpperLayers] }] },
+  },
+  {
+    files: ['server/src/session/**/*.ts', 'server/src/cli.ts'],
     rules: { 'no-restricted-imports': ['error', { paths: [noVscode], patterns: [lspOnly, noTsMorph] }] },
+  },
+  {
+    // The contract is a leaf: the wire types and the wording import nothing; protocol.ts imports
+    // only them and the LSP protocol's handle classes (so clients get typed requests).
+    files: ['server/src/wire.ts', 'server/src/wording.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: '.*', message: 'wire.ts and wording.ts import nothing (architecture invariant).' }] },
+      ],
+    },
+  },
+  {
+    files: ['server/src/protocol.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(?!\\./wire$|vscode-languageserver-protocol$)',
+              message: 'protocol.ts imports only ./wire and vscode-languageserver-protocol (architecture invariant).',
+            },
+          ],
+        },
+      ],
+    },
   },
   {
     files: ['server/src/cli.ts'],
@@ -96,8 +133,41 @@ export default tseslint.config(
         {
           patterns: [
             {
-              regex: '^\\.\\./\\.\\./server/src/(?!protocol$)',
-              message: 'The client only renders and relays: import the server only through server/src/protocol.ts.',
+              regex: '^\\.\\./\\.\\./server/src/(?!protocol$|wording$)',
+              message: 'The client only renders and relays: import the server only through server/src/protocol.ts (and wording.ts).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The webview runs in a browser: it bundles the wording, and only the types of the protocol.
+    files: ['media/src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^\\.\\./\\.\\./server/src/(?!protocol$|wording$)',
+              message: 'The webview imports the server only through protocol.ts (types) and wording.ts (architecture invariant).',
+            },
+            {
+              regex: '^(vscode|vscode-languageclient.*|vscode-languageserver.*)$',
+              message: 'The webview talks to its host by messages only.',
+            },
+          ],
+        },
+      ],
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: '../../server/src/protocol',
+              allowTypeImports: true,
+              message: 'The webview imports only types from protocol.ts (its handles would bundle the LSP protocol into the browser).',
             },
           ],
         },

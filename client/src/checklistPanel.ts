@@ -3,14 +3,18 @@ import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { Commands, DossierRequest, WorkflowStatusRequest } from '../../server/src/protocol';
 import type { HostMessage, WebviewMessage } from '../../media/src/messages';
+import { folderRootOf } from './store';
+import type { StatusStore } from './store';
 
 export const checklistViewType = 'stepwise.checklist';
 
 export interface ChecklistHost {
   client(): LanguageClient | undefined;
+  /** What the server last pushed per folder. */
+  store: StatusStore;
   /** Runs a workflow action the way the command of the same name does (progress, confirmations). */
   runAction(action: 'analyze' | 'migrate' | 'verify' | 'approve' | 'revert', uri: vscode.Uri): Promise<unknown>;
-  openDiff(path: string, commit: string): Promise<unknown>;
+  openDiff(path: string, commit: string, root: string): Promise<unknown>;
   log: vscode.LogOutputChannel;
 }
 
@@ -23,9 +27,13 @@ export class ChecklistPanel implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private ready = false;
   private busy: string | null = null;
+  /** The workspace folder shown (a picker switches it when there are several). */
+  private root: string | undefined = folderRootOf();
 
-  static show(context: vscode.ExtensionContext, host: ChecklistHost): ChecklistPanel {
+  /** Opens (or reveals) the checklist, on the folder of `uri` when one is given. */
+  static show(context: vscode.ExtensionContext, host: ChecklistHost, uri?: vscode.Uri): ChecklistPanel {
     if (ChecklistPanel.current) {
+      if (uri) ChecklistPanel.current.showFolder(folderRootOf(uri));
       ChecklistPanel.current.panel.reveal(vscode.ViewColumn.Active);
       return ChecklistPanel.current;
     }
@@ -36,6 +44,7 @@ export class ChecklistPanel implements vscode.Disposable {
       ChecklistPanel.options(context),
     );
     ChecklistPanel.current = new ChecklistPanel(panel, context, host);
+    if (uri) ChecklistPanel.current.root = folderRootOf(uri);
     return ChecklistPanel.current;
   }
 
@@ -45,9 +54,15 @@ export class ChecklistPanel implements vscode.Disposable {
     ChecklistPanel.current = new ChecklistPanel(panel, context, host);
   }
 
-  /** Tells the open panel (if any) to fetch the status again. */
+  /** Tells the open panel (if any) that the store changed. */
   static refresh(): void {
     void ChecklistPanel.current?.sendState();
+  }
+
+  private showFolder(root: string | undefined): void {
+    if (!root || root === this.root) return;
+    this.root = root;
+    void this.sendState();
   }
 
   static setBusy(action: string | null): void {
@@ -93,7 +108,7 @@ export class ChecklistPanel implements vscode.Disposable {
         const uri = this.uriOf(message.path);
         if (!client || !uri) return this.post({ type: 'response', id: message.id, error: 'The Stepwise server is not running.' });
         try {
-          const result = await client.sendRequest<DossierRequest.Result>(DossierRequest.method, { uri: uri.toString() });
+          const result = await client.sendRequest(DossierRequest.type, { uri: uri.toString() });
           return this.post({
             type: 'response',
             id: message.id,
@@ -111,9 +126,9 @@ export class ChecklistPanel implements vscode.Disposable {
   private async command(message: WebviewMessage & { type: 'command' }): Promise<void> {
     switch (message.command) {
       case 'refresh':
-        return this.sendState();
+        return this.sendState(true);
       case 'exportReport':
-        await vscode.commands.executeCommand(Commands.exportReport);
+        await vscode.commands.executeCommand(Commands.exportReport, this.root ? vscode.Uri.file(this.root) : undefined);
         return;
       case 'showLog':
         this.host.log.show();
@@ -129,7 +144,11 @@ export class ChecklistPanel implements vscode.Disposable {
         return;
       }
       case 'openDiff':
-        await this.host.openDiff(message.path, message.commit);
+        if (this.root) await this.host.openDiff(message.path, message.commit, this.root);
+        return;
+      case 'selectFolder':
+        // Only a folder of this workspace, whatever the message says.
+        if ((vscode.workspace.workspaceFolders ?? []).some((f) => f.uri.fsPath === message.root)) this.showFolder(message.root);
         return;
       default: {
         const uri = this.uriOf(message.path);
@@ -138,21 +157,29 @@ export class ChecklistPanel implements vscode.Disposable {
     }
   }
 
+  /** A workspace-relative path of the folder shown, as a URI (paths with `..` are refused). */
   private uriOf(path: string): vscode.Uri | undefined {
-    const folder = vscode.workspace.workspaceFolders?.[0];
-    return folder ? vscode.Uri.joinPath(folder.uri, ...path.split('/')) : undefined;
+    if (!this.root || typeof path !== 'string' || path.split('/').includes('..')) return undefined;
+    return vscode.Uri.joinPath(vscode.Uri.file(this.root), ...path.split('/'));
   }
 
-  private async sendState(): Promise<void> {
+  /** Sends the shown folder's status from the store (asking the server only when it has none yet). */
+  private async sendState(fetch = false): Promise<void> {
     if (!this.ready) return;
+    const folders = (vscode.workspace.workspaceFolders ?? []).map((f) => ({ root: f.uri.fsPath, name: f.name }));
+    if (!this.root || !folders.some((f) => f.root === this.root)) this.root = folders[0]?.root;
     const client = this.host.client();
     if (!client)
       return this.post({ type: 'state', status: null, error: 'The Stepwise language server is not running; see the Stepwise log.' });
+    let status = this.host.store.workflow(this.root);
     try {
-      const status = await client.sendRequest<WorkflowStatusRequest.Result>(WorkflowStatusRequest.method, {});
-      await this.post({ type: 'state', status });
+      if ((fetch || !status) && this.root) {
+        status = await client.sendRequest(WorkflowStatusRequest.type, { uri: vscode.Uri.file(this.root).toString() });
+        this.host.store.setWorkflow(status);
+      }
+      await this.post({ type: 'state', status: status ?? null, folders });
     } catch (error) {
-      await this.post({ type: 'state', status: null, error: `Could not read the migration status: ${(error as Error).message}` });
+      await this.post({ type: 'state', status: null, folders, error: `Could not read the migration status: ${(error as Error).message}` });
     }
   }
 

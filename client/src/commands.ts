@@ -3,6 +3,8 @@ import { Commands, DossierRequest, PlanRequest } from '../../server/src/protocol
 import type { WorkflowAction } from '../../server/src/protocol';
 import { ChecklistPanel } from './checklistPanel';
 import type { DossierDocuments } from './dossierView';
+import { folderRootOf } from './store';
+import type { StatusStore } from './store';
 import { exportReport, openMigrationDiff, runWorkflowAction, targetUri } from './workflowCommands';
 import type { ActionOptions, WorkflowContext } from './workflowCommands';
 
@@ -10,6 +12,7 @@ export interface CommandContext extends WorkflowContext {
   extension: vscode.ExtensionContext;
   restart(): Promise<void>;
   dossiers: DossierDocuments;
+  store: StatusStore;
 }
 
 /** A command that runs one workflow action on a file (its argument, or the active editor's). */
@@ -30,9 +33,10 @@ function workflowCommand(action: WorkflowAction): Handler {
 export function checklistHost(ctx: CommandContext): Parameters<typeof ChecklistPanel.show>[1] {
   return {
     client: () => ctx.client(),
+    store: ctx.store,
     log: ctx.log,
     runAction: (action, uri) => runWorkflowAction(ctx, action, uri),
-    openDiff: (path, commit) => openMigrationDiff(path, commit),
+    openDiff: (path, commit, root) => openMigrationDiff(path, commit, root),
   };
 }
 
@@ -52,7 +56,7 @@ export const commandTable: Record<string, Handler> = {
       void vscode.window.showInformationMessage('Open a file that uses the legacy API to see its pre-move analysis.');
       return;
     }
-    const result = await client.sendRequest<DossierRequest.Result>(DossierRequest.method, { uri });
+    const result = await client.sendRequest(DossierRequest.type, { uri });
     if ('error' in result) {
       void vscode.window.showInformationMessage(result.error);
       return;
@@ -62,11 +66,12 @@ export const commandTable: Record<string, Handler> = {
     await vscode.languages.setTextDocumentLanguage(doc, 'markdown');
     await vscode.commands.executeCommand('markdown.showPreview', doc.uri);
   },
-  [Commands.showPlan]: async (ctx) => {
+  [Commands.showPlan]: async (ctx, uriArg) => {
     const client = ctx.client();
     if (!client) return;
+    const root = folderRootOf(targetUri(uriArg));
     const plan = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Stepwise: computing the plan' }, () =>
-      client.sendRequest<PlanRequest.Result | null>(PlanRequest.method, {}),
+      client.sendRequest(PlanRequest.type, { uri: root ? vscode.Uri.file(root).toString() : undefined }),
     );
     if (!plan || plan.entries.length === 0) {
       void vscode.window.showInformationMessage('Stepwise found no file left to migrate.');
@@ -81,17 +86,20 @@ export const commandTable: Record<string, Handler> = {
       })),
       { title: 'Stepwise: migration plan (lowest risk first)', matchOnDetail: true },
     );
-    if (picked) await vscode.window.showTextDocument(vscode.Uri.file(`${plan.root}/${picked.path}`));
+    if (picked) await vscode.window.showTextDocument(vscode.Uri.joinPath(vscode.Uri.file(plan.root), ...picked.path.split('/')));
   },
   [Commands.showLog]: (ctx) => ctx.log.show(),
   [Commands.restartServer]: (ctx) => ctx.restart(),
-  [Commands.openChecklist]: (ctx) => ChecklistPanel.show(ctx.extension, checklistHost(ctx)),
+  [Commands.openChecklist]: (ctx, uriArg) =>
+    ChecklistPanel.show(ctx.extension, checklistHost(ctx), uriArg === undefined ? undefined : targetUri(uriArg)),
   [Commands.analyzeFile]: workflowCommand('analyze'),
   [Commands.migrateFile]: workflowCommand('migrate'),
   [Commands.verifyFile]: workflowCommand('verify'),
   [Commands.approveFile]: workflowCommand('approve'),
   [Commands.revertFile]: workflowCommand('revert'),
-  [Commands.openMigrationDiff]: (_ctx, path, commit) =>
-    typeof path === 'string' && typeof commit === 'string' ? openMigrationDiff(path, commit) : undefined,
-  [Commands.exportReport]: (ctx) => exportReport(ctx.client()),
+  [Commands.openMigrationDiff]: (_ctx, path, commit, root) =>
+    typeof path === 'string' && typeof commit === 'string'
+      ? openMigrationDiff(path, commit, typeof root === 'string' ? root : undefined)
+      : undefined,
+  [Commands.exportReport]: (ctx, uriArg) => exportReport(ctx.client(), folderRootOf(targetUri(uriArg))),
 };

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { formatLocalDateTime } from '../../server/src/protocol';
+import { formatLocalDateTime } from '../../server/src/wording';
 import type { Dossier } from '../../server/src/protocol';
 
 export const dossierScheme = 'stepwise-dossier';

@@ -11,7 +11,9 @@ import {
   StatusChangedNotification,
   WorkflowChangedNotification,
   WorkflowStatusRequest,
+  actionOfCommand,
 } from '../../server/src/protocol';
+import type { IndexSummary, WorkflowCommandArgs, WorkflowSnapshot } from '../../server/src/protocol';
 import { ChecklistPanel, checklistViewType } from './checklistPanel';
 import { checklistHost, commandTable } from './commands';
 import type { CommandContext } from './commands';
@@ -19,6 +21,7 @@ import { Config } from './config';
 import { DossierDocuments, dossierScheme } from './dossierView';
 import { languageClientChannel } from './logChannel';
 import { StatusBar } from './statusBar';
+import { StatusStore, folderRootOf } from './store';
 import { GitContent, gitContentScheme, runWorkflowAction } from './workflowCommands';
 
 // When this module began to run, for the activation time the log reports.
@@ -31,10 +34,12 @@ let serverDisposables: vscode.Disposable[] = [];
 /** The API the extension returns from `activate` (used by the integration tests). */
 export interface StepwiseApi {
   client(): LanguageClient | undefined;
-  /** Resolves when the server reports its index ready (or without a spec). */
-  whenIndexed(): Promise<IndexStatusRequest.Result>;
-  /** Fires after the server reports a workflow change and the status bar and checklist caught up. */
-  onDidChangeWorkflow: vscode.Event<WorkflowStatusRequest.Result>;
+  /** Resolves when the server reports an index ready (or without a spec). */
+  whenIndexed(): Promise<IndexSummary>;
+  /** Fires after the server pushed a folder's workflow status and the status bar and checklist caught up. */
+  onDidChangeWorkflow: vscode.Event<WorkflowSnapshot>;
+  /** The last workflow status the server pushed for a folder (the first folder when omitted). */
+  workflowStatus(root?: string): WorkflowSnapshot | undefined;
 }
 
 /** How the log line that gives the activation time begins (the benchmark reads it). */
@@ -42,14 +47,21 @@ export const activationMessagePrefix = 'Stepwise activated in';
 
 export function activate(context: vscode.ExtensionContext): StepwiseApi {
   const log = vscode.window.createOutputChannel('Stepwise', { log: true });
-  const statusBar = new StatusBar();
+  const store = new StatusStore();
+  const statusBar = new StatusBar(store);
   const dossiers = new DossierDocuments();
-  context.subscriptions.push(log, statusBar, dossiers, vscode.workspace.registerTextDocumentContentProvider(dossierScheme, dossiers));
+  context.subscriptions.push(
+    log,
+    store,
+    statusBar,
+    dossiers,
+    vscode.workspace.registerTextDocumentContentProvider(dossierScheme, dossiers),
+  );
 
-  const workflowChanged = new vscode.EventEmitter<WorkflowStatusRequest.Result>();
+  const workflowChanged = new vscode.EventEmitter<WorkflowSnapshot>();
   context.subscriptions.push(workflowChanged);
-  let indexed: (result: IndexStatusRequest.Result) => void = () => undefined;
-  let whenIndexed = new Promise<IndexStatusRequest.Result>((resolve) => (indexed = resolve));
+  let indexed: (result: IndexSummary) => void = () => undefined;
+  let whenIndexed = new Promise<IndexSummary>((resolve) => (indexed = resolve));
 
   const start = async (): Promise<void> => {
     const serverModule = context.asAbsolutePath(path.join('dist', 'server.js'));
@@ -73,34 +85,48 @@ export function activate(context: vscode.ExtensionContext): StepwiseApi {
           vscode.workspace.createFileSystemWatcher('**/.gitignore'),
         ],
       },
-      // Commands from the workspace (tests, benchmarks) run only in a trusted workspace.
-      initializationOptions: { settings: Config.read(), trusted: vscode.workspace.isTrusted },
+      // Commands from the workspace (tests, benchmarks) run only in a trusted workspace. This client
+      // implements the dossier view and the checklist, so code actions may offer them.
+      initializationOptions: { settings: Config.read(), trusted: vscode.workspace.isTrusted, clientCommands: true },
+      middleware: {
+        // The server's workflow commands (the quick fix) run with VS Code's own questions and
+        // messages; they still reach the server as workspace/executeCommand.
+        executeCommand: async (command, args, next) => {
+          const action = actionOfCommand(command);
+          const first = args[0] as Partial<WorkflowCommandArgs> | undefined;
+          if (!action || typeof first?.uri !== 'string') return (await next(command, args)) as unknown;
+          return runWorkflowAction(ctx, action, vscode.Uri.parse(first.uri), { version: first.version });
+        },
+      },
       outputChannel: languageClientChannel(log),
       diagnosticPullOptions: { onChange: true, onSave: true },
     };
     client = new LanguageClient('stepwise', 'Stepwise', serverOptions, clientOptions);
     const running = client;
-    const refreshWorkflow = async (): Promise<void> => {
+    /** Asks for a folder's workflow status once (after its index is ready); the server pushes changes. */
+    const fetchWorkflow = async (root: string): Promise<void> => {
       try {
-        const status = await running.sendRequest<WorkflowStatusRequest.Result>(WorkflowStatusRequest.method, {});
-        statusBar.updateWorkflow(status);
-        ChecklistPanel.refresh();
-        workflowChanged.fire(status);
+        shown(await running.sendRequest(WorkflowStatusRequest.type, { uri: vscode.Uri.file(root).toString() }));
       } catch (error) {
-        log.warn(`Could not read the workflow status: ${(error as Error).message}`);
+        log.warn(`Could not read the workflow status of ${root}: ${(error as Error).message}`);
       }
     };
+    const shown = (status: WorkflowSnapshot): void => {
+      store.setWorkflow(status);
+      ChecklistPanel.refresh();
+      workflowChanged.fire(status);
+    };
     serverDisposables.push(
-      client.onNotification(StatusChangedNotification.method, (result: StatusChangedNotification.Params) => {
-        statusBar.update(result);
+      client.onNotification(StatusChangedNotification.type, (result) => {
+        store.setIndex(result);
         if (result.status.state === 'ready' || result.status.state === 'no-spec') {
           indexed(result);
-          void refreshWorkflow();
+          if (!store.workflow(result.root)) void fetchWorkflow(result.root);
         }
       }),
-      client.onNotification(WorkflowChangedNotification.method, () => void refreshWorkflow()),
-      client.onNotification(OutputNotification.method, (params: OutputNotification.Params) => log.append(params.text)),
-      client.onNotification(ObservationEndedNotification.method, async (params: ObservationEndedNotification.Params) => {
+      client.onNotification(WorkflowChangedNotification.type, shown),
+      client.onNotification(OutputNotification.type, (params) => log.append(params.text)),
+      client.onNotification(ObservationEndedNotification.type, async (params) => {
         const choice = await vscode.window.showInformationMessage(
           `The observation of ${params.path} has ended. Approve it to unlock the next file.`,
           'Approve',
@@ -108,14 +134,18 @@ export function activate(context: vscode.ExtensionContext): StepwiseApi {
         );
         const uri = vscode.Uri.file(path.join(params.root, ...params.path.split('/')));
         if (choice === 'Approve') await runWorkflowAction(ctx, 'approve', uri);
-        else if (choice === 'Open Checklist') await vscode.commands.executeCommand(Commands.openChecklist);
+        else if (choice === 'Open Checklist') await vscode.commands.executeCommand(Commands.openChecklist, uri);
       }),
     );
     await client.start();
-    const current = await client.sendRequest<IndexStatusRequest.Result | null>(IndexStatusRequest.method, {});
-    if (current) {
-      statusBar.update(current);
-      if (current.status.state === 'ready' || current.status.state === 'no-spec') indexed(current);
+    for (const folder of vscode.workspace.workspaceFolders ?? []) {
+      const current = await client.sendRequest(IndexStatusRequest.type, { uri: folder.uri.toString() });
+      if (!current) continue;
+      store.setIndex(current);
+      if (current.status.state === 'ready' || current.status.state === 'no-spec') {
+        indexed(current);
+        if (!store.workflow(current.root)) void fetchWorkflow(current.root);
+      }
     }
   };
 
@@ -124,6 +154,7 @@ export function activate(context: vscode.ExtensionContext): StepwiseApi {
     serverDisposables = [];
     const running = client;
     client = undefined;
+    store.clear();
     if (running) await running.stop();
   };
 
@@ -132,6 +163,7 @@ export function activate(context: vscode.ExtensionContext): StepwiseApi {
     client: () => client,
     log,
     dossiers,
+    store,
     busy: (action) => ChecklistPanel.setBusy(action),
     restart: async () => {
       await stop();
@@ -154,8 +186,13 @@ export function activate(context: vscode.ExtensionContext): StepwiseApi {
       void client?.sendNotification(SetTrustNotification.method, { trusted: true } satisfies SetTrustNotification.Params);
     }),
     vscode.workspace.onDidChangeConfiguration((event) => {
+      // The server reads each folder's settings again (workspace/configuration, scoped to the folder).
       if (Config.affects(event))
         void client?.sendNotification('workspace/didChangeConfiguration', { settings: { stepwise: Config.read() } });
+    }),
+    vscode.workspace.onDidChangeWorkspaceFolders((event) => {
+      for (const removed of event.removed) store.clear(removed.uri.fsPath);
+      ChecklistPanel.refresh();
     }),
     { dispose: () => void stop() },
   );
@@ -173,7 +210,12 @@ export function activate(context: vscode.ExtensionContext): StepwiseApi {
   log.info(
     `${activationMessagePrefix} ${Math.round(performance.now() - moduleStarted)} ms (running the extension's code and activate()); the language server starts in the background.`,
   );
-  return { client: () => client, whenIndexed: () => whenIndexed, onDidChangeWorkflow: workflowChanged.event };
+  return {
+    client: () => client,
+    whenIndexed: () => whenIndexed,
+    onDidChangeWorkflow: workflowChanged.event,
+    workflowStatus: (root) => store.workflow(root ?? folderRootOf()),
+  };
 }
 
 export async function deactivate(): Promise<void> {

@@ -1,17 +1,34 @@
 import * as vscode from 'vscode';
-import { Commands, formatRemaining, msUntilCountdownChanges } from '../../server/src/protocol';
-import type { IndexStatusRequest, WorkflowStatusRequest } from '../../server/src/protocol';
+import { Commands } from '../../server/src/protocol';
+import { formatRemaining, msUntilCountdownChanges } from '../../server/src/wording';
+import type { IndexSummary, WorkflowSnapshot } from '../../server/src/protocol';
+import { folderRootOf } from './store';
+import type { StatusStore } from './store';
 
-/** The status bar item: where indexing and the migration stand; click for the plan. */
+/**
+ * The status bar items: where indexing and the migration stand, for the folder of the active
+ * editor (the first folder when none); click for the checklist. Rendered from the store.
+ */
 export class StatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('stepwise.status', vscode.StatusBarAlignment.Left, 10);
   private readonly flight = vscode.window.createStatusBarItem('stepwise.inFlight', vscode.StatusBarAlignment.Left, 9);
-  private workflow: WorkflowStatusRequest.Result | undefined;
+  private workflow: WorkflowSnapshot | undefined;
+  private readonly disposables: vscode.Disposable[] = [];
   private clockOffset = 0;
   // Re-rendered when the countdown's minute turns, as the checklist is, so the two never disagree.
   private ticker: NodeJS.Timeout | undefined;
 
-  constructor() {
+  constructor(private readonly store: StatusStore) {
+    const shown = (root: string): boolean => root === folderRootOf();
+    this.disposables.push(
+      store.onDidChangeIndex((summary) => {
+        if (shown(summary.root)) this.update(summary);
+      }),
+      store.onDidChangeWorkflow((status) => {
+        if (shown(status.root)) this.updateWorkflow(status);
+      }),
+      vscode.window.onDidChangeActiveTextEditor(() => this.renderActive()),
+    );
     this.item.name = 'Stepwise';
     this.item.command = Commands.openChecklist;
     this.item.text = '$(sync~spin) Stepwise';
@@ -20,7 +37,20 @@ export class StatusBar implements vscode.Disposable {
     this.item.show();
   }
 
-  update(result: IndexStatusRequest.Result): void {
+  /** Shows the active folder's status (after the active editor moved to another folder). */
+  private renderActive(): void {
+    const root = folderRootOf();
+    const summary = this.store.index(root);
+    if (summary) this.update(summary);
+    const workflow = this.store.workflow(root);
+    if (workflow) this.updateWorkflow(workflow);
+    else {
+      this.workflow = undefined;
+      this.renderFlight();
+    }
+  }
+
+  update(result: IndexSummary): void {
     const { status } = result;
     this.item.backgroundColor = undefined;
     // Screen readers read this instead of the icon names and the markdown of the tooltip.
@@ -79,7 +109,7 @@ export class StatusBar implements vscode.Disposable {
   }
 
   /** The file in flight and its observation countdown; click opens the checklist. */
-  updateWorkflow(status: WorkflowStatusRequest.Result): void {
+  updateWorkflow(status: WorkflowSnapshot): void {
     this.workflow = status;
     this.clockOffset = status.now - Date.now();
     this.renderFlight();
@@ -139,6 +169,7 @@ export class StatusBar implements vscode.Disposable {
   }
 
   dispose(): void {
+    for (const d of this.disposables) d.dispose();
     clearTimeout(this.ticker);
     this.item.dispose();
     this.flight.dispose();

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
+import { ExecuteCommandRequest, WorkDoneProgress } from 'vscode-languageclient/node';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import { Commands, FileAtCommitRequest, ProgressNotification, ReportRequest, WorkflowActionRequest } from '../../server/src/protocol';
-import type { EngineResult, WorkflowAction } from '../../server/src/protocol';
+import { Commands, FileAtCommitRequest, ReportRequest, ServerCommands } from '../../server/src/protocol';
+import type { EngineResult, WorkflowAction, WorkflowCommandArgs } from '../../server/src/protocol';
 
 export const gitContentScheme = 'stepwise-git';
 
@@ -75,15 +76,18 @@ export async function runWorkflowAction(
         cancellable: action !== 'approve',
       },
       async (progress, token) => {
-        const listener = client.onNotification(ProgressNotification.method, (p: ProgressNotification.Params) => {
-          if (p.progressId === progressId) progress.report({ message: p.message });
+        // The same path as any LSP client: the server's command, with progress on our token. This
+        // client asks its own questions (the input box below), so the server returns them.
+        const listener = client.onProgress(WorkDoneProgress.type, progressId, (p) => {
+          if (p.kind !== 'end' && p.message) progress.report({ message: p.message });
         });
+        const args: WorkflowCommandArgs = { uri: uri.toString(), confirmations: 'return', ...extra };
         try {
-          return await client.sendRequest<WorkflowActionRequest.Result>(
-            WorkflowActionRequest.method,
-            { action, uri: uri.toString(), progressId, ...extra } satisfies WorkflowActionRequest.Params,
+          return (await client.sendRequest(
+            ExecuteCommandRequest.type,
+            { command: ServerCommands[action], arguments: [args], workDoneToken: progressId },
             token,
-          );
+          )) as EngineResult;
         } finally {
           listener.dispose();
         }
@@ -136,11 +140,11 @@ export function targetUri(arg: unknown): vscode.Uri | undefined {
   return vscode.window.activeTextEditor?.document.uri;
 }
 
-/** Shows a migration commit's change to a file in VS Code's diff editor. */
-export async function openMigrationDiff(path: string, commit: string): Promise<void> {
-  const folder = vscode.workspace.workspaceFolders?.[0];
+/** Shows a migration commit's change to a file (of the folder at `root`) in VS Code's diff editor. */
+export async function openMigrationDiff(path: string, commit: string, root?: string): Promise<void> {
+  const folder = root ? vscode.Uri.file(root) : vscode.workspace.workspaceFolders?.[0]?.uri;
   if (!folder) return;
-  const file = vscode.Uri.joinPath(folder.uri, ...path.split('/'));
+  const file = vscode.Uri.joinPath(folder, ...path.split('/'));
   const at = (ref: string): vscode.Uri =>
     vscode.Uri.from({ scheme: gitContentScheme, path: file.path, query: new URLSearchParams({ ref }).toString() });
   await vscode.commands.executeCommand('vscode.diff', at(`${commit}^`), at(commit), `${path} (${commit.slice(0, 8)}, Stepwise migration)`);
@@ -154,7 +158,7 @@ export class GitContent implements vscode.TextDocumentContentProvider {
     const ref = new URLSearchParams(uri.query).get('ref') ?? 'HEAD';
     const client = this.client();
     if (!client) return '';
-    const result = await client.sendRequest<FileAtCommitRequest.Result>(FileAtCommitRequest.method, {
+    const result = await client.sendRequest(FileAtCommitRequest.type, {
       uri: vscode.Uri.file(uri.path).toString(),
       commit: ref,
     });
@@ -162,10 +166,10 @@ export class GitContent implements vscode.TextDocumentContentProvider {
   }
 }
 
-/** Opens the markdown migration report in an untitled editor (save it where you like). */
-export async function exportReport(client: LanguageClient | undefined): Promise<void> {
+/** Opens the markdown migration report of a folder in an untitled editor (save it where you like). */
+export async function exportReport(client: LanguageClient | undefined, root?: string): Promise<void> {
   if (!client) return;
-  const { markdown } = await client.sendRequest<ReportRequest.Result>(ReportRequest.method, {});
+  const { markdown } = await client.sendRequest(ReportRequest.type, { uri: root ? vscode.Uri.file(root).toString() : undefined });
   const document = await vscode.workspace.openTextDocument({ language: 'markdown', content: markdown });
   await vscode.window.showTextDocument(document, { preview: false });
 }

@@ -1,6 +1,6 @@
 // The Migration Checklist webview: renders the workflow status the host sends and relays clicks.
 // It decides nothing: every button's state comes from the engine's `allowed` answer.
-import { describeErrors, formatFigure, formatLocalDateTime, formatRemaining, msUntilCountdownChanges } from '../../server/src/protocol';
+import { describeErrors, formatFigure, formatLocalDateTime, formatRemaining, msUntilCountdownChanges } from '../../server/src/wording';
 import type { Dossier, FileStatus, VerificationResults, WorkflowAction } from '../../server/src/protocol';
 import type { ChecklistStatus, ChecklistUiState, HostMessage, WebviewMessage } from './messages';
 
@@ -15,6 +15,10 @@ declare function acquireVsCodeApi(): VsCodeApi;
 const vscode = acquireVsCodeApi();
 const ui: ChecklistUiState = { open: [], scrollY: 0, ...(vscode.getState() ?? {}) };
 let status: ChecklistStatus | null = null;
+/** The workspace folders to pick from (more than one: a picker above the checklist). */
+let folders: { root: string; name: string }[] = [];
+/** The last state rendered, to skip renders that would change nothing. */
+let rendered = '';
 /** Server clock minus local clock, so countdowns match the engine's deadlines. */
 let clockOffset = 0;
 let busy: string | null = null;
@@ -81,10 +85,36 @@ function stateText(file: FileStatus): string {
   return stateLabels[file.state] ?? file.state;
 }
 
+/** A stable key for an element that can hold focus, so focus survives a re-render. */
+function focusKeyOf(node: Element | null): string | undefined {
+  return node instanceof HTMLElement ? node.dataset.focusKey : undefined;
+}
+
 function render(): void {
   const root = document.getElementById('root');
   if (!root) return;
+  const focused = focusKeyOf(document.activeElement);
   root.replaceChildren();
+  renderInto(root);
+  // Keyboard users keep their place: the control that had focus has it again after an update.
+  if (focused) root.querySelector<HTMLElement>(`[data-focus-key="${CSS.escape(focused)}"]`)?.focus();
+}
+
+function folderPicker(): HTMLElement | null {
+  if (folders.length < 2) return null;
+  const select = el('select', { attrs: { id: 'folder', 'data-focus-key': 'folder' } });
+  for (const folder of folders) {
+    const option = el('option', { text: folder.name, attrs: { value: folder.root } });
+    if (folder.root === status?.root) option.selected = true;
+    select.append(option);
+  }
+  select.addEventListener('change', () => vscode.postMessage({ type: 'command', command: 'selectFolder', root: select.value }));
+  return el('div', { className: 'folder-picker' }, [el('label', { text: 'Workspace folder ', attrs: { for: 'folder' } }), select]);
+}
+
+function renderInto(root: HTMLElement): void {
+  const picker = folderPicker();
+  if (picker) root.append(picker);
   if (!status) {
     root.append(el('p', { className: 'empty', text: 'Stepwise is loading the migration status…' }));
     return;
@@ -127,7 +157,7 @@ function render(): void {
     );
   }
   if (status.blocked) header.append(el('p', { className: 'notice error', attrs: { role: 'alert' }, text: status.blocked }));
-  header.append(el('p', { className: 'busy', attrs: { 'aria-live': 'polite' }, text: busy ?? status.busy ?? '' }));
+  header.append(el('p', { className: 'busy', attrs: { 'aria-live': 'polite' }, text: busy ?? '' }));
   root.append(header);
 
   const list = el('ol', { className: 'plan', attrs: { 'aria-label': 'Files in migration order' } });
@@ -151,6 +181,7 @@ function bar(kind: string, fraction: number): HTMLSpanElement {
 function button(label: string, onClick: () => void, title?: string, disabled = false, reason?: string): HTMLButtonElement {
   const b = el('button', { text: label, title });
   b.type = 'button';
+  b.dataset.focusKey = label;
   if (disabled) b.setAttribute('aria-disabled', 'true');
   if (disabled && reason) b.append(el('span', { className: 'visually-hidden', text: ` (unavailable: ${reason})` }));
   b.addEventListener('click', () => {
@@ -167,6 +198,7 @@ function card(file: FileStatus): HTMLLIElement {
     el('span', { className: 'position', text: file.planPosition ? `${file.planPosition}.` : '•' }),
     button(file.path, () => vscode.postMessage({ type: 'command', command: 'openFile', path: file.path }), `Open ${file.path}`),
   ]);
+  title.querySelector('button')?.setAttribute('data-focus-key', `${file.path}\u0000open`);
   li.append(
     el('div', { className: 'card-head' }, [
       title,
@@ -186,16 +218,10 @@ function card(file: FileStatus): HTMLLIElement {
     ]),
   );
   const row = el('div', { className: 'actions', attrs: { role: 'group', 'aria-label': `Actions for ${file.path}` } });
-  // The plan recommends one next file; migrating another one asks for a confirmation and a reason.
-  const next = status?.files.find((f) => f.allowed.migrate.ok)?.path;
+  // The server says which actions need a confirmation and a reason (migrating out of plan order).
   for (const { action, label } of actions) {
     const allowed = file.allowed[action];
-    const outOfOrder = action === 'migrate' && allowed.ok && next !== file.path;
-    const tip = !allowed.ok
-      ? allowed.reason
-      : outOfOrder
-        ? `${file.path} is not next in the plan; migrating it asks for a reason`
-        : `${label} ${file.path}`;
+    const tip = !allowed.ok ? allowed.reason : (allowed.needsReason ?? `${label} ${file.path}`);
     const running = busy ?? (status?.activity ? `Stepwise is ${status.activity.doing} ${status.activity.file}` : null);
     const unavailable = !allowed.ok ? allowed.reason : running ? `${running}; wait for it to finish` : undefined;
     const b = button(
@@ -206,7 +232,8 @@ function card(file: FileStatus): HTMLLIElement {
       unavailable,
     );
     b.dataset.action = action;
-    if (outOfOrder) b.classList.add('secondary');
+    b.dataset.focusKey = `${file.path}\u0000${action}`;
+    if (allowed.needsReason) b.classList.add('secondary');
     if (action === 'revert' && allowed.ok) b.classList.add('danger');
     row.append(b);
   }
@@ -255,7 +282,7 @@ function section(file: FileStatus, key: string, label: string, body: () => HTMLE
   const id = `${file.path}#${key}`;
   const details = el('details', { className: key });
   details.open = ui.open.includes(id);
-  details.append(el('summary', { text: label }));
+  details.append(el('summary', { text: label, attrs: { 'data-focus-key': id } }));
   if (details.open) details.append(body());
   details.addEventListener('toggle', () => {
     ui.open = details.open ? [...new Set([...ui.open, id])] : ui.open.filter((o) => o !== id);
@@ -424,8 +451,13 @@ function dossierView(file: FileStatus): HTMLElement {
 window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
   const message = event.data;
   switch (message.type) {
-    case 'state':
+    case 'state': {
+      // Only what changed is drawn again: an identical state (a push that changed nothing here) is skipped.
+      const next = JSON.stringify([message.status, message.folders, message.error]);
+      if (next === rendered) break;
+      rendered = next;
       status = message.status;
+      folders = message.folders ?? [];
       if (status) clockOffset = status.now - Date.now();
       dossiers.clear();
       render();
@@ -433,6 +465,7 @@ window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
       if (message.error)
         document.getElementById('root')?.prepend(el('p', { className: 'notice error', attrs: { role: 'alert' }, text: message.error }));
       break;
+    }
     case 'busy':
       busy = message.action;
       render();

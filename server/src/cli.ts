@@ -2,24 +2,18 @@
  * `stepwise` — the command line on the same core as the language server, for CI (a ratchet) and
  * scripts. Exit codes: 0 ok, 1 findings or violations, 2 usage or spec errors.
  */
-import { promises as fs, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import * as readline from 'node:readline/promises';
 import { createTwoFilesPatch } from 'diff';
-import { computeCleanupEdit } from './operations/cleanupEdit';
-import { defaultAdapterPath, findLegacyCandidates, starterSpec } from './operations/initSpec';
-import type { MigrationEdit } from './operations/migrationEdit';
-import { computeMigrationEdit, generateAdapter } from './operations/migrationEdit';
-import { analyzeReport, dossierOf, planEntries } from './operations/overview';
-import { applyTextChanges } from './rewrite/textChange';
-import type { SpecProblem } from './spec/types';
+import type { EngineResult, SpecProblem } from './protocol';
+import { writeFileAtomic } from './workspace/edits';
+import { MigrationSession } from './session/session';
+import type { ComputedEdit, SessionHost } from './session/session';
 import { specRelativePath } from './spec/validate';
 import type { Logger } from './util/logger';
 import { localTime } from './util/time';
 import { systemClock } from './workflow/clock';
-import { WorkflowEngine } from './workflow/engine';
-import type { EngineResult } from './workflow/engine';
-import { WorkspaceIndex } from './workspace/workspaceIndex';
 
 export const exitCodes = { ok: 0, findings: 1, usage: 2 } as const;
 
@@ -73,17 +67,16 @@ Options:
                Without it only Stepwise's own type check runs, and the output says what was skipped.
   --help       this text`;
 
-const commands: Record<string, (index: () => Promise<WorkspaceIndex>, options: Options, io: Io) => Promise<number>> = {
+const commands: Record<string, (open: () => Promise<MigrationSession>, options: Options, io: Io) => Promise<number>> = {
   analyze: async (open, options, io) => {
-    const index = await open();
-    const report = analyzeReport(index);
+    const session = await open();
+    const report = await session.analyze();
     if (options.json) {
       io.out(JSON.stringify(report, null, 2));
       return exitCodes.ok;
     }
-    const spec = index.currentSpec();
     io.out(
-      `${spec?.title ?? 'Migration'}: ${report.summary.usages} usages in ${report.summary.files} files (${report.summary.fixable} handled by migrating their file).`,
+      `${session.indexSummary().title ?? 'Migration'}: ${report.summary.usages} usages in ${report.summary.files} files (${report.summary.fixable} handled by migrating their file).`,
     );
     for (const file of report.files) {
       io.out('');
@@ -95,17 +88,13 @@ const commands: Record<string, (index: () => Promise<WorkspaceIndex>, options: O
       }
       for (const r of file.routingIssues) io.out(`  ${String(r.line).padEnd(7)} routing: ${r.kind.padEnd(17)} ${r.message}`);
     }
-    const broken = index.allAnalyses().filter((a) => a.parseErrors.length > 0);
-    for (const a of broken)
-      io.err(
-        `${a.path}:${a.parseErrors[0].line}:${a.parseErrors[0].column}: warning: does not parse (${a.parseErrors[0].message}); its results may be incomplete.`,
-      );
+    for (const broken of session.parseProblems())
+      io.err(`${broken.path}:${broken.line}:${broken.column}: warning: does not parse (${broken.message}); its results may be incomplete.`);
     return exitCodes.ok;
   },
 
   plan: async (open, options, io) => {
-    const index = await open();
-    const entries = planEntries(index);
+    const entries = await (await open()).plan();
     if (options.json) {
       io.out(JSON.stringify({ plan: entries.map((e) => e.path), entries }, null, 2));
       return exitCodes.ok;
@@ -120,8 +109,8 @@ const commands: Record<string, (index: () => Promise<WorkspaceIndex>, options: O
 
   dossier: async (open, options, io) => {
     const file = requireFile(options);
-    const index = await open();
-    const result = dossierOf(index, toRel(index, options, file));
+    const session = await open();
+    const result = await session.dossier(toRel(session, options, file));
     if ('error' in result) throw new CliError(result.error);
     if (options.json) {
       io.out(JSON.stringify(result, null, 2));
@@ -148,13 +137,13 @@ const commands: Record<string, (index: () => Promise<WorkspaceIndex>, options: O
 
   migrate: async (open, options, io) => {
     const file = requireFile(options);
-    const index = await open();
-    const rel = toRel(index, options, file);
+    const session = await open();
+    const rel = toRel(session, options, file);
     if (options.flags.has('dry-run'))
-      return applyOrShow(index, computeMigrationEdit(index, rel), options, io, `Routed ${rel} through the adapter`);
-    const engine = workflow(index, options, io);
+      return applyOrShow(session, await session.migrationEdit(rel), options, io, `Routed ${rel} through the adapter`);
     const reason = options.flags.get('reason');
-    const result = await engine.migrate(
+    const result = await session.run(
+      'migrate',
       rel,
       {
         force: options.flags.has('force'),
@@ -170,35 +159,30 @@ const commands: Record<string, (index: () => Promise<WorkspaceIndex>, options: O
   },
 
   verify: async (open, options, io) => {
-    const index = await open();
-    const rel = toRel(index, options, requireFile(options));
-    return finish(await workflow(index, options, io).verify(rel, control(options, io)), options, io);
+    const session = await open();
+    return finish(await session.run('verify', toRel(session, options, requireFile(options)), {}, control(options, io)), options, io);
   },
 
   approve: async (open, options, io) => {
-    const index = await open();
-    const rel = toRel(index, options, requireFile(options));
-    return finish(await workflow(index, options, io).approve(rel), options, io);
+    const session = await open();
+    return finish(await session.run('approve', toRel(session, options, requireFile(options))), options, io);
   },
 
   revert: async (open, options, io) => {
-    const index = await open();
-    const rel = options.positional[0] ? toRelLoose(index, options, options.positional[0]) : requireFile(options);
+    const session = await open();
+    const rel = options.positional[0] ? toRelLoose(session, options, options.positional[0]) : requireFile(options);
     const reason = options.flags.get('reason');
-    return finish(
-      await workflow(index, options, io).revert(
-        rel,
-        typeof reason === 'string' ? reason : 'reverted with the stepwise CLI',
-        control(options, io),
-      ),
-      options,
-      io,
+    const result = await session.run(
+      'revert',
+      rel,
+      { reason: typeof reason === 'string' ? reason : 'reverted with the stepwise CLI' },
+      control(options, io),
     );
+    return finish(result, options, io);
   },
 
   status: async (open, options, io) => {
-    const index = await open();
-    const status = await workflow(index, options, io).status();
+    const status = await (await open()).workflow();
     if (options.json) {
       io.out(
         JSON.stringify(
@@ -234,11 +218,10 @@ const commands: Record<string, (index: () => Promise<WorkspaceIndex>, options: O
   },
 
   report: async (open, options, io) => {
-    const index = await open();
-    const markdown = await workflow(index, options, io).report();
+    const markdown = await (await open()).report();
     const out = options.flags.get('out');
     if (typeof out === 'string') {
-      await writeAtomic(path.resolve(out), markdown);
+      await writeFileAtomic(path.resolve(out), markdown);
       io.out(options.json ? JSON.stringify({ written: path.resolve(out) }) : `Wrote the report to ${path.resolve(out)}.`);
     } else io.out(options.json ? JSON.stringify({ markdown }) : markdown);
     return exitCodes.ok;
@@ -246,86 +229,51 @@ const commands: Record<string, (index: () => Promise<WorkspaceIndex>, options: O
 
   cleanup: async (open, options, io) => {
     const file = requireFile(options);
-    const index = await open();
-    const rel = toRel(index, options, file);
-    return applyOrShow(index, computeCleanupEdit(index, rel), options, io, `Rewrote ${rel} to the new API`);
+    const session = await open();
+    const rel = toRel(session, options, file);
+    return applyOrShow(session, await session.cleanupEdit(rel), options, io, `Rewrote ${rel} to the new API`);
   },
 
   'scaffold-adapter': async (open, options, io) => {
-    const index = await open();
-    const spec = index.currentSpec();
-    if (!spec) throw new CliError('There is no valid spec.');
-    const adapterAbsolute = index.paths.toAbsolute(spec.adapter.module);
-    if (existsSync(adapterAbsolute) && !options.flags.has('force')) {
-      throw new CliError(`${spec.adapter.module} already exists; pass --force to overwrite it (your edits to it would be lost).`);
-    }
-    const from = [...index.legacyModules().files][0] ?? index.sourceFiles()[0];
-    const generated = generateAdapter(index, from, index.projects.extensionStyleFor(spec.adapter.module));
-    if ('error' in generated) throw new CliError(generated.error);
-    const edit: MigrationEdit = {
-      path: spec.adapter.module,
-      version: null,
-      files: [{ path: spec.adapter.module, create: true, changes: [{ start: 0, end: 0, newText: generated.text }] }],
-      createsAdapter: true,
-      routed: 0,
-      notes: generated.notes,
-    };
-    if (existsSync(adapterAbsolute))
-      edit.files[0] = {
-        path: spec.adapter.module,
-        changes: [{ start: 0, end: (await fs.readFile(adapterAbsolute, 'utf8')).length, newText: generated.text }],
-      };
-    return applyOrShow(index, edit, options, io, `Wrote ${spec.adapter.module}`);
+    const session = await open();
+    const edit = await session.scaffoldEdit({ force: options.flags.has('force') });
+    const adapter = 'error' in edit ? '' : edit.path;
+    return applyOrShow(session, edit, options, io, `Wrote ${adapter}`);
   },
 
   check: async (open, options, io) => {
-    const index = await open();
-    const report = analyzeReport(index);
-    const ratchetPath = path.join(index.root, '.stepwise', 'ratchet.json');
-    const counts: Record<string, number> = {};
-    for (const file of report.files) counts[file.path] = file.usages.length;
-    if (options.flags.has('update')) {
-      const ratchet = { usages: report.summary.usages, files: counts };
-      await writeAtomic(ratchetPath, `${JSON.stringify(ratchet, null, 2)}\n`);
+    const session = await open();
+    let verdict: Awaited<ReturnType<MigrationSession['check']>>;
+    try {
+      verdict = await session.check({ update: options.flags.has('update') });
+    } catch (error) {
+      throw new CliError((error as Error).message);
+    }
+    const { ok, usages, ratchet, violations, updated } = verdict;
+    if (updated) {
       io.out(
         options.json
-          ? JSON.stringify({ ok: true, updated: true, ...ratchet })
-          : `Recorded ${report.summary.usages} usages in ${report.files.length} files in .stepwise/ratchet.json.`,
+          ? JSON.stringify({ ok: true, updated: true, ...updated })
+          : `Recorded ${updated.usages} usages in ${Object.keys(updated.files).length} files in .stepwise/ratchet.json.`,
       );
       return exitCodes.ok;
     }
-    let ratchet: { usages: number; files: Record<string, number> } | undefined;
-    if (existsSync(ratchetPath)) {
-      try {
-        ratchet = JSON.parse(await fs.readFile(ratchetPath, 'utf8')) as typeof ratchet;
-      } catch (error) {
-        throw new CliError(
-          `.stepwise/ratchet.json is not valid JSON (${(error as Error).message}); run "stepwise check --update" to rewrite it.`,
-        );
-      }
-    }
-    const violations: { path: string; before: number; now: number }[] = [];
-    for (const [file, now] of Object.entries(counts)) {
-      const before = ratchet?.files[file] ?? 0;
-      if (now > before) violations.push({ path: file, before, now });
-    }
-    const ok = violations.length === 0;
     if (options.json) {
-      io.out(JSON.stringify({ ok, usages: report.summary.usages, ratchet: ratchet?.usages ?? null, violations }, null, 2));
+      io.out(JSON.stringify({ ok, usages, ratchet, violations }, null, 2));
       return ok ? exitCodes.ok : exitCodes.findings;
     }
-    if (!ratchet) {
+    if (ratchet === null) {
       if (ok) io.out('No legacy usages left.');
       else {
-        io.out(`${report.summary.usages} legacy usages in ${report.files.length} files (no ratchet recorded):`);
+        io.out(`${usages} legacy usages in ${violations.length} files (no ratchet recorded):`);
         violations.forEach((v) => io.out(`  ${v.path}: ${v.now}`));
         io.out('Run "stepwise check --update" to record this as the ratchet; later runs fail only when usages grow.');
       }
       return ok ? exitCodes.ok : exitCodes.findings;
     }
     if (ok) {
-      io.out(`OK: ${report.summary.usages} legacy usages (ratchet ${ratchet.usages}).`);
-      if (report.summary.usages < ratchet.usages) io.out('Usages went down; run "stepwise check --update" to tighten the ratchet.');
+      io.out(`OK: ${usages} legacy usages (ratchet ${ratchet}).`);
+      if (usages < ratchet) io.out('Usages went down; run "stepwise check --update" to tighten the ratchet.');
       return exitCodes.ok;
     }
     io.out('Legacy usages grew:');
@@ -334,13 +282,10 @@ const commands: Record<string, (index: () => Promise<WorkspaceIndex>, options: O
   },
 
   init: async (open, options, io) => {
-    const root = options.root;
-    const target = path.join(root, specRelativePath);
-    if (existsSync(target) && !options.flags.has('force')) {
+    if (existsSync(path.join(options.root, specRelativePath)) && !options.flags.has('force')) {
       throw new CliError(`${specRelativePath} already exists; edit it, or pass --force to replace it.`);
     }
-    const index = await open();
-    const candidates = findLegacyCandidates(index);
+    const session = await open();
     const flag = (name: string): string | undefined => {
       const value = options.flags.get(name);
       return typeof value === 'string' ? value : undefined;
@@ -354,6 +299,7 @@ const commands: Record<string, (index: () => Promise<WorkspaceIndex>, options: O
       .filter(Boolean);
     let preset = flag('preset');
     if (!legacyModule) {
+      const candidates = await session.legacyCandidates();
       if (candidates.length === 0)
         throw new CliError(
           'No module looks like a legacy cache (a cache-like export imported by two or more files); pass --legacy MODULE.',
@@ -380,37 +326,21 @@ const commands: Record<string, (index: () => Promise<WorkspaceIndex>, options: O
       legacyExports ??= candidates[choice].exports;
       preset ??= candidates[choice].preset;
     }
-    const candidate = candidates.find((c) => c.module === legacyModule);
-    const text = starterSpec({
+    const written = await session.init({
       legacyModule,
-      exports: legacyExports ?? candidate?.exports ?? [],
-      targetModule: flag('target') ?? 'src/cache/index.ts',
-      adapterModule: flag('adapter') ?? defaultAdapterPath(legacyModule),
+      exports: legacyExports,
+      target: flag('target'),
+      adapter: flag('adapter'),
       id: flag('id'),
-      preset: preset ?? candidate?.preset,
+      preset,
+      force: options.flags.has('force'),
     });
-    await writeAtomic(target, text);
-    if (options.json) io.out(JSON.stringify({ written: specRelativePath, spec: JSON.parse(text) as unknown }, null, 2));
+    if ('error' in written) throw new CliError(written.error);
+    if (options.json) io.out(JSON.stringify({ written: written.written, spec: JSON.parse(written.text) as unknown }, null, 2));
     else io.out(`Wrote ${specRelativePath} for ${legacyModule}. Set "target.module" and the member rules, then run "stepwise analyze".`);
     return exitCodes.ok;
   },
 };
-
-/** The workflow engine for the CLI: the real clock (or STEPWISE_NOW), trust from --trust or STEPWISE_TRUST. */
-function workflow(index: WorkspaceIndex, options: Options, io: Io): WorkflowEngine {
-  const trusted = options.flags.has('trust') || process.env.STEPWISE_TRUST === '1';
-  const fixed = process.env.STEPWISE_NOW ? Date.parse(process.env.STEPWISE_NOW) : NaN;
-  return new WorkflowEngine(index, {
-    clock: Number.isFinite(fixed) ? { now: () => fixed } : systemClock,
-    logger: { error: (m) => io.err(m), warn: (m) => io.err(m), info: () => undefined, debug: () => undefined },
-    trusted: () => trusted,
-    autoRevert: () => options.flags.has('auto-revert'),
-    // Command output goes to stderr, so --json keeps stdout to one document.
-    output: (text) => {
-      if (!options.json) process.stderr.write(text);
-    },
-  });
-}
 
 function control(options: Options, io: Io): { progress(message: string): void } {
   return { progress: (message) => (options.json ? undefined : io.err(`… ${message}`)) };
@@ -432,40 +362,35 @@ function finish(result: EngineResult, options: Options, io: Io): number {
   return code;
 }
 
-async function applyOrShow(index: WorkspaceIndex, edit: MigrationEdit, options: Options, io: Io, done: string): Promise<number> {
-  if (edit.error) throw new CliError(edit.error);
-  const dryRun = options.flags.has('dry-run');
-  const outputs = edit.files.map((f) => {
-    const before = f.create ? '' : (index.textOf(f.path) ?? '');
-    return { path: f.path, create: f.create === true, before, after: applyTextChanges(before, f.changes) };
-  });
-  if (dryRun) {
+/** Prints a computed edit as a unified diff (--dry-run), or writes it (checked unchanged, atomic). */
+async function applyOrShow(
+  session: MigrationSession,
+  edit: ComputedEdit | { error: string },
+  options: Options,
+  io: Io,
+  done: string,
+): Promise<number> {
+  if ('error' in edit) throw new CliError(edit.error);
+  if (options.flags.has('dry-run')) {
     if (options.json) {
-      io.out(JSON.stringify({ ...summaryOf(edit), diff: outputs.map((o) => patchOf(o)).join('') }, null, 2));
+      io.out(JSON.stringify({ ...summaryOf(edit), diff: edit.files.map((o) => patchOf(o)).join('') }, null, 2));
     } else {
-      for (const o of outputs) io.out(patchOf(o).trimEnd());
+      for (const o of edit.files) io.out(patchOf(o).trimEnd());
       edit.notes.forEach((n) => io.err(`note: ${n}`));
     }
     return exitCodes.ok;
   }
-  // Nothing a user wrote is lost: every file must still be what the edit was computed from.
-  for (const o of outputs) {
-    const absolute = index.paths.toAbsolute(o.path);
-    const onDisk = existsSync(absolute) ? await fs.readFile(absolute, 'utf8') : undefined;
-    if (o.create ? onDisk !== undefined : onDisk !== o.before) {
-      throw new CliError(`${o.path} changed on disk while Stepwise was working; nothing was written. Run the command again.`);
-    }
-  }
-  for (const o of outputs) await writeAtomic(index.paths.toAbsolute(o.path), o.after);
+  const applied = await session.apply(edit);
+  if (!applied.ok) throw new CliError(applied.error);
   if (options.json) io.out(JSON.stringify(summaryOf(edit), null, 2));
   else {
-    io.out(`${done}${edit.createsAdapter ? ' (and created the adapter)' : ''}: ${outputs.map((o) => o.path).join(', ')}.`);
+    io.out(`${done}${edit.createsAdapter ? ' (and created the adapter)' : ''}: ${edit.files.map((o) => o.path).join(', ')}.`);
     edit.notes.forEach((n) => io.out(`note: ${n}`));
   }
   return exitCodes.ok;
 }
 
-function summaryOf(edit: MigrationEdit): Record<string, unknown> {
+function summaryOf(edit: ComputedEdit): Record<string, unknown> {
   return {
     path: edit.path,
     files: edit.files.map((f) => f.path),
@@ -481,18 +406,11 @@ function patchOf(o: { path: string; create: boolean; before: string; after: stri
   });
 }
 
-async function writeAtomic(file: string, text: string): Promise<void> {
-  await fs.mkdir(path.dirname(file), { recursive: true });
-  const temporary = `${file}.stepwise-${process.pid}.tmp`;
-  await fs.writeFile(temporary, text);
-  await fs.rename(temporary, file);
-}
-
 /** Like toRel, for files that may no longer be source files Stepwise indexes (reverting a deleted file). */
-function toRelLoose(index: WorkspaceIndex, options: Options, file: string): string {
+function toRelLoose(session: MigrationSession, options: Options, file: string): string {
   const absolute = path.isAbsolute(file) ? file : path.join(options.root, file);
-  const rel = index.paths.toRelative(absolute);
-  if (rel.startsWith('..')) throw new CliError(`${file} is outside the workspace ${index.root}.`);
+  const rel = session.relative(absolute);
+  if (rel.startsWith('..')) throw new CliError(`${file} is outside the workspace ${session.root}.`);
   return rel;
 }
 
@@ -502,17 +420,33 @@ function requireFile(options: Options): string {
   return file;
 }
 
-function toRel(index: WorkspaceIndex, options: Options, file: string): string {
+function toRel(session: MigrationSession, options: Options, file: string): string {
   // A relative FILE names a workspace file; it is taken from the current folder only when that
   // path exists and lies inside the workspace (as when running from a sub-folder of it).
   const fromCwd = path.resolve(file);
   const insideRoot = !path.relative(options.root, fromCwd).startsWith('..');
   const absolute = path.isAbsolute(file) ? file : existsSync(fromCwd) && insideRoot ? fromCwd : path.join(options.root, file);
-  const rel = index.paths.toRelative(absolute);
-  if (rel.startsWith('..')) throw new CliError(`${file} is outside the workspace ${index.root}.`);
-  if (!index.hasFile(rel))
+  const rel = session.relative(absolute);
+  if (rel.startsWith('..')) throw new CliError(`${file} is outside the workspace ${session.root}.`);
+  if (!session.index.hasFile(rel))
     throw new CliError(`${rel} is not a source file Stepwise indexes (missing, ignored, or not TypeScript/JavaScript).`);
   return rel;
+}
+
+/** The session's host in the CLI: the real clock (or STEPWISE_NOW), trust from --trust or STEPWISE_TRUST, edits on disk. */
+function host(options: Options, logger: Logger): SessionHost {
+  const trusted = options.flags.has('trust') || process.env.STEPWISE_TRUST === '1';
+  const fixed = process.env.STEPWISE_NOW ? Date.parse(process.env.STEPWISE_NOW) : NaN;
+  return {
+    clock: Number.isFinite(fixed) ? { now: () => fixed } : systemClock,
+    logger,
+    trusted: () => trusted,
+    autoRevert: () => options.flags.has('auto-revert'),
+    // Command output goes to stderr, so --json keeps stdout to one document.
+    output: (text) => {
+      if (!options.json) process.stderr.write(text);
+    },
+  };
 }
 
 function parseArgs(argv: string[]): { command: string | undefined; options: Options } {
@@ -574,17 +508,16 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
     if (!handler) throw new CliError(`Unknown command "${command}".\n\n${usage}`);
     for (const name of options.flags.keys()) if (!known.has(name)) throw new CliError(`Unknown option --${name}.`);
     if (!existsSync(options.root)) throw new CliError(`The folder ${options.root} does not exist.`);
-    const open = async (): Promise<WorkspaceIndex> => {
+    const open = async (): Promise<MigrationSession> => {
       const logger: Logger = { error: (m) => io.err(m), warn: () => undefined, info: () => undefined, debug: () => undefined };
-      const index = new WorkspaceIndex(options.root, { logger });
-      await index.start();
-      await index.whenIdle();
-      const errors = index.specProblems().filter((p) => p.severity === 'error');
+      const session = await MigrationSession.open(options.root, host(options, logger));
+      const summary = session.indexSummary();
       if (command !== 'init') {
-        if (!index.specText()) throw new CliError(`No ${specRelativePath} in ${options.root}; run "stepwise init" to create one.`);
-        if (errors.length > 0) throw new CliError(`${specRelativePath} is not valid.`, exitCodes.usage, index.specProblems());
+        if (!session.index.specText()) throw new CliError(`No ${specRelativePath} in ${options.root}; run "stepwise init" to create one.`);
+        if (summary.specProblems.some((p) => p.severity === 'error'))
+          throw new CliError(`${specRelativePath} is not valid.`, exitCodes.usage, summary.specProblems);
       }
-      return index;
+      return session;
     };
     return await handler(open, options, io);
   } catch (error) {

@@ -1,30 +1,15 @@
 /**
- * The contract between the Stepwise language server and its clients: custom LSP methods with
- * their parameter and result types, and the identifiers (commands, diagnostic codes, code action
- * kinds, settings) that other parts rely on. Defined once here; the client imports it (types
- * only, plus these constants), the server's `lsp/` layer implements it.
+ * The contract between the Stepwise language server and its clients: typed handles for the
+ * custom LSP methods and the server's commands (`workspace/executeCommand`), with their parameter
+ * and result types, and the identifiers (commands, diagnostic codes, code action kinds, settings)
+ * others rely on. A leaf: it imports only the wire types (`wire.ts`) and the LSP protocol's
+ * handle classes, never the core; the core produces these types, the client and the webview
+ * compile against them alone.
  */
-import type { Dossier } from './analysis/types';
-import type { AnalyzeReport, PlanEntry } from './operations/overview';
-import type { SpecProblem } from './spec/types';
-import type { EngineResult } from './workflow/engine';
-import type { FileState, FileStatus, WorkflowAction, WorkflowStatus } from './workflow/state';
-import type { VerificationResults } from './workflow/verification';
-import type { IndexStatus } from './workspace/workspaceIndex';
+import { NotificationType, RequestType } from 'vscode-languageserver-protocol';
+import type { AnalyzeReport, Dossier, EngineResult, IndexStatus, PlanEntry, SpecProblem, WorkflowAction, WorkflowStatus } from './wire';
 
-export type {
-  AnalyzeReport,
-  Dossier,
-  EngineResult,
-  FileState,
-  FileStatus,
-  IndexStatus,
-  PlanEntry,
-  SpecProblem,
-  VerificationResults,
-  WorkflowAction,
-  WorkflowStatus,
-};
+export type * from './wire';
 
 /** Identifies a workspace folder (or a file in it) by URI. */
 export interface FolderParams {
@@ -32,26 +17,38 @@ export interface FolderParams {
   uri?: string;
 }
 
-/**
- * `stepwise/indexStatus` — client → server, any time: where indexing stands, and the spec's
- * problems. The server also pushes `stepwise/statusChanged` with the same payload.
- */
+/** Where one folder's index stands, and its spec's problems. */
+export interface IndexSummary {
+  root: string;
+  status: IndexStatus;
+  specProblems: SpecProblem[];
+  /** The migration's title, when the spec is valid. */
+  title?: string;
+}
+
+/** One folder's workflow status as every client surface shows it. */
+export interface WorkflowSnapshot extends WorkflowStatus {
+  root: string;
+  title?: string;
+  /** Whether commands from the workspace may run (workspace trust). */
+  trusted: boolean;
+  /** The server's clock (ms), so countdowns agree with the engine's deadlines. */
+  now: number;
+}
+
+/** `stepwise/indexStatus` — client → server, any time: where indexing stands, and the spec's problems. */
 export namespace IndexStatusRequest {
   export const method = 'stepwise/indexStatus' as const;
   export type Params = FolderParams;
-  export interface Result {
-    root: string;
-    status: IndexStatus;
-    specProblems: SpecProblem[];
-    /** The migration's title, when the spec is valid. */
-    title?: string;
-  }
+  export type Result = IndexSummary;
+  export const type = new RequestType<Params, Result | null, void>(method);
 }
 
-/** `stepwise/statusChanged` — server → client whenever the index state or counts change. */
+/** `stepwise/statusChanged` — server → client whenever a folder's index state or counts change. */
 export namespace StatusChangedNotification {
   export const method = 'stepwise/statusChanged' as const;
-  export type Params = IndexStatusRequest.Result;
+  export type Params = IndexSummary;
+  export const type = new NotificationType<Params>(method);
 }
 
 /** `stepwise/plan` — client → server: the migration order with each file's risk (waits for the index). */
@@ -62,15 +59,17 @@ export namespace PlanRequest {
     root: string;
     entries: PlanEntry[];
   }
+  export const type = new RequestType<Params, Result | null, void>(method);
 }
 
-/** `stepwise/dossier` — client → server: the pre-move dossier of one file. */
+/** `stepwise/dossier` — client → server: the pre-move dossier of one file (the recorded one once it moved). */
 export namespace DossierRequest {
   export const method = 'stepwise/dossier' as const;
   export interface Params {
     uri: string;
   }
   export type Result = { dossier: Dossier } | { error: string };
+  export const type = new RequestType<Params, Result, void>(method);
 }
 
 /** `stepwise/analyze` — client → server: the same report as `stepwise analyze --json`. */
@@ -78,63 +77,25 @@ export namespace AnalyzeRequest {
   export const method = 'stepwise/analyze' as const;
   export type Params = FolderParams;
   export type Result = AnalyzeReport;
+  export const type = new RequestType<Params, Result | null, void>(method);
 }
 
 /**
- * `stepwise/workflowStatus` — client → server: every file's workflow state, what each allows and
- * its evidence. The server sends `stepwise/workflowChanged` whenever this may have changed (git,
- * the journal, the index), and the client asks again.
+ * `stepwise/workflowStatus` — client → server: one folder's workflow status. The server also
+ * pushes it, whenever it changed, in `stepwise/workflowChanged`; clients keep the last one.
  */
 export namespace WorkflowStatusRequest {
   export const method = 'stepwise/workflowStatus' as const;
   export type Params = FolderParams;
-  export interface Result extends WorkflowStatus {
-    root: string;
-    title?: string;
-    /** Whether commands from the workspace may run (workspace trust). */
-    trusted: boolean;
-    /** The server's clock (ms), so countdowns agree with the engine's deadlines. */
-    now: number;
-    /** What the engine is doing, when it is busy. */
-    busy?: string;
-  }
+  export type Result = WorkflowSnapshot;
+  export const type = new RequestType<Params, Result, void>(method);
 }
 
-/** `stepwise/workflowChanged` — server → client: ask for the workflow status again. */
+/** `stepwise/workflowChanged` — server → client: a folder's workflow status, pushed when it changed. */
 export namespace WorkflowChangedNotification {
   export const method = 'stepwise/workflowChanged' as const;
-  export interface Params {
-    root: string;
-  }
-}
-
-/**
- * `stepwise/workflowAction` — client → server: run one step on one file. Long (baseline and
- * verification run commands); cancellable through the request's cancellation; progress arrives as
- * `stepwise/progress` notifications carrying `progressId`.
- */
-export namespace WorkflowActionRequest {
-  export const method = 'stepwise/workflowAction' as const;
-  export interface Params {
-    action: WorkflowAction;
-    uri: string;
-    /** For migrate: go ahead although lower-risk files come first, with the reason. */
-    force?: boolean;
-    reason?: string;
-    /** For migrate from a code action: the document version it was offered for. */
-    version?: number | null;
-    progressId?: string;
-  }
-  export type Result = EngineResult;
-}
-
-/** `stepwise/progress` — server → client: what a running workflow action is doing now. */
-export namespace ProgressNotification {
-  export const method = 'stepwise/progress' as const;
-  export interface Params {
-    progressId: string;
-    message: string;
-  }
+  export type Params = WorkflowSnapshot;
+  export const type = new NotificationType<Params>(method);
 }
 
 /** `stepwise/output` — server → client: output of the commands verification runs (for the log). */
@@ -143,6 +104,7 @@ export namespace OutputNotification {
   export interface Params {
     text: string;
   }
+  export const type = new NotificationType<Params>(method);
 }
 
 /** `stepwise/observationEnded` — server → client: a file's observation ended; it awaits approval. */
@@ -152,6 +114,7 @@ export namespace ObservationEndedNotification {
     root: string;
     path: string;
   }
+  export const type = new NotificationType<Params>(method);
 }
 
 /** `stepwise/report` — client → server: the markdown migration report. */
@@ -161,6 +124,7 @@ export namespace ReportRequest {
   export interface Result {
     markdown: string;
   }
+  export const type = new RequestType<Params, Result, void>(method);
 }
 
 /** `stepwise/fileAtCommit` — client → server: a file's text at a commit (to show a migration's diff). */
@@ -169,11 +133,13 @@ export namespace FileAtCommitRequest {
   export interface Params {
     /** A file URI in the workspace folder. */
     uri: string;
+    /** An object id, optionally followed by `^` (its parent); anything else is refused. */
     commit: string;
   }
   export interface Result {
     text: string | null;
   }
+  export const type = new RequestType<Params, Result, void>(method);
 }
 
 /** `stepwise/setTrust` — client → server: workspace trust changed (commands may run when trusted). */
@@ -182,6 +148,7 @@ export namespace SetTrustNotification {
   export interface Params {
     trusted: boolean;
   }
+  export const type = new NotificationType<Params>(method);
 }
 
 /**
@@ -193,6 +160,59 @@ export namespace AdvanceClockRequest {
   export interface Params {
     ms: number;
   }
+  export const type = new RequestType<Params, { now: number }, void>(method);
+}
+
+/**
+ * `stepwise/test/sessions` — tests only (STEPWISE_TEST_CLOCK=1): the folders the server has a
+ * session for, and the timers and watchers the process holds, so a test can see a removed
+ * folder leave nothing behind.
+ */
+export namespace SessionsRequest {
+  export const method = 'stepwise/test/sessions' as const;
+  export interface Result {
+    roots: string[];
+    /** Live timers and watchers by folder and kind (`{ "/work/a": { timer: 1, watcher: 3 } }`). */
+    resources: Record<string, Record<string, number>>;
+  }
+  export const type = new RequestType<Record<string, never>, Result, void>(method);
+}
+
+/**
+ * The server's commands, run through `workspace/executeCommand` by any LSP client (the code
+ * actions carry them). Each takes one `WorkflowCommandArgs` and answers an `EngineResult`.
+ * Progress arrives as `$/progress` (on the request's `workDoneToken`, or one the server creates);
+ * cancelling the request cancels the action.
+ */
+export const ServerCommands = {
+  analyze: 'stepwise.server.analyze',
+  migrate: 'stepwise.server.migrate',
+  verify: 'stepwise.server.verify',
+  approve: 'stepwise.server.approve',
+  revert: 'stepwise.server.revert',
+} as const satisfies Record<WorkflowAction, string>;
+
+export interface WorkflowCommandArgs {
+  /** The file's URI. */
+  uri: string;
+  /** The document version the command was offered for (code actions); another version is refused. */
+  version?: number | null;
+  /** For migrate out of plan order: go ahead, with the reason (recorded in the commit). */
+  force?: boolean;
+  reason?: string;
+  /**
+   * How questions are asked. `ask` (the default): the server asks through
+   * `window/showMessageRequest` (migrate out of plan order, revert). `return`: the client asked
+   * already, or asks itself when the result says `needsConfirmation` (VS Code's input box).
+   */
+  confirmations?: 'ask' | 'return';
+}
+
+export type WorkflowCommandResult = EngineResult;
+
+/** The workflow action a server command runs, if it is one. */
+export function actionOfCommand(command: string): WorkflowAction | undefined {
+  return (Object.keys(ServerCommands) as WorkflowAction[]).find((action) => ServerCommands[action] === command);
 }
 
 /** Data carried by Stepwise code actions until `codeAction/resolve` computes their edit. */
@@ -232,13 +252,13 @@ export const CodeActionKinds = {
   sourceMigrateFile: 'source.stepwise.migrateFile',
 } as const;
 
-/** Commands the client implements (the server refers to them in code actions). */
+/** Commands the VS Code client implements (the server refers to the first two in code actions). */
 export const Commands = {
   showDossier: 'stepwise.showDossier',
+  openChecklist: 'stepwise.openChecklist',
   showPlan: 'stepwise.showPlan',
   showLog: 'stepwise.showLog',
   restartServer: 'stepwise.restartServer',
-  openChecklist: 'stepwise.openChecklist',
   analyzeFile: 'stepwise.analyzeFile',
   migrateFile: 'stepwise.migrateFile',
   verifyFile: 'stepwise.verifyFile',
@@ -248,7 +268,7 @@ export const Commands = {
   exportReport: 'stepwise.exportReport',
 } as const;
 
-/** Settings (all under `stepwise.`), read by the server through `workspace/configuration`. */
+/** Settings (all under `stepwise.`, per workspace folder), read by the server through `workspace/configuration`. */
 export interface StepwiseSettings {
   /** Globs left out of the index, in addition to .gitignore. */
   exclude: string[];
@@ -270,50 +290,11 @@ export const defaultSettings: StepwiseSettings = {
   verification: { autoRevert: false },
 };
 
-// ---- How every surface writes the same figures ----------------------------------------------
-// The status bar, the checklist, notifications, commit trailers and the report all show these;
-// formatting them in one place is what keeps two surfaces from disagreeing.
-
-/** A measured figure: whole numbers from 100 up (1536337), four significant digits below (0.9512). */
-export function formatFigure(value: number): string {
-  if (!Number.isFinite(value)) return String(value);
-  return Math.abs(value) >= 100 ? String(Math.round(value)) : String(Number(value.toPrecision(4)));
-}
-
-/** A type check's error count: "no errors", "1 error", "3 errors". */
-export function describeErrors(count: number): string {
-  return count === 0 ? 'no errors' : `${count} ${count === 1 ? 'error' : 'errors'}`;
-}
-
-/** A date and time in the reader's locale and zone, for the UI ("Dec 2, 2026, 11:10 AM"). */
-export function formatLocalDateTime(at: number | string): string {
-  return new Date(at).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
-}
-
-/**
- * The time left until `untilMs`, as the observation countdown shows it: "23 h 59 min left",
- * "5 min left", "less than a minute left", or "ended". Whole minutes are rounded up, so the
- * countdown reads "1 min left" until it ends.
- */
-export function formatRemaining(untilMs: number, nowMs: number): string {
-  const ms = untilMs - nowMs;
-  if (!Number.isFinite(ms)) return 'unknown';
-  if (ms <= 0) return 'ended';
-  if (ms < 60_000) return 'less than a minute left';
-  const minutes = Math.ceil(ms / 60_000);
-  const hours = Math.floor(minutes / 60);
-  return hours > 0 ? `${hours} h ${minutes % 60} min left` : `${minutes} min left`;
-}
-
-/**
- * How long until the countdown's text for `untilMs` changes (a little after the minute turns), so
- * every surface re-renders at the same moment instead of each on its own interval.
- */
-export function msUntilCountdownChanges(untilMs: number, nowMs: number): number {
-  const ms = untilMs - nowMs;
-  if (!Number.isFinite(ms) || ms <= 0) return 60_000;
-  // The text changes when the rounded-up minute count drops, i.e. when `ms` crosses a multiple of
-  // a minute (and at the last minute, when it becomes "less than a minute").
-  const intoMinute = ms % 60_000 || 60_000;
-  return Math.min(60_000, intoMinute + 20);
+/** Settings from a client (any shape) merged over the defaults. */
+export function mergeSettings(partial: Partial<StepwiseSettings> | null | undefined): StepwiseSettings {
+  return {
+    exclude: Array.isArray(partial?.exclude) ? partial.exclude.filter((e): e is string => typeof e === 'string') : defaultSettings.exclude,
+    diagnostics: { ...defaultSettings.diagnostics, ...(partial?.diagnostics ?? {}) },
+    verification: { ...defaultSettings.verification, ...(partial?.verification ?? {}) },
+  };
 }

@@ -13,6 +13,8 @@ import {
   InitializedNotification,
   PublishDiagnosticsNotification,
   RegistrationRequest,
+  ShowMessageNotification,
+  ShowMessageRequest,
   WorkDoneProgressCreateRequest,
   createProtocolConnection,
 } from 'vscode-languageserver-protocol/node';
@@ -65,6 +67,11 @@ export class TestClient {
   private readonly waiters: { test: () => boolean; resolve: () => void }[] = [];
   private ready = false;
   stderr = '';
+  /** The server's questions (window/showMessageRequest), and the answer a test wants given. */
+  readonly questions: string[] = [];
+  answer: string | null = null;
+  /** Messages the server showed (window/showMessage). */
+  readonly messages: string[] = [];
 
   private constructor(readonly root: string) {
     if (!existsSync(serverPath)) throw new Error(`${serverPath} is missing; run "node scripts/build.mjs" first.`);
@@ -88,6 +95,14 @@ export class TestClient {
       this.check();
     });
     this.connection.onNotification('window/logMessage', () => undefined);
+    this.connection.onRequest(ShowMessageRequest.type, (params) => {
+      this.questions.push(params.message);
+      return params.actions?.find((a) => a.title === this.answer) ?? null;
+    });
+    this.connection.onNotification(ShowMessageNotification.type, (params) => {
+      this.messages.push(params.message);
+      this.check();
+    });
     this.connection.listen();
   }
 
@@ -95,6 +110,7 @@ export class TestClient {
   static async start(
     root: string,
     capabilities: ClientCapabilities = pullCapabilities,
+    initializationOptions?: Record<string, unknown>,
   ): Promise<{ client: TestClient; init: InitializeResult }> {
     const client = new TestClient(root);
     const init = await client.connection.sendRequest(InitializeRequest.type, {
@@ -102,6 +118,7 @@ export class TestClient {
       rootUri: pathToFileURL(root).toString(),
       workspaceFolders: [{ uri: pathToFileURL(root).toString(), name: 'ws' }],
       capabilities,
+      initializationOptions,
     });
     await client.connection.sendNotification(InitializedNotification.type, {});
     await client.until(() => client.ready, 'the index to be ready');

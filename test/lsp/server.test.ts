@@ -8,18 +8,20 @@ import {
   CodeActionResolveRequest,
   DidChangeWatchedFilesNotification,
   DocumentDiagnosticRequest,
+  ExecuteCommandRequest,
   FileChangeType,
   WorkspaceDiagnosticRequest,
 } from 'vscode-languageserver-protocol/node';
-import type { CodeAction, Diagnostic, TextDocumentEdit, CreateFile } from 'vscode-languageserver-protocol/node';
+import type { CodeAction, Diagnostic, InitializeResult, TextDocumentEdit, CreateFile } from 'vscode-languageserver-protocol/node';
 import {
   AnalyzeRequest,
   DossierRequest,
   IndexStatusRequest,
   PlanRequest,
-  WorkflowActionRequest,
+  ServerCommands,
   WorkflowStatusRequest,
 } from '../../server/src/protocol';
+import type { EngineResult } from '../../server/src/protocol';
 import { runCli } from '../../server/src/cli';
 import { LineIndex } from '../../server/src/util/lineIndex';
 import { prepareWorkspace, removeWorkspace } from '../support/workspace';
@@ -62,7 +64,8 @@ describe('language server over stdio (demo workspace)', function () {
 
   before(async () => {
     root = await prepareWorkspace('demo', { git: false });
-    ({ client } = await TestClient.start(root));
+    // As VS Code does: it implements the dossier view and the checklist, so they are offered.
+    ({ client } = await TestClient.start(root, undefined, { clientCommands: true }));
   });
 
   after(async () => {
@@ -251,10 +254,11 @@ describe('language server with a client that cannot pull diagnostics', () => {
 describe('language server: the workflow over LSP (git workspace)', () => {
   let root: string;
   let client: TestClient;
+  let init: InitializeResult;
 
   before(async () => {
     root = await prepareWorkspace('demo');
-    ({ client } = await TestClient.start(root));
+    ({ client, init } = await TestClient.start(root));
   });
 
   after(async () => {
@@ -283,26 +287,31 @@ describe('language server: the workflow over LSP (git workspace)', () => {
     })) as CodeAction[];
     const migrate = actions.find((a) => a.title === 'Migrate this file through the adapter');
     assert.ok(migrate?.command, JSON.stringify(actions));
-    assert.deepEqual(migrate.command.arguments, [client.uri(rel), 7]);
+    assert.equal(migrate.command.command, ServerCommands.migrate, 'a command the server runs, for any client');
+    assert.deepEqual(migrate.command.arguments, [{ uri: client.uri(rel), version: 7 }]);
     assert.equal(migrate.edit, undefined);
-    assert.ok(actions.some((a) => a.command?.command === 'stepwise.openChecklist'));
+    // This client did not say it implements the checklist, so nothing it cannot run is offered.
+    assert.ok(!actions.some((a) => a.command?.command === 'stepwise.openChecklist'), JSON.stringify(actions));
+  });
+
+  it('announces its commands for workspace/executeCommand', () => {
+    assert.deepEqual(init.capabilities.executeCommandProvider?.commands.sort(), Object.values(ServerCommands).sort());
   });
 
   it('refuses an action the engine does not allow, with the reason, and changes nothing', async () => {
-    const result = await client.connection.sendRequest<WorkflowActionRequest.Result>(WorkflowActionRequest.method, {
-      action: 'approve',
-      uri: client.uri('src/jobs/cleanup-job.ts'),
-    });
+    const result = (await client.connection.sendRequest(ExecuteCommandRequest.type, {
+      command: ServerCommands.approve,
+      arguments: [{ uri: client.uri('src/jobs/cleanup-job.ts'), confirmations: 'return' }],
+    })) as EngineResult;
     assert.equal(result.ok, false);
     assert.match(result.ok ? '' : result.error, /no migration commit to approve/);
   });
 
   it('refuses a migration offered for an older document version', async () => {
-    const result = await client.connection.sendRequest<WorkflowActionRequest.Result>(WorkflowActionRequest.method, {
-      action: 'migrate',
-      uri: client.uri('src/jobs/cleanup-job.ts'),
-      version: 3,
-    });
+    const result = (await client.connection.sendRequest(ExecuteCommandRequest.type, {
+      command: ServerCommands.migrate,
+      arguments: [{ uri: client.uri('src/jobs/cleanup-job.ts'), version: 3, confirmations: 'return' }],
+    })) as EngineResult;
     assert.equal(result.ok, false);
     assert.match(result.ok ? '' : result.error, /changed since this was offered/);
   });

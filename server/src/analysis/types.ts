@@ -1,18 +1,6 @@
-/**
- * Plain data produced by the analysis: no ts-morph nodes, only offsets into the file's text.
- * Lines and columns are 1-based, offsets are 0-based UTF-16 indexes (as in the file's text).
- */
+import type { Dossier, Risk, RiskLevel, RollbackPlan, RoutingIssue, RoutingIssueKind, Span, UsageKind, UseCase } from '../wire';
 
-export type UsageKind = 'import' | 'require' | 'reexport' | 'dynamic-import' | 'new' | 'call' | 'member' | 'type';
-
-export type RoutingIssueKind =
-  'reexport' | 'dynamic-import' | 'computed-member' | 'escaping-instance' | 'commonjs-interop' | 'any-receiver';
-
-export interface Span {
-  start: number;
-  end: number;
-}
-
+export type { Dossier, Risk, RiskLevel, RollbackPlan, RoutingIssue, RoutingIssueKind, Span, UsageKind, UseCase };
 /** A member rule from the spec as it applies to one usage. */
 export type AppliedRule =
   | { kind: 'rename'; to: string; note?: string }
@@ -57,14 +45,6 @@ export interface Usage {
   container?: string;
   /** For values made in another workspace file: that file (its migration changes this usage). */
   from?: string;
-}
-
-export interface RoutingIssue {
-  kind: RoutingIssueKind;
-  line: number;
-  column: number;
-  span: Span;
-  message: string;
 }
 
 /** One binding an import-like construct brings in. */
@@ -127,47 +107,4 @@ export interface FileAnalysis {
   declarations: Record<string, DeclarationRef>;
   /** Syntax errors in the file (the analysis still runs on the recovered tree). */
   parseErrors: { line: number; column: number; message: string }[];
-}
-
-export type RiskLevel = 'low' | 'medium' | 'high' | 'critical';
-
-export interface Risk {
-  score: number;
-  level: RiskLevel;
-  reasons: string[];
-}
-
-/** A use case: a call site with the member used, for the pre-move dossier. */
-export interface UseCase {
-  line: number;
-  kind: UsageKind;
-  symbol: string;
-  member: string | null;
-  container?: string;
-  incompatible: boolean;
-  text: string;
-}
-
-export interface RollbackPlan {
-  commitHint: string;
-  steps: string[];
-  recheck: string[];
-}
-
-export interface Dossier {
-  path: string;
-  dependencies: string[];
-  dependents: string[];
-  transitiveDependents: string[];
-  coveredBy: string[];
-  useCases: UseCase[];
-  incompatibilities: UseCase[];
-  routingIssues: RoutingIssue[];
-  risk: Risk;
-  rollback: RollbackPlan;
-  /**
-   * Set when this is the analysis recorded before the file's move (from the journal), not one of
-   * the file as it is now: when it was recorded (ms) and at which commit.
-   */
-  recorded?: { at: number; head: string };
 }

@@ -1,16 +1,18 @@
 import { CodeActionKind, ErrorCodes, LSPErrorCodes, ResponseError } from 'vscode-languageserver';
-import type { CodeAction, CodeActionParams, TextDocumentEdit, WorkspaceEdit, CreateFile } from 'vscode-languageserver';
-import type { MigrationEdit } from '../operations/migrationEdit';
-import { computeMigrationEdit } from '../operations/migrationEdit';
-import { CodeActionKinds, Commands } from '../protocol';
-import type { CodeActionData } from '../protocol';
-import type { WorkspaceIndex } from '../workspace/workspaceIndex';
+import type { CodeAction, CodeActionParams } from 'vscode-languageserver';
+import { CodeActionKinds, Commands, ServerCommands } from '../protocol';
+import type { CodeActionData, WorkflowCommandArgs } from '../protocol';
+import type { MigrationSession } from '../session/session';
 import { RangeConverter } from './convert';
-import type { Folders } from './folders';
+import { toWorkspaceEdit } from './edits';
+import type { EditCapabilities } from './edits';
+import type { Sessions } from './sessions';
 
-export interface EditCapabilities {
-  documentChanges: boolean;
-  createFiles: boolean;
+export interface CodeActionOptions {
+  /** Whether the folder is a git repository: the migration is then the guarded workflow step. */
+  usesGit(session: MigrationSession): boolean;
+  /** Whether the client implements Stepwise's own commands (the dossier view, the checklist): VS Code. */
+  clientCommands: boolean;
 }
 
 /**
@@ -18,8 +20,8 @@ export interface EditCapabilities {
  * a file has several, and the pre-move dossier. Edits are not computed here: the actions carry
  * small data and `codeAction/resolve` computes and verifies the edit when one is chosen.
  */
-export function provideCodeActions(folders: Folders, params: CodeActionParams, usesGit: (index: WorkspaceIndex) => boolean): CodeAction[] {
-  const found = folders.locate(params.textDocument.uri);
+export function provideCodeActions(sessions: Sessions, params: CodeActionParams, options: CodeActionOptions): CodeAction[] {
+  const found = sessions.locate(params.textDocument.uri);
   if (!found) return [];
   const { index, rel } = found;
   const analysis = index.analysisOf(rel);
@@ -40,12 +42,9 @@ export function provideCodeActions(folders: Folders, params: CodeActionParams, u
 
   // In a git repository the migration is a guarded workflow step (gates, one commit, verification),
   // so the quick fix runs it; elsewhere it is a plain edit.
-  const git = usesGit(index);
-  const migrateCommand = {
-    title: 'Migrate this file through the adapter',
-    command: Commands.migrateFile,
-    arguments: [params.textDocument.uri, version],
-  };
+  const git = options.usesGit(found.session);
+  const args: WorkflowCommandArgs = { uri: params.textDocument.uri, version };
+  const migrateCommand = { title: 'Migrate this file through the adapter', command: ServerCommands.migrate, arguments: [args] };
   if (routable.length > 0 && (atUsage || ours.length > 0) && wants(CodeActionKinds.migrateFile)) {
     const title = 'Migrate this file through the adapter';
     if (git) {
@@ -62,14 +61,14 @@ export function provideCodeActions(folders: Folders, params: CodeActionParams, u
       actions.push({ title: 'Route only this import through the adapter', kind: CodeActionKinds.routeSite, data });
     }
   }
-  if ((atUsage || ours.length > 0) && wants(CodeActionKinds.showDossier)) {
+  if (options.clientCommands && (atUsage || ours.length > 0) && wants(CodeActionKinds.showDossier)) {
     actions.push({
       title: `Show pre-move analysis for ${rel}`,
       kind: CodeActionKinds.showDossier,
       command: { title: 'Show pre-move analysis', command: Commands.showDossier, arguments: [params.textDocument.uri] },
     });
   }
-  if ((atUsage || ours.length > 0) && wants(CodeActionKinds.openChecklist)) {
+  if (options.clientCommands && (atUsage || ours.length > 0) && wants(CodeActionKinds.openChecklist)) {
     actions.push({
       title: 'Open migration checklist',
       kind: CodeActionKinds.openChecklist,
@@ -92,65 +91,22 @@ export function provideCodeActions(folders: Folders, params: CodeActionParams, u
 }
 
 /** Computes and verifies the edit of a Stepwise code action; refuses a document that changed. */
-export function resolveCodeAction(folders: Folders, action: CodeAction, capabilities: EditCapabilities): CodeAction {
+export async function resolveCodeAction(sessions: Sessions, action: CodeAction, capabilities: EditCapabilities): Promise<CodeAction> {
   const data = action.data as CodeActionData | undefined;
   if (!data || (data.action !== 'migrate-file' && data.action !== 'route-site')) return action;
-  const found = folders.locate(data.uri);
+  const found = sessions.locate(data.uri);
   if (!found) throw new ResponseError(ErrorCodes.InvalidParams, 'This file is not in a Stepwise workspace folder.');
-  const { index, rel } = found;
-  const current = index.versionOf(rel) ?? null;
+  const { session, rel } = found;
+  const current = session.index.versionOf(rel) ?? null;
   if (current !== data.version) {
     throw new ResponseError(
       LSPErrorCodes.ContentModified,
       `${rel} changed since this fix was offered (version ${String(data.version)}, now ${String(current)}); ask for the fix again.`,
     );
   }
-  const edit = computeMigrationEdit(index, rel, data.action === 'route-site' ? { onlySiteStart: data.siteStart } : {});
-  if (edit.error) throw new ResponseError(LSPErrorCodes.RequestFailed, edit.error);
-  return { ...action, edit: toWorkspaceEdit(folders, index, edit, capabilities) };
-}
-
-export function toWorkspaceEdit(
-  folders: Folders,
-  index: WorkspaceIndex,
-  edit: MigrationEdit,
-  capabilities: EditCapabilities,
-): WorkspaceEdit {
-  if (edit.files.some((f) => f.create) && !(capabilities.documentChanges && capabilities.createFiles)) {
-    throw new ResponseError(
-      LSPErrorCodes.RequestFailed,
-      `This editor cannot create files through an edit, and the adapter ${index.currentSpec()?.adapter.module ?? ''} does not exist yet; run "npx stepwise scaffold-adapter" first.`,
-    );
-  }
-  const documentChanges: (TextDocumentEdit | CreateFile)[] = [];
-  for (const file of edit.files) {
-    const uri = folders.uriOf(index, file.path);
-    if (file.create) {
-      documentChanges.push({ kind: 'create', uri, options: { overwrite: false, ignoreIfExists: false } });
-      documentChanges.push({
-        textDocument: { uri, version: null },
-        edits: file.changes.map((c) => ({
-          range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
-          newText: c.newText,
-        })),
-      });
-      continue;
-    }
-    const text = index.textOf(file.path) ?? '';
-    const ranges = new RangeConverter(text);
-    const version = file.path === edit.path ? edit.version : (index.versionOf(file.path) ?? null);
-    documentChanges.push({
-      textDocument: { uri, version },
-      edits: file.changes.map((c) => ({ range: ranges.range(c), newText: c.newText })),
-    });
-  }
-  if (capabilities.documentChanges) return { documentChanges };
-  const changes: Record<string, { range: ReturnType<RangeConverter['range']>; newText: string }[]> = {};
-  for (const change of documentChanges) {
-    if ('textDocument' in change)
-      changes[change.textDocument.uri] = change.edits.map((e) => ('range' in e ? { range: e.range, newText: e.newText } : e));
-  }
-  return { changes };
+  const edit = await session.migrationEdit(rel, data.action === 'route-site' ? { onlySiteStart: data.siteStart } : {});
+  if ('error' in edit) throw new ResponseError(LSPErrorCodes.RequestFailed, edit.error);
+  return { ...action, edit: toWorkspaceEdit(session.root, edit, capabilities) };
 }
 
 export const codeActionKinds = [CodeActionKind.QuickFix, CodeActionKinds.sourceMigrateFile];

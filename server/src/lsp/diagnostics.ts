@@ -6,8 +6,8 @@ import { DiagnosticCodes, diagnosticSource } from '../protocol';
 import type { StepwiseSettings } from '../protocol';
 import { specRelativePath } from '../spec/validate';
 import type { WorkspaceIndex } from '../workspace/workspaceIndex';
-import { RangeConverter } from './convert';
-import type { Folders } from './folders';
+import { pathToUri, RangeConverter } from './convert';
+import type { Sessions } from './sessions';
 
 const severities: Record<StepwiseSettings['diagnostics']['severity'], DiagnosticSeverity> = {
   error: DiagnosticSeverity.Error,
@@ -43,7 +43,7 @@ export function isShown(usage: Usage): boolean {
 
 export function diagnosticsForFile(
   index: WorkspaceIndex,
-  folders: Folders,
+  sessions: Sessions,
   analysis: FileAnalysis,
   text: string,
   settings: StepwiseSettings,
@@ -58,7 +58,7 @@ export function diagnosticsForFile(
     if (declaration) {
       related.push({
         location: {
-          uri: folders.uriOf(index, declaration.path),
+          uri: sessions.uriOf(index, declaration.path),
           range: {
             start: { line: declaration.line - 1, character: declaration.column - 1 },
             end: { line: declaration.line - 1, character: declaration.column - 1 + (declaration.end - declaration.start) },
@@ -117,15 +117,16 @@ export class DiagnosticStore {
   private counter = 0;
 
   constructor(
-    private readonly folders: Folders,
-    private readonly settings: () => StepwiseSettings,
+    private readonly sessions: Sessions,
+    /** The settings of the folder at `root`. */
+    private readonly settings: (root: string) => StepwiseSettings,
   ) {}
 
   /** Recomputes the diagnostics of the given files; returns the URIs whose diagnostics changed. */
   update(index: WorkspaceIndex, rels: string[]): string[] {
     const changed: string[] = [];
     for (const rel of rels) {
-      const uri = this.folders.uriOf(index, rel);
+      const uri = this.sessions.uriOf(index, rel);
       const items = this.compute(index, rel);
       const previous = this.reports.get(uri);
       if (previous && JSON.stringify(previous.items) === JSON.stringify(items)) continue;
@@ -140,10 +141,18 @@ export class DiagnosticStore {
   refreshAll(index: WorkspaceIndex): string[] {
     const rels = new Set([...index.allAnalyses().map((a) => a.path), specRelativePath]);
     for (const uri of this.reports.keys()) {
-      const found = this.folders.locate(uri);
+      const found = this.sessions.locate(uri);
       if (found?.index === index) rels.add(found.rel);
     }
     return this.update(index, [...rels]);
+  }
+
+  /** Forgets every report under `root` (its folder went away); returns their URIs, now empty. */
+  forget(root: string): string[] {
+    const prefix = pathToUri(root).replace(/\/?$/, '/');
+    const gone = [...this.reports.keys()].filter((uri) => uri.startsWith(prefix));
+    for (const uri of gone) this.reports.delete(uri);
+    return gone;
   }
 
   get(uri: string): Report {
@@ -159,6 +168,6 @@ export class DiagnosticStore {
     const analysis = index.analysisSoon(rel);
     const text = index.textOf(rel);
     if (!analysis || text === undefined) return [];
-    return diagnosticsForFile(index, this.folders, analysis, text, this.settings());
+    return diagnosticsForFile(index, this.sessions, analysis, text, this.settings(index.root));
   }
 }

@@ -16,25 +16,43 @@ import type {
   WorkspaceDocumentDiagnosticReport,
 } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { analyzeReport, dossierOf, planEntries } from '../operations/overview';
-import { AnalyzeRequest, DossierRequest, IndexStatusRequest, PlanRequest, StatusChangedNotification, defaultSettings } from '../protocol';
+import {
+  AnalyzeRequest,
+  DossierRequest,
+  IndexStatusRequest,
+  ObservationEndedNotification,
+  OutputNotification,
+  PlanRequest,
+  StatusChangedNotification,
+  WorkflowChangedNotification,
+  mergeSettings,
+} from '../protocol';
 import type { StepwiseSettings } from '../protocol';
+import type { MigrationSession } from '../session/session';
 import { specRelativePath } from '../spec/validate';
 import type { Logger } from '../util/logger';
-import type { WorkspaceIndex } from '../workspace/workspaceIndex';
+import { AdjustableClock, systemClock } from '../workflow/clock';
 import { codeActionKinds, provideCodeActions, resolveCodeAction } from './codeActions';
-import type { EditCapabilities } from './codeActions';
-import { uriToPath } from './convert';
+import { pathToUri, uriToPath } from './convert';
 import { DiagnosticStore } from './diagnostics';
-import { Folders } from './folders';
+import { LspEdits } from './edits';
+import type { EditCapabilities } from './edits';
 import { isGitWorkspace } from './gitWorkspace';
+import { Sessions } from './sessions';
 import { wireWorkflow } from './workflow';
-import type { WorkflowWiring } from './workflow';
+
+/** What the VS Code client (or any client) says in `initializationOptions`. */
+interface InitOptions {
+  settings?: Partial<StepwiseSettings>;
+  trusted?: boolean;
+  /** The client implements Stepwise's own commands (dossier view, checklist): code actions may use them. */
+  clientCommands?: boolean;
+}
 
 /**
  * Starts the Stepwise language server on the transport given on the command line (`--stdio`,
- * `--node-ipc`, `--socket=N`). This is the only layer that speaks LSP; everything it answers
- * comes from the workspace index and the operations on it.
+ * `--node-ipc`, `--socket=N`). The only layer that speaks LSP, and a thin one: every answer comes
+ * from the folder's `MigrationSession`.
  */
 export function startServer(): Connection {
   const connection = createConnection(ProposedFeatures.all);
@@ -45,21 +63,24 @@ export function startServer(): Connection {
     info: (m) => connection.console.info(m),
     debug: (m) => connection.console.log(m),
   };
-  let settings: StepwiseSettings = defaultSettings;
-  const folders = new Folders(logger, settings.exclude);
-  const store = new DiagnosticStore(folders, () => settings);
+  const testClock = process.env.STEPWISE_TEST_CLOCK === '1' ? new AdjustableClock() : undefined;
   let capabilities: ClientCapabilities = {};
   let editCapabilities: EditCapabilities = { documentChanges: false, createFiles: false };
+  let initOptions: InitOptions = {};
+  let clientName = 'an LSP client';
   let pull = false;
   let ready: Promise<void> = Promise.resolve();
-  let workflow: WorkflowWiring | undefined;
+  let trusted = (): boolean => false;
 
-  const statusOf = (index: WorkspaceIndex): IndexStatusRequest.Result => ({
-    root: index.root,
-    status: index.status(),
-    specProblems: index.specProblems(),
-    title: index.currentSpec()?.title,
-  });
+  const sessions: Sessions = new Sessions((root) => ({
+    clock: testClock ?? systemClock,
+    logger,
+    trusted: () => trusted(),
+    autoRevert: () => sessions.settingsOf(root).verification.autoRevert,
+    output: (text) => void connection.sendNotification(OutputNotification.type, { text }),
+    edits: new LspEdits(connection, root, () => editCapabilities),
+  }));
+  const store = new DiagnosticStore(sessions, (root) => sessions.settingsOf(root));
 
   /** Tells the client which diagnostics changed: a refresh for pull clients, the reports for push ones. */
   const publish = (uris: string[]): void => {
@@ -74,32 +95,66 @@ export function startServer(): Connection {
     }
   };
 
-  const watch = (index: WorkspaceIndex): void => {
+  /** Relays what a session announces: diagnostics, index and workflow status, the end of an observation. */
+  const watch = (session: MigrationSession): void => {
+    const { index } = session;
     index.onDidChangeAnalyses.on((rels) => publish(store.update(index, rels)));
     index.onDidChangeSpec.on(() => publish(store.refreshAll(index)));
-    index.onDidChangeStatus.on(() => void connection.sendNotification(StatusChangedNotification.method, statusOf(index)));
+    index.onDidChangeStatus.on(() => void connection.sendNotification(StatusChangedNotification.type, session.indexSummary()));
+    session.onDidChangeWorkflow.on((status) => void connection.sendNotification(WorkflowChangedNotification.type, status));
+    session.onObservationEnded.on(
+      (path) => void connection.sendNotification(ObservationEndedNotification.type, { root: session.root, path }),
+    );
   };
 
+  /** The folder's own settings (`workspace/configuration` scoped to it), else what the client said at start. */
+  const settingsFor = async (root: string): Promise<StepwiseSettings> => {
+    if (!capabilities.workspace?.configuration) return mergeSettings(initOptions.settings);
+    const value: unknown = await connection.workspace.getConfiguration({ scopeUri: pathToUri(root), section: 'stepwise' });
+    return mergeSettings(value as Partial<StepwiseSettings> | null);
+  };
+
+  const addFolder = async (root: string): Promise<MigrationSession> => {
+    const { session, created } = sessions.add(root, await settingsFor(root).catch(() => mergeSettings(initOptions.settings)));
+    if (created) watch(session);
+    return session;
+  };
+
+  const removeFolder = (root: string): void => {
+    if (!sessions.remove(root)) return;
+    const gone = store.forget(root);
+    if (pull) publish(gone);
+    else for (const uri of gone) void connection.sendDiagnostics({ uri, diagnostics: [] });
+    logger.info(`Stopped Stepwise for ${root} (the folder left the workspace).`);
+  };
+
+  let roots: string[] = [];
   connection.onInitialize((params: InitializeParams): InitializeResult => {
     capabilities = params.capabilities;
+    clientName = params.clientInfo?.name ?? clientName;
     pull = capabilities.textDocument?.diagnostic !== undefined;
     const workspaceEdit = capabilities.workspace?.workspaceEdit;
     editCapabilities = {
       documentChanges: workspaceEdit?.documentChanges === true,
       createFiles: workspaceEdit?.resourceOperations?.includes('create') === true,
     };
-    const initOptions = params.initializationOptions as { settings?: Partial<StepwiseSettings>; trusted?: boolean } | undefined;
-    if (initOptions?.settings) settings = mergeSettings(initOptions.settings);
+    initOptions = (params.initializationOptions as InitOptions | undefined) ?? {};
     // Without a word from the client (another editor), commands from the workspace do not run.
-    workflow = wireWorkflow(connection, folders, () => settings, logger, initOptions?.trusted === true);
-    const roots =
+    const workflow = wireWorkflow(connection, sessions, {
+      initiallyTrusted: initOptions.trusted === true,
+      clientName: () => clientName,
+      serverProgress: () => capabilities.window?.workDoneProgress === true,
+      testClock,
+    });
+    trusted = () => workflow.trusted();
+    roots =
       params.workspaceFolders?.map((f) => uriToPath(f.uri)).filter((p): p is string => p !== undefined) ??
       (params.rootUri ? [uriToPath(params.rootUri)].filter((p): p is string => p !== undefined) : []);
-    for (const root of roots) watch(folders.add(root));
     return {
       capabilities: {
         textDocumentSync: TextDocumentSyncKind.Incremental,
         codeActionProvider: { codeActionKinds, resolveProvider: true },
+        executeCommandProvider: { commands: workflow.commands },
         diagnosticProvider: pull ? { identifier: 'stepwise', interFileDependencies: true, workspaceDiagnostics: true } : undefined,
         workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
       },
@@ -112,81 +167,81 @@ export function startServer(): Connection {
       void connection.client.register(DidChangeConfigurationNotification.type, { section: 'stepwise' });
     }
     if (capabilities.workspace?.workspaceFolders) {
-      connection.workspace.onDidChangeWorkspaceFolders((event) => {
+      connection.workspace.onDidChangeWorkspaceFolders(async (event) => {
         for (const removed of event.removed) {
           const root = uriToPath(removed.uri);
-          if (root) folders.remove(root);
+          if (root) removeFolder(root);
         }
         for (const added of event.added) {
           const root = uriToPath(added.uri);
-          if (!root) continue;
-          const index = folders.add(root);
-          watch(index);
-          void index.start();
+          if (root) void startFolder(await addFolder(root));
         }
       });
     }
-    ready = indexAll();
+    ready = startAll();
   });
 
-  async function indexAll(): Promise<void> {
+  async function startFolder(session: MigrationSession, report?: (phase: string, done: number, total: number) => void): Promise<void> {
+    try {
+      await session.start(report);
+      publish(store.refreshAll(session.index));
+    } catch (error) {
+      logger.error(`Indexing ${session.root} failed: ${(error as Error).stack ?? String(error)}`);
+    }
+  }
+
+  async function startAll(): Promise<void> {
+    const all = await Promise.all(roots.map((root) => addFolder(root)));
     const progress = capabilities.window?.workDoneProgress ? await connection.window.createWorkDoneProgress() : undefined;
     progress?.begin('Stepwise: indexing', 0, 'Reading files', true);
     let lastReport = 0;
-    try {
-      await folders.startAll((phase, done, total) => {
-        const now = Date.now();
-        if (now - lastReport < 200 && done < total) return;
-        lastReport = now;
-        progress?.report(total > 0 ? Math.round((done / total) * 100) : 0, `${phase} ${done}/${total}`);
-      });
-      for (const index of folders.all()) publish(store.refreshAll(index));
-    } catch (error) {
-      logger.error(`Indexing failed: ${(error as Error).stack ?? String(error)}`);
-    } finally {
-      progress?.done();
-    }
-    await workflow?.start();
+    const report = (phase: string, done: number, total: number): void => {
+      const now = Date.now();
+      if (now - lastReport < 200 && done < total) return;
+      lastReport = now;
+      progress?.report(total > 0 ? Math.round((done / total) * 100) : 0, `${phase} ${done}/${total}`);
+    };
+    await Promise.all(all.map((session) => startFolder(session, report)));
+    progress?.done();
   }
 
   connection.onDidChangeConfiguration(async (change) => {
-    let next: Partial<StepwiseSettings> | undefined = (change.settings as { stepwise?: Partial<StepwiseSettings> } | undefined)?.stepwise;
-    if (capabilities.workspace?.configuration) {
-      next = (await connection.workspace.getConfiguration('stepwise')) as Partial<StepwiseSettings>;
+    for (const session of sessions.all()) {
+      const pushed = (change.settings as { stepwise?: Partial<StepwiseSettings> } | undefined)?.stepwise;
+      const next = capabilities.workspace?.configuration ? await settingsFor(session.root) : pushed ? mergeSettings(pushed) : undefined;
+      if (!next) continue;
+      await sessions.setSettings(session.root, next);
+      publish(store.refreshAll(session.index));
     }
-    if (!next) return;
-    settings = mergeSettings(next);
-    await folders.setExclude(settings.exclude);
-    for (const index of folders.all()) publish(store.refreshAll(index));
   });
 
   documents.onDidChangeContent((event) => {
-    const found = folders.locate(event.document.uri);
+    const found = sessions.locate(event.document.uri);
     if (found) found.index.setDocument(found.rel, event.document.getText(), event.document.version);
   });
   documents.onDidClose((event) => {
-    const found = folders.locate(event.document.uri);
+    const found = sessions.locate(event.document.uri);
     if (found) void found.index.closeDocument(found.rel);
   });
 
   connection.onDidChangeWatchedFiles(async (event) => {
     // One batch per folder, in order, so a request arriving meanwhile waits for all of it.
-    const byIndex = new Map<WorkspaceIndex, string[]>();
+    const byFolder = new Map<MigrationSession, string[]>();
     for (const change of event.changes) {
-      const found = folders.locate(change.uri);
+      const found = sessions.locate(change.uri);
       if (!found) continue;
       // An open document's text comes from the editor, unless the file appeared or went away.
       if (change.type !== FileChangeType.Deleted && change.type !== FileChangeType.Created && documents.get(change.uri)) continue;
-      byIndex.set(found.index, [...(byIndex.get(found.index) ?? []), found.rel]);
+      byFolder.set(found.session, [...(byFolder.get(found.session) ?? []), found.rel]);
     }
-    await Promise.all([...byIndex].map(([index, rels]) => index.filesChangedOnDisk(rels)));
+    await Promise.all([...byFolder].map(([session, rels]) => session.index.filesChangedOnDisk(rels)));
   });
 
   connection.languages.diagnostics.on(async (params) => {
     // An open document does not wait for the whole workspace: once the files are read, its own
     // analysis jumps the queue (the index refreshes diagnostics as the rest completes).
-    await Promise.all(folders.all().map((i) => i.whenRead()));
-    const found = folders.locate(params.textDocument.uri);
+    await Promise.all(sessions.all().map((s) => s.index.whenRead()));
+    const found = sessions.locate(params.textDocument.uri);
     if (!found) return { kind: DocumentDiagnosticReportKind.Full, items: [] };
     store.update(found.index, [found.rel]);
     const report = store.get(params.textDocument.uri);
@@ -196,7 +251,7 @@ export function startServer(): Connection {
 
   connection.languages.diagnostics.onWorkspace(async (params, token) => {
     await ready;
-    await Promise.all(folders.all().map((i) => i.whenIdle()));
+    await Promise.all(sessions.all().map((s) => s.index.whenIdle()));
     if (token.isCancellationRequested) return { items: [] };
     const previous = new Map(params.previousResultIds.map((p) => [p.uri, p.value]));
     const items: WorkspaceDocumentDiagnosticReport[] = [];
@@ -210,49 +265,31 @@ export function startServer(): Connection {
     return { items };
   });
 
-  connection.onCodeAction((params) => provideCodeActions(folders, params, (index) => isGitWorkspace(index.root)));
-  connection.onCodeActionResolve((action) => resolveCodeAction(folders, action, editCapabilities));
+  connection.onCodeAction((params) =>
+    provideCodeActions(sessions, params, { usesGit: (s) => isGitWorkspace(s.root), clientCommands: initOptions.clientCommands === true }),
+  );
+  connection.onCodeActionResolve((action) => resolveCodeAction(sessions, action, editCapabilities));
 
-  connection.onRequest(IndexStatusRequest.method, (params: IndexStatusRequest.Params) => {
-    const index = folders.forUri(params?.uri);
-    return index ? statusOf(index) : null;
-  });
-  connection.onRequest(PlanRequest.method, async (params: PlanRequest.Params): Promise<PlanRequest.Result | null> => {
+  connection.onRequest(IndexStatusRequest.type, (params) => sessions.forUri(params?.uri)?.indexSummary() ?? null);
+  connection.onRequest(PlanRequest.type, async (params) => {
     await ready;
-    const index = folders.forUri(params?.uri);
-    if (!index) return null;
-    await index.whenIdle();
-    return { root: index.root, entries: planEntries(index) };
+    const session = sessions.forUri(params?.uri);
+    return session ? { root: session.root, entries: await session.plan() } : null;
   });
-  connection.onRequest(DossierRequest.method, async (params: DossierRequest.Params): Promise<DossierRequest.Result> => {
+  connection.onRequest(DossierRequest.type, async (params) => {
     await ready;
-    const found = folders.locate(params.uri);
+    const found = sessions.locate(params.uri);
     if (!found) return { error: 'This file is not in a Stepwise workspace folder.' };
-    await found.index.whenIdle();
-    const result = dossierOf(found.index, found.rel);
-    if (!('error' in result)) return { dossier: result };
-    // A migrated file no longer uses the legacy API; its analysis is the one recorded before the move.
-    const recorded = workflow ? await workflow.engineFor(found.index).recordedDossier(found.rel) : undefined;
-    return recorded ? { dossier: recorded } : result;
+    const result = await found.session.dossier(found.rel);
+    return 'error' in result ? result : { dossier: result };
   });
-  connection.onRequest(AnalyzeRequest.method, async (params: AnalyzeRequest.Params): Promise<AnalyzeRequest.Result | null> => {
+  connection.onRequest(AnalyzeRequest.type, async (params) => {
     await ready;
-    const index = folders.forUri(params?.uri);
-    if (!index) return null;
-    await index.whenIdle();
-    return analyzeReport(index);
+    return (await sessions.forUri(params?.uri)?.analyze()) ?? null;
   });
 
   documents.listen(connection);
   connection.listen();
   logger.info(`Stepwise server started (pid ${process.pid}); spec file: ${specRelativePath}.`);
   return connection;
-}
-
-function mergeSettings(partial: Partial<StepwiseSettings>): StepwiseSettings {
-  return {
-    exclude: Array.isArray(partial.exclude) ? partial.exclude : defaultSettings.exclude,
-    diagnostics: { ...defaultSettings.diagnostics, ...(partial.diagnostics ?? {}) },
-    verification: { ...defaultSettings.verification, ...(partial.verification ?? {}) },
-  };
 }

@@ -1,155 +1,137 @@
 import { ErrorCodes, ResponseError } from 'vscode-languageserver';
-import type { CancellationToken, Connection } from 'vscode-languageserver';
+import type { CancellationToken, Connection, ExecuteCommandParams, WorkDoneProgressReporter } from 'vscode-languageserver';
 import {
   AdvanceClockRequest,
   FileAtCommitRequest,
-  ObservationEndedNotification,
-  OutputNotification,
-  ProgressNotification,
   ReportRequest,
+  ServerCommands,
+  SessionsRequest,
   SetTrustNotification,
-  WorkflowActionRequest,
-  WorkflowChangedNotification,
   WorkflowStatusRequest,
+  actionOfCommand,
 } from '../protocol';
-import type { StepwiseSettings } from '../protocol';
-import type { Logger } from '../util/logger';
-import { AdjustableClock, systemClock } from '../workflow/clock';
-import type { Clock } from '../workflow/clock';
-import { WorkflowEngine } from '../workflow/engine';
-import type { WorkspaceIndex } from '../workspace/workspaceIndex';
-import type { Folders } from './folders';
+import type { WorkflowAction, WorkflowCommandArgs, WorkflowCommandResult } from '../protocol';
+import { liveResources } from '../util/resources';
+import type { AdjustableClock } from '../workflow/clock';
+import type { Sessions } from './sessions';
+
+const titles: Record<WorkflowAction, string> = {
+  analyze: 'Recording the pre-move analysis and baseline of',
+  migrate: 'Migrating',
+  verify: 'Verifying',
+  approve: 'Approving',
+  revert: 'Reverting',
+};
 
 export interface WorkflowWiring {
-  /** The engine of a folder, created on first use. */
-  engineFor(index: WorkspaceIndex): WorkflowEngine;
-  /** Starts watching git for every folder (after the first index). */
-  start(): Promise<void>;
+  /** The commands to announce in `executeCommandProvider`. */
+  commands: string[];
+  /** Whether commands from the workspace may run now. */
+  trusted(): boolean;
 }
 
 /**
- * Wires the per-file workflow to LSP: status, actions with progress and cancellation, the report,
- * file contents at a commit, trust, and the notifications that keep the client's view current.
+ * Wires the per-file workflow to LSP: the actions as `workspace/executeCommand` (usable from any
+ * LSP client: questions through `window/showMessageRequest`, progress through `$/progress`,
+ * cancellation through the request), the status, the report, a file at a commit, and trust.
  */
 export function wireWorkflow(
   connection: Connection,
-  folders: Folders,
-  settings: () => StepwiseSettings,
-  logger: Logger,
-  initiallyTrusted: boolean,
+  sessions: Sessions,
+  options: {
+    initiallyTrusted: boolean;
+    clientName: () => string;
+    serverProgress: () => boolean;
+    testClock?: AdjustableClock;
+  },
 ): WorkflowWiring {
-  const testClock = process.env.STEPWISE_TEST_CLOCK === '1' ? new AdjustableClock() : undefined;
-  const clock: Clock = testClock ?? systemClock;
-  let trusted = initiallyTrusted;
-  const engines = new Map<WorkspaceIndex, WorkflowEngine>();
-  const pending = new Map<string, NodeJS.Timeout>();
+  let trusted = options.initiallyTrusted;
 
-  const changed = (root: string): void => {
-    clearTimeout(pending.get(root));
-    pending.set(
-      root,
-      setTimeout(() => {
-        pending.delete(root);
-        void connection.sendNotification(WorkflowChangedNotification.method, { root });
-      }, 100),
-    );
+  const located = (uri: unknown): NonNullable<ReturnType<Sessions['locate']>> => {
+    const found = typeof uri === 'string' ? sessions.locate(uri) : undefined;
+    if (!found) throw new ResponseError(ErrorCodes.InvalidParams, 'This file is not in a Stepwise workspace folder.');
+    return found;
   };
 
-  const engineFor = (index: WorkspaceIndex): WorkflowEngine => {
-    let engine = engines.get(index);
-    if (!engine) {
-      engine = new WorkflowEngine(index, {
-        clock,
-        logger,
-        trusted: () => trusted,
-        autoRevert: () => settings().verification.autoRevert,
-        output: (text) => void connection.sendNotification(OutputNotification.method, { text }),
-      });
-      engine.onDidChange.on(() => changed(index.root));
-      engine.onObservationEnded.on(
-        (path) => void connection.sendNotification(ObservationEndedNotification.method, { root: index.root, path }),
-      );
-      index.onDidChangeAnalyses.on(() => changed(index.root));
-      engines.set(index, engine);
+  const folder = (uri: string | undefined): NonNullable<ReturnType<Sessions['forUri']>> => {
+    const session = sessions.forUri(uri);
+    if (!session) throw new ResponseError(ErrorCodes.InvalidParams, 'This is not a Stepwise workspace folder.');
+    return session;
+  };
+
+  /** The progress to report on: the client's token, else one the server creates (when the client can show it). */
+  const progressFor = async (
+    params: ExecuteCommandParams,
+    reporter: WorkDoneProgressReporter,
+  ): Promise<WorkDoneProgressReporter | undefined> => {
+    if (params.workDoneToken !== undefined) return reporter;
+    return options.serverProgress() ? connection.window.createWorkDoneProgress() : undefined;
+  };
+
+  const ask = async (message: string, yes: string): Promise<boolean> =>
+    (await connection.window.showWarningMessage(message, { title: yes }, { title: 'Cancel' }))?.title === yes;
+
+  connection.onExecuteCommand(async (params, token, reporter): Promise<WorkflowCommandResult> => {
+    const action = actionOfCommand(params.command);
+    if (!action) throw new ResponseError(ErrorCodes.MethodNotFound, `Stepwise has no command ${params.command}.`);
+    const args = (params.arguments?.[0] ?? {}) as Partial<WorkflowCommandArgs>;
+    const { session, rel } = located(args.uri);
+    const asks = args.confirmations !== 'return';
+    if (
+      asks &&
+      action === 'revert' &&
+      !(await ask(`Revert the migration of ${rel}? Stepwise runs git revert of its migration commit.`, 'Revert'))
+    )
+      return { ok: false, file: rel, error: `The migration of ${rel} was not reverted (cancelled).` };
+    const progress = await progressFor(params, reporter);
+    progress?.begin(`Stepwise: ${titles[action]} ${rel}`, undefined, undefined, action !== 'approve');
+    const abort = new AbortController();
+    token.onCancellationRequested(() => abort.abort());
+    (progress as { token?: CancellationToken } | undefined)?.token?.onCancellationRequested(() => abort.abort());
+    const control = { signal: abort.signal, progress: (message: string) => progress?.report(message) };
+    try {
+      let result = await session.run(action, rel, { version: args.version, force: args.force, reason: args.reason }, control);
+      if (!result.ok && result.needsConfirmation && asks && (await ask(`${result.error} Migrate it anyway?`, 'Migrate anyway'))) {
+        const reason = `confirmed out of plan order in ${options.clientName()}`;
+        result = await session.run(action, rel, { force: true, reason }, control);
+      }
+      // A client that asks its own questions also says how it went; for the others the server does.
+      if (asks) {
+        if (result.ok) void connection.window.showInformationMessage(result.message);
+        else void connection.window.showErrorMessage(result.error);
+      }
+      return result;
+    } finally {
+      progress?.done();
     }
-    return engine;
-  };
-
-  const folderOf = (uri: string | undefined): WorkspaceIndex => {
-    const index = folders.forUri(uri);
-    if (!index) throw new ResponseError(ErrorCodes.InvalidParams, 'This is not a Stepwise workspace folder.');
-    return index;
-  };
-
-  connection.onRequest(
-    WorkflowStatusRequest.method,
-    async (params: WorkflowStatusRequest.Params): Promise<WorkflowStatusRequest.Result> => {
-      const index = folderOf(params?.uri);
-      const status = await engineFor(index).status();
-      return { ...status, root: index.root, title: index.currentSpec()?.title, trusted, now: clock.now() };
-    },
-  );
-
-  connection.onRequest(
-    WorkflowActionRequest.method,
-    async (params: WorkflowActionRequest.Params, token: CancellationToken): Promise<WorkflowActionRequest.Result> => {
-      const found = folders.locate(params.uri);
-      if (!found) throw new ResponseError(ErrorCodes.InvalidParams, 'This file is not in a Stepwise workspace folder.');
-      const { index, rel } = found;
-      const engine = engineFor(index);
-      if (params.version !== undefined && params.version !== (index.versionOf(rel) ?? null)) {
-        return { ok: false, file: rel, error: `${rel} changed since this was offered; ask again.` };
-      }
-      const abort = new AbortController();
-      token.onCancellationRequested(() => abort.abort());
-      const control = {
-        signal: abort.signal,
-        progress: (message: string) => {
-          if (params.progressId) void connection.sendNotification(ProgressNotification.method, { progressId: params.progressId, message });
-        },
-      };
-      switch (params.action) {
-        case 'analyze':
-          return engine.analyze(rel, control);
-        case 'migrate':
-          return engine.migrate(rel, { force: params.force, reason: params.reason }, control);
-        case 'verify':
-          return engine.verify(rel, control);
-        case 'approve':
-          return engine.approve(rel);
-        case 'revert':
-          return engine.revert(rel, params.reason ?? 'reverted from the editor', control);
-      }
-    },
-  );
-
-  connection.onRequest(ReportRequest.method, async (params: ReportRequest.Params): Promise<ReportRequest.Result> => ({
-    markdown: await engineFor(folderOf(params?.uri)).report(),
-  }));
-
-  connection.onRequest(FileAtCommitRequest.method, async (params: FileAtCommitRequest.Params): Promise<FileAtCommitRequest.Result> => {
-    const found = folders.locate(params.uri);
-    if (!found) return { text: null };
-    return { text: (await engineFor(found.index).showAt(params.commit, found.rel)) ?? null };
   });
 
-  connection.onNotification(SetTrustNotification.method, (params: SetTrustNotification.Params) => {
-    trusted = params.trusted;
-    for (const index of engines.keys()) changed(index.root);
+  connection.onRequest(WorkflowStatusRequest.type, (params) => folder(params?.uri).workflow());
+  connection.onRequest(ReportRequest.type, async (params) => ({ markdown: await folder(params?.uri).report() }));
+  connection.onRequest(FileAtCommitRequest.type, async (params) => {
+    const found = sessions.locate(params.uri);
+    if (!found || typeof params.commit !== 'string') return { text: null };
+    return { text: (await found.session.fileAt(params.commit, found.rel)) ?? null };
   });
 
-  connection.onRequest(AdvanceClockRequest.method, async (params: AdvanceClockRequest.Params) => {
-    if (!testClock)
-      throw new ResponseError(ErrorCodes.MethodNotFound, 'The test clock is off (start the server with STEPWISE_TEST_CLOCK=1).');
-    testClock.advance(params.ms);
-    await Promise.all([...engines.values()].map((e) => e.clockChanged()));
-    return { now: testClock.now() };
+  connection.onNotification(SetTrustNotification.type, (params) => {
+    trusted = params.trusted === true;
+    for (const session of sessions.all()) session.trustChanged();
   });
 
-  return {
-    engineFor,
-    start: async () => {
-      await Promise.all(folders.all().map((index) => engineFor(index).startWatching()));
-    },
-  };
+  // Tests only: the clock moves when a test says so, and the sessions can be inspected.
+  connection.onRequest(AdvanceClockRequest.type, async (params) => {
+    const clock = options.testClock;
+    if (!clock) throw new ResponseError(ErrorCodes.MethodNotFound, 'The test clock is off (start the server with STEPWISE_TEST_CLOCK=1).');
+    clock.advance(params.ms);
+    await Promise.all(sessions.all().map((s) => s.clockChanged()));
+    return { now: clock.now() };
+  });
+  connection.onRequest(SessionsRequest.type, () => {
+    if (!options.testClock)
+      throw new ResponseError(ErrorCodes.MethodNotFound, 'Only for tests (start the server with STEPWISE_TEST_CLOCK=1).');
+    return { roots: sessions.all().map((s) => s.root), resources: liveResources() };
+  });
+
+  return { commands: Object.values(ServerCommands), trusted: () => trusted };
 }

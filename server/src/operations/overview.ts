@@ -3,43 +3,12 @@ import { buildDossier } from '../analysis/dossier';
 import { isTestFile } from '../analysis/graphView';
 import { buildPlan, isMigratable } from '../analysis/plan';
 import { assessRisk } from '../analysis/risk';
-import type { Dossier, FileAnalysis, Risk, RoutingIssueKind, UsageKind } from '../analysis/types';
+import type { Dossier, FileAnalysis, Risk } from '../analysis/types';
 import { flagNameOf } from '../rewrite/adapterScaffold';
 import type { WorkspaceIndex } from '../workspace/workspaceIndex';
+import type { AnalyzeReport, AnalyzedFile, PlanEntry } from '../wire';
 
-/** One file in `stepwise analyze --json` (the DESIGN.md contract). */
-export interface AnalyzedFile {
-  path: string;
-  usages: {
-    line: number;
-    column: number;
-    kind: UsageKind;
-    symbol: string;
-    member: string | null;
-    fixable: boolean;
-    message: string;
-  }[];
-  routingIssues: { line: number; kind: RoutingIssueKind; message: string }[];
-  dependencies: string[];
-  dependents: string[];
-  risk: Risk;
-}
-
-export interface AnalyzeReport {
-  summary: { files: number; usages: number; fixable: number };
-  files: AnalyzedFile[];
-  plan: string[];
-}
-
-/** A plan entry as the checklist and `stepwise plan` show it. */
-export interface PlanEntry {
-  path: string;
-  risk: Risk;
-  usages: number;
-  incompatibilities: number;
-  routingIssues: number;
-  isTest: boolean;
-}
+export type { AnalyzeReport, AnalyzedFile, PlanEntry };
 
 function excludedFromPlan(index: WorkspaceIndex): Set<string> {
   const spec = index.currentSpec();

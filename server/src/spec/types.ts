@@ -1,3 +1,6 @@
+import type { SpecProblem } from '../wire';
+
+export type { SpecProblem };
 /**
  * The migration spec (`.stepwise/migration.json`) after validation and preset merging.
  * Paths are workspace-relative with `/`; package names are kept as written.
@@ -37,17 +40,4 @@ export interface VerifySpec {
   benchTolerance: number;
   logs?: { glob: string; pattern: string };
   timeoutSeconds: number;
-}
-
-/** A problem found in the spec, located in the spec file's text. */
-export interface SpecProblem {
-  /** JSON path such as `members.AsyncTTLCache.size`; empty for the document itself. */
-  path: string;
-  message: string;
-  severity: 'error' | 'warning';
-  /** Offset and length in the spec text; line and column are 1-based. */
-  offset: number;
-  length: number;
-  line: number;
-  column: number;
 }

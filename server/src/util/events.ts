@@ -10,4 +10,9 @@ export class Emitter<T> {
   fire(value: T): void {
     for (const listener of [...this.listeners]) listener(value);
   }
+
+  /** Drops every listener (the owner is going away). */
+  dispose(): void {
+    this.listeners.clear();
+  }
 }

@@ -5,13 +5,14 @@ import * as path from 'node:path';
 import type { Dossier } from '../analysis/types';
 import { computeMigrationEdit } from '../operations/migrationEdit';
 import { dossierOf, planEntries } from '../operations/overview';
-import { applyTextChanges } from '../rewrite/textChange';
+import { FileSystemEdits, prepareEdit } from '../workspace/edits';
 import { Emitter } from '../util/events';
+import { Timer, trackWatcher } from '../util/resources';
 import type { Logger } from '../util/logger';
 import { localTime } from '../util/time';
 import type { WorkspaceIndex } from '../workspace/workspaceIndex';
 import type { Clock } from './clock';
-import { GitProblem, GitRepo, Trailers, writeFileAtomic } from './git';
+import { GitProblem, GitRepo, Trailers } from './git';
 import { Journal } from './journal';
 import type { JournalEntry } from './journal';
 import { renderReport } from './report';
@@ -19,6 +20,9 @@ import { deriveStatus } from './state';
 import type { FileStatus, WorkflowStatus } from './state';
 import { runChecks, scanLogs, summarize } from './verification';
 import type { VerificationResults } from './verification';
+import type { EngineResult } from '../wire';
+
+export type { EngineResult };
 
 export interface EngineOptions {
   clock: Clock;
@@ -36,18 +40,6 @@ export interface OperationControl {
   progress?(message: string): void;
   signal?: AbortSignal;
 }
-
-export type EngineResult =
-  | { ok: true; message: string; file: string; commit?: string; verification?: VerificationResults; notes?: string[] }
-  | {
-      ok: false;
-      error: string;
-      file: string;
-      /** The operation needs a confirmation (migrating out of plan order). */
-      needsConfirmation?: boolean;
-      /** The operation ran and the verification failed (as opposed to being refused). */
-      verificationFailed?: boolean;
-    };
 
 export interface MigrateOptions {
   /** Migrate even though lower-risk files come first in the plan. */
@@ -70,15 +62,21 @@ export class WorkflowEngine {
   private busy: string | undefined;
   private activity: { file: string; doing: string } | undefined;
   private watchers: FSWatcher[] = [];
-  private changeTimer: NodeJS.Timeout | undefined;
-  private observationTimer: NodeJS.Timeout | undefined;
+  private readonly changeTimer: Timer;
+  private readonly observationTimer: Timer;
   private announced = new Set<string>();
   private watching = false;
+
+  private readonly files: FileSystemEdits;
 
   constructor(
     readonly index: WorkspaceIndex,
     private readonly options: EngineOptions,
-  ) {}
+  ) {
+    this.files = new FileSystemEdits(index.root, (_rels, texts) => index.filesWritten(texts));
+    this.changeTimer = new Timer(index.root);
+    this.observationTimer = new Timer(index.root);
+  }
 
   private async git(): Promise<GitRepo> {
     this.repo ??= GitRepo.open(this.index.root);
@@ -110,7 +108,12 @@ export class WorkflowEngine {
     for (const dir of [repo.gitDir, path.join(repo.gitDir, 'logs'), repo.stateDir()]) {
       if (!existsSync(dir)) continue;
       try {
-        this.watchers.push(watch(dir, { persistent: false }, () => this.changedSoon()));
+        this.watchers.push(
+          trackWatcher(
+            this.index.root,
+            watch(dir, { persistent: false }, () => this.changedSoon()),
+          ),
+        );
       } catch (error) {
         this.options.logger.warn(`Cannot watch ${dir} for git changes: ${(error as Error).message}`);
       }
@@ -122,13 +125,12 @@ export class WorkflowEngine {
     this.watching = false;
     for (const w of this.watchers) w.close();
     this.watchers = [];
-    clearTimeout(this.changeTimer);
-    clearTimeout(this.observationTimer);
+    this.changeTimer.clear();
+    this.observationTimer.clear();
   }
 
   private changedSoon(): void {
-    clearTimeout(this.changeTimer);
-    this.changeTimer = setTimeout(() => {
+    this.changeTimer.set(() => {
       this.onDidChange.fire();
       // An operation's own commits and journal entries are read once, when it ends.
       if (!this.busy) void this.armObservationTimer();
@@ -296,26 +298,8 @@ export class WorkflowEngine {
       }
 
       // Asked only once nothing else stands in the way, so a confirmation is never wasted.
-      const earlier = all.files.filter(
-        (f) =>
-          f.planPosition !== null &&
-          status.planPosition !== null &&
-          f.planPosition < status.planPosition &&
-          ['pending', 'analyzed', 'reverted'].includes(f.state),
-      );
-      if (earlier.length > 0 && !options.force) {
-        return {
-          ok: false,
-          file,
-          needsConfirmation: true,
-          error: `${earlier.length} lower-risk file(s) come first in the plan (${earlier
-            .slice(0, 3)
-            .map((f) => f.path)
-            .join(
-              ', ',
-            )}${earlier.length > 3 ? ', …' : ''}); migrating ${file} (${status.risk?.level ?? '?'} risk) now needs a confirmation and a reason.`,
-        };
-      }
+      const needsReason = status.allowed.migrate.needsReason;
+      if (needsReason && !options.force) return { ok: false, file, needsConfirmation: true, error: needsReason };
       this.doing(file, 'recording the baseline');
       const baseline = await this.ensureDossierAndBaseline(file, control);
       if (control.signal?.aborted) return fail(file, `Cancelled before the migration commit; ${file} was not changed.`);
@@ -325,34 +309,19 @@ export class WorkflowEngine {
       const edit = computeMigrationEdit(this.index, file);
       if (edit.error) return fail(file, edit.error);
 
-      // Apply the edit on disk, remembering how to put everything back.
-      const originals = new Map<string, string | undefined>();
-      const createdDirs: string[] = [];
-      for (const change of edit.files) {
-        const absolute = this.index.paths.toAbsolute(change.path);
-        originals.set(change.path, existsSync(absolute) ? await fs.readFile(absolute, 'utf8') : undefined);
-        if (change.create) createdDirs.push(...missingDirs(path.dirname(absolute), this.index.root));
-      }
-      const restore = async (): Promise<void> => {
-        for (const [rel, text] of originals) {
-          const absolute = this.index.paths.toAbsolute(rel);
-          if (text === undefined) await fs.rm(absolute, { force: true });
-          else await writeFileAtomic(absolute, text);
-        }
-        for (const dir of createdDirs.reverse()) await fs.rmdir(dir).catch(() => undefined);
-        await this.index.filesChangedOnDisk([...originals.keys()]);
-      };
-      try {
-        for (const change of edit.files) {
-          const before = originals.get(change.path) ?? '';
-          await writeFileAtomic(this.index.paths.toAbsolute(change.path), applyTextChanges(change.create ? '' : before, change.changes));
-        }
-      } catch (error) {
-        await restore();
-        return fail(file, `Writing the migration failed, so the working tree was put back: ${(error as Error).message}`);
-      }
+      // Written on disk (a commit needs the files there), checked unchanged, with a way back.
+      const applied = await this.files.apply(
+        prepareEdit(
+          edit.files,
+          (rel) => this.index.textOf(rel),
+          (rel) => this.index.versionOf(rel),
+        ),
+      );
+      if (!applied.ok) return fail(file, applied.error);
+      const restore = (): Promise<void> => applied.restore();
+      const paths = edit.files.map((f) => f.path);
       const risk = status.risk ? `${status.risk.level} ${status.risk.score.toFixed(2)}` : 'unknown';
-      const reason = options.force && earlier.length > 0 ? options.reason?.trim() || 'confirmed out of plan order' : undefined;
+      const reason = options.force && needsReason ? options.reason?.trim() || 'confirmed out of plan order' : undefined;
       const message = [
         `stepwise: route ${file} through the adapter`,
         '',
@@ -371,7 +340,7 @@ export class WorkflowEngine {
       try {
         control.progress?.(`Committing ${file}`);
         this.doing(file, 'committing');
-        commit = await repo.commitPaths([...originals.keys()], `${message}\n`, restore);
+        commit = await repo.commitPaths(paths, `${message}\n`, restore);
       } catch (error) {
         if (error instanceof GitProblem && error.output) this.options.output(`${error.output}\n`);
         return fail(file, (error as Error).message);
@@ -392,7 +361,6 @@ export class WorkflowEngine {
         forced: reason,
         logOffsets,
       });
-      await this.index.filesChangedOnDisk([...originals.keys()]);
       this.onDidChange.fire();
       const committed = `Committed ${commit.slice(0, 8)}: ${file} is routed through the adapter${edit.createsAdapter ? ' (the adapter was created)' : ''}.`;
       if (options.verify === false) return { ok: true, file, commit, message: committed, notes: edit.notes };
@@ -682,7 +650,7 @@ export class WorkflowEngine {
 
   /** Fires `onObservationEnded` when a deadline passes; re-armed after every change. */
   private async armObservationTimer(): Promise<void> {
-    clearTimeout(this.observationTimer);
+    this.observationTimer.clear();
     let status: WorkflowStatus;
     try {
       status = await this.status();
@@ -703,8 +671,8 @@ export class WorkflowEngine {
     if (next === Infinity) return;
     // Timers longer than ~24 days overflow; re-check at least hourly.
     const delay = Math.min(next - now + 50, 3600_000);
-    this.observationTimer = setTimeout(() => void this.clockChanged(), delay);
-    this.observationTimer.unref?.();
+    if (!this.watching) return;
+    this.observationTimer.set(() => void this.clockChanged(), delay, { unref: true });
   }
 }
 
@@ -742,12 +710,4 @@ function ok(file: string, message: string, commit?: string): EngineResult {
 
 function fail(file: string, error: string): EngineResult & { ok: false } {
   return { ok: false, file, error };
-}
-
-/** Folders from `dir` up to (not including) `root` that do not exist yet, outermost first. */
-function missingDirs(dir: string, root: string): string[] {
-  const missing: string[] = [];
-  for (let current = dir; current.startsWith(root) && current !== root && !existsSync(current); current = path.dirname(current))
-    missing.unshift(current);
-  return missing;
 }

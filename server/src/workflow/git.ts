@@ -115,7 +115,7 @@ export class GitRepo {
    */
   async head(): Promise<string | undefined> {
     const read = await this.headFromFiles();
-    if (read !== 'ask git') return read;
+    if (read !== null) return read;
     try {
       return (await this.git.raw(['rev-parse', '--verify', '-q', 'HEAD'])).trim() || undefined;
     } catch {
@@ -123,18 +123,19 @@ export class GitRepo {
     }
   }
 
-  private async headFromFiles(): Promise<string | undefined | 'ask git'> {
+  /** HEAD from the files: a commit id, undefined for an unborn branch, null when git must be asked. */
+  private async headFromFiles(): Promise<string | undefined | null> {
     try {
       const common = await this.commonDir();
-      if (existsSync(path.join(common, 'reftable'))) return 'ask git';
+      if (existsSync(path.join(common, 'reftable'))) return null;
       const head = (await fs.readFile(path.join(this.gitDir, 'HEAD'), 'utf8')).trim();
       if (/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(head)) return head;
       const ref = /^ref: (refs\/heads\/\S+)$/.exec(head)?.[1];
-      if (!ref) return 'ask git';
+      if (!ref) return null;
       const loose = path.join(common, ...ref.split('/'));
       if (existsSync(loose)) {
         const sha = (await fs.readFile(loose, 'utf8')).trim();
-        return /^[0-9a-f]{40}([0-9a-f]{24})?$/.test(sha) ? sha : 'ask git';
+        return /^[0-9a-f]{40}([0-9a-f]{24})?$/.test(sha) ? sha : null;
       }
       const packed = path.join(common, 'packed-refs');
       if (existsSync(packed)) {
@@ -145,7 +146,7 @@ export class GitRepo {
       }
       return undefined; // a branch with no commit yet
     } catch {
-      return 'ask git';
+      return null;
     }
   }
 
@@ -417,12 +418,4 @@ function errorOutput(error: unknown): string {
 
 function firstLines(text: string, count = 6): string {
   return text.trim().split('\n').slice(0, count).join(' / ');
-}
-
-/** Writes a file atomically (temporary file, then rename), creating folders as needed. */
-export async function writeFileAtomic(file: string, text: string): Promise<void> {
-  await fs.mkdir(path.dirname(file), { recursive: true });
-  const temporary = `${file}.stepwise-${process.pid}-${Date.now()}.tmp`;
-  await fs.writeFile(temporary, text);
-  await fs.rename(temporary, file);
 }

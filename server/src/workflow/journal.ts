@@ -2,12 +2,9 @@ import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { Dossier } from '../analysis/types';
 import type { VerificationResults } from './verification';
+import type { Person } from '../wire';
 
-/** Who did something, from git's configuration. */
-export interface Person {
-  name: string;
-  email: string;
-}
+export type { Person };
 
 interface Base {
   /** Milliseconds since the epoch, from the workflow's clock. */

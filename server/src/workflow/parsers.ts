@@ -1,3 +1,6 @@
+import type { BenchComparison, TestCounts } from '../wire';
+
+export type { BenchComparison, TestCounts };
 /** Reading what test runners, type checkers and benchmarks print. */
 
 // Terminal colour codes (ESC [ … letter), which some runners print even when asked not to.
@@ -6,13 +9,6 @@ const ansi = /\u001b\[[0-9;]*[A-Za-z]/g;
 
 export function stripAnsi(text: string): string {
   return text.replace(ansi, '');
-}
-
-export interface TestCounts {
-  framework: 'mocha' | 'jest' | 'vitest' | 'node:test' | 'tap';
-  passed: number;
-  failed: number;
-  skipped: number;
 }
 
 function last(text: string, pattern: RegExp): RegExpExecArray | undefined {
@@ -129,22 +125,6 @@ export function parseBenchOutput(raw: string): Record<string, number> | undefine
 export function higherIsBetter(key: string): boolean {
   if (/ms$|ms[A-Z_]|time|latency|duration|elapsed|^p\d\d|p\d\d|seconds|nanos|bytes|memory|heap|rss/i.test(key)) return false;
   return /ops|persec|per_?sec|throughput|rate|score|hits|count/i.test(key);
-}
-
-export interface BenchComparison {
-  key: string;
-  /** The median of the baseline's runs. */
-  baseline: number;
-  /** The median of the migrated code's runs. */
-  value: number;
-  /** The lowest and highest value of each side's runs: the noise the verdict weighs. */
-  baselineRange: [number, number];
-  valueRange: [number, number];
-  /** Relative change of the medians in the bad direction (0.12 = 12 % worse); negative means better. */
-  regression: number;
-  /** Whether the two sides' runs overlap, so the difference is within what the runs spread. */
-  withinNoise: boolean;
-  ok: boolean;
 }
 
 /**

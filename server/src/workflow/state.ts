@@ -1,61 +1,11 @@
 import type { PlanEntry } from '../operations/overview';
 import type { CommitInfo } from './git';
 import { Trailers } from './git';
-import type { JournalEntry, Person } from './journal';
+import type { JournalEntry } from './journal';
 import { localTime } from '../util/time';
-import type { VerificationResults } from './verification';
+import type { Allowed, FileState, FileStatus, WorkflowAction, WorkflowStatus } from '../wire';
 
-export type FileState =
-  'pending' | 'analyzed' | 'migrated' | 'verified' | 'failed' | 'observing' | 'awaiting-approval' | 'approved' | 'reverted';
-
-export type WorkflowAction = 'analyze' | 'migrate' | 'verify' | 'approve' | 'revert';
-
-/** Whether the engine allows an action now, and why not when it doesn't. */
-export interface Allowed {
-  ok: boolean;
-  reason?: string;
-}
-
-export interface FileStatus {
-  path: string;
-  state: FileState;
-  /** The live migration commit (null when none). */
-  commit: string | null;
-  /** ISO time the observation ends, while observing or awaiting approval. */
-  observeUntil: string | null;
-  /** Position in the plan (1-based), or null when the file is no longer in it. */
-  planPosition: number | null;
-  risk?: PlanEntry['risk'];
-  usages: number;
-  allowed: Record<WorkflowAction, Allowed>;
-  evidence: {
-    dossierAt?: number;
-    baseline?: VerificationResults;
-    verification?: VerificationResults;
-    migratedBy?: Person;
-    migratedAt?: string;
-    forced?: string;
-    approvedBy?: string;
-    approvedAt?: string;
-    /** Commits that reverted earlier migrations of this file. */
-    reverts: { commit: string; revertCommit: string | null; how: string }[];
-  };
-}
-
-export interface WorkflowStatus {
-  migration: string;
-  /** The file in flight (migrated, not yet approved or reverted), or null. */
-  inFlight: string | null;
-  files: FileStatus[];
-  /** Problems that disable every action (no git repository, no valid spec…). */
-  blocked?: string;
-  /**
-   * What the engine is doing right now and to which file ("verifying", "recording the baseline"),
-   * so every surface can say "verifying…" instead of the state the checks will replace.
-   */
-  activity?: { file: string; doing: string } | null;
-  progress: { done: number; inFlight: number; pending: number; usagesRemaining: number };
-}
+export type { Allowed, FileState, FileStatus, WorkflowAction, WorkflowStatus };
 
 export interface DeriveInput {
   migration: string;
@@ -74,9 +24,15 @@ export interface DeriveInput {
 }
 
 const inFlightStates: FileState[] = ['migrated', 'verified', 'failed', 'observing', 'awaiting-approval'];
+const notMigratedStates: FileState[] = ['pending', 'analyzed', 'reverted'];
 
 export function isInFlight(state: FileState): boolean {
   return inFlightStates.includes(state);
+}
+
+/** Not migrated (yet, or again): what the plan still has to do. */
+export function isNotMigrated(state: FileState): boolean {
+  return notMigratedStates.includes(state);
 }
 
 /**
@@ -203,7 +159,7 @@ export function deriveStatus(input: DeriveInput): WorkflowStatus {
     progress: {
       done,
       inFlight: inFlight.length,
-      pending: statuses.filter((s) => ['pending', 'analyzed', 'reverted'].includes(s.state)).length,
+      pending: statuses.filter((s) => isNotMigrated(s.state)).length,
       usagesRemaining: [...input.usages.values()].reduce((a, b) => a + b, 0),
     },
   };
@@ -220,7 +176,7 @@ function allowedActions(
     return { analyze: blocked, migrate: blocked, verify: blocked, approve: blocked, revert: blocked };
   }
   const state = status.state;
-  const notMigrated = state === 'pending' || state === 'analyzed' || state === 'reverted';
+  const notMigrated = isNotMigrated(state);
   const inPlan = status.planPosition !== null;
   const other = inFlight && inFlight !== status.path ? all.find((s) => s.path === inFlight) : undefined;
   const otherReason = other ? `${other.path} is in flight (${describeState(other)}); one file at a time.` : undefined;
@@ -230,7 +186,7 @@ function allowedActions(
       ? no(`${status.path} has no legacy import of its own to route.`)
       : otherReason
         ? no(otherReason)
-        : yes();
+        : outOfOrder(status, all);
   return {
     analyze:
       notMigrated && inPlan
@@ -250,6 +206,21 @@ function allowedActions(
             ? no(`${status.path} is already approved.`)
             : no(`${status.path} needs a passing verification and a finished observation first.`),
     revert: status.commit ? yes() : no(`${status.path} has no migration commit to revert.`),
+  };
+}
+
+/** Allowed; with a reason asked for when lower-risk files still come first in the plan. */
+function outOfOrder(status: FileStatus, all: FileStatus[]): Allowed {
+  const position = status.planPosition;
+  const earlier = all.filter((f) => f.planPosition !== null && position !== null && f.planPosition < position && isNotMigrated(f.state));
+  if (earlier.length === 0) return yes();
+  const named = earlier
+    .slice(0, 3)
+    .map((f) => f.path)
+    .join(', ');
+  return {
+    ok: true,
+    needsReason: `${earlier.length} lower-risk file(s) come first in the plan (${named}${earlier.length > 3 ? ', …' : ''}); migrating ${status.path} (${status.risk?.level ?? '?'} risk) now needs a confirmation and a reason.`,
   };
 }
 

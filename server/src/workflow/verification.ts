@@ -2,89 +2,13 @@ import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { minimatch } from 'minimatch';
 import type { MigrationSpec } from '../spec/types';
-import type { BenchComparison, TestCounts } from './parsers';
-import { describeErrors, formatFigure } from '../protocol';
+import { describeErrors, formatFigure } from '../wording';
 import { compareBench, median, parseBenchOutput, parseTestCounts, parseTscErrors, stripAnsi } from './parsers';
 import { CommandLineProblem, parseCommandLine, runCommand } from './runner';
 import type { RunResult } from './runner';
+import type { BenchStep, LogsStep, TestStep, TypecheckStep, VerificationResults } from '../wire';
 
-export interface TestStep {
-  command: string;
-  exitCode: number | null;
-  counts?: TestCounts;
-  durationMs: number;
-  ok: boolean;
-  /** What went wrong, in a sentence, when not ok. */
-  problem?: string;
-  /** The last lines of output, for the evidence. */
-  tail: string;
-  /** Set in verification: how the counts compare with the baseline. */
-  note?: string;
-}
-
-export interface TypecheckStep {
-  source: 'command' | 'built-in';
-  command?: string;
-  errors: number;
-  byFile: Record<string, number>;
-  durationMs: number;
-  ok: boolean;
-  problem?: string;
-  /** Set in verification: files with more errors than in the baseline. */
-  newErrors?: { file: string; before: number; after: number }[];
-}
-
-export interface BenchStep {
-  command: string;
-  /** Runs of the command on this side. */
-  runs: number;
-  /** The median of each figure over the runs. */
-  values: Record<string, number>;
-  /** Every run's value of each figure, in the order they ran. */
-  samples?: Record<string, number[]>;
-  durationMs: number;
-  ok: boolean;
-  problem?: string;
-  /** Set in verification. */
-  comparisons?: BenchComparison[];
-  /**
-   * Set in verification: the baseline's runs the comparison used. Taken side by side with the
-   * migrated code (the baseline commit in a temporary worktree, runs interleaved) when that was
-   * possible, else the runs recorded before the move.
-   */
-  baselineSamples?: Record<string, number[]>;
-  /** How the baseline was measured for the comparison, in a sentence. */
-  comparedWith?: string;
-}
-
-export interface LogsStep {
-  glob: string;
-  pattern: string;
-  /** Size of each matching log file when measured. */
-  offsets: Record<string, number>;
-  /** Lines matching the pattern written since the migration (verification only). */
-  matches: string[];
-  ok: boolean;
-}
-
-/** What one baseline or verification run found; plain data, kept in the journal. */
-export interface VerificationResults {
-  kind: 'baseline' | 'verification';
-  at: number;
-  head: string;
-  trusted: boolean;
-  /** Steps not run, with why (untrusted workspace, not configured, cancelled). */
-  skipped: string[];
-  test?: TestStep;
-  typecheck?: TypecheckStep;
-  bench?: BenchStep;
-  logs?: LogsStep;
-  /** Sentences saying what failed; empty when everything passed. */
-  failures: string[];
-  /** Set when a spec command cannot run at all (it needs a shell, a quote is open…). */
-  specProblem?: string;
-  ok: boolean;
-}
+export type { BenchStep, LogsStep, TestStep, TypecheckStep, VerificationResults };
 
 export interface CheckContext {
   root: string;

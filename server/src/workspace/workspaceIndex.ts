@@ -16,31 +16,14 @@ import { ImportGraph } from './importGraph';
 import { ModuleResolver, scanSpecifiers } from './importScan';
 import { WorkspacePaths, isSourcePath } from './paths';
 import { ProjectSet } from './projects';
+import type { IndexState, IndexStatus } from '../wire';
+
+export type { IndexState, IndexStatus };
 
 export interface IndexOptions {
   /** Workspace-relative globs left out of the index. */
   exclude?: string[];
   logger?: Logger;
-}
-
-export type IndexState = 'starting' | 'indexing' | 'ready' | 'no-spec';
-
-export interface IndexStatus {
-  state: IndexState;
-  filesTotal: number;
-  /** Files whose imports reach the legacy API and so need a full analysis. */
-  candidates: number;
-  analysed: number;
-  filesWithUsages: number;
-  /** Every legacy usage found, including compatible member uses that need no change. */
-  usages: number;
-  /** The usages shown as diagnostics (those that need a change). */
-  shownUsages: number;
-  /** Routing issues (shown as information diagnostics when that setting is on). */
-  routingIssues: number;
-  specErrors: number;
-  /** Milliseconds the initial index took (0 until it is ready). */
-  indexMs: number;
 }
 
 interface FileEntry {
@@ -360,6 +343,24 @@ export class WorkspaceIndex {
     else if (entry.text !== text) this.fileTextChanged(rel, text, null);
   }
 
+  /**
+   * Stepwise wrote these files (or put them back; undefined: removed). Their text is the truth now,
+   * also for a document open in the editor, which reloads it from disk: the type check that follows
+   * must see the migrated text, not the editor's copy from before.
+   */
+  filesWritten(texts: Map<string, string | undefined>): Promise<void> {
+    return this.tracked(async () => {
+      for (const [rel, text] of texts) {
+        const entry = this.files.get(rel);
+        if (text !== undefined && entry && entry.version !== null) {
+          if (entry.text !== text) this.fileTextChanged(rel, text, entry.version);
+          continue;
+        }
+        await this.fileChangedOnDiskNow(rel);
+      }
+    });
+  }
+
   /** Several files changed on disk (one watcher event): handled in order, as one piece of pending work. */
   filesChangedOnDisk(rels: string[]): Promise<void> {
     return this.tracked(async () => {
@@ -502,8 +503,28 @@ export class WorkspaceIndex {
     this.markCandidatesDirty();
   }
 
+  /**
+   * The folder went away: pending analysis stops, nothing more is announced, and waiters are
+   * released. The index holds no timer or watcher of its own (file events come from its owner).
+   */
+  dispose(): void {
+    this.disposed = true;
+    this.dirty.clear();
+    this.onDidChangeAnalyses.dispose();
+    this.onDidChangeSpec.dispose();
+    this.onDidChangeStatus.dispose();
+    this.settle();
+  }
+
+  private disposed = false;
+
+  /** How imports of a module are written in this project: no extension, `.js` or `.ts`. */
+  extensionStyleFor(rel: string): 'none' | 'js' | 'ts' {
+    return this.projects.extensionStyleFor(rel);
+  }
+
   private schedule(): void {
-    if (this.processing) return;
+    if (this.processing || this.disposed) return;
     this.processing = this.drain().finally(() => {
       this.processing = undefined;
       if (this.dirty.size > 0) this.schedule();
@@ -518,7 +539,7 @@ export class WorkspaceIndex {
     let done = 0;
     let changed: string[] = [];
     let lastFlush = Date.now();
-    while (this.dirty.size > 0) {
+    while (this.dirty.size > 0 && !this.disposed) {
       // Put the whole wave in the projects first: adding files one at a time would rebuild the
       // program (and throw away the type checker) before every file.
       const wave = [...this.dirty];

@@ -1,0 +1,336 @@
+import { existsSync, promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { computeCleanupEdit } from '../operations/cleanupEdit';
+import { defaultAdapterPath, findLegacyCandidates, starterSpec } from '../operations/initSpec';
+import type { LegacyCandidate } from '../operations/initSpec';
+import { computeMigrationEdit, generateAdapter } from '../operations/migrationEdit';
+import type { MigrationEdit, MigrationEditOptions } from '../operations/migrationEdit';
+import { analyzeReport, dossierOf, planEntries } from '../operations/overview';
+import { checkRatchet, parseRatchet, ratchetOf, ratchetRelativePath } from '../operations/ratchet';
+import type { Ratchet, RatchetVerdict } from '../operations/ratchet';
+import type { AnalyzeReport, Dossier, IndexSummary, PlanEntry, WorkflowAction, WorkflowSnapshot } from '../protocol';
+import { specRelativePath } from '../spec/validate';
+import { Emitter } from '../util/events';
+import { Timer } from '../util/resources';
+import type { Logger } from '../util/logger';
+import type { Clock } from '../workflow/clock';
+import { WorkflowEngine } from '../workflow/engine';
+import type { EngineResult, OperationControl } from '../workflow/engine';
+import type { ProgressListener } from '../workspace/workspaceIndex';
+import { WorkspaceIndex } from '../workspace/workspaceIndex';
+import { FileSystemEdits, prepareEdit, writeFileAtomic } from '../workspace/edits';
+import type { ApplyOutcome, EditApplier, PreparedEdit } from '../workspace/edits';
+
+/** What the caller (the language server, the CLI) gives a session. */
+export interface SessionHost {
+  clock: Clock;
+  logger: Logger;
+  /** Whether commands from the workspace may run (VS Code workspace trust, the CLI's --trust). */
+  trusted(): boolean;
+  /** Whether a failed verification reverts the file at once (the folder's setting). */
+  autoRevert(): boolean;
+  /** Output of the commands verification runs. */
+  output(text: string): void;
+  /** Applies edits that are not committed (plain edits, cleanup); the file system when omitted. */
+  edits?: EditApplier;
+  /** Globs left out of the index, in addition to .gitignore. */
+  exclude?: string[];
+}
+
+/** Options of one workflow action. */
+export interface ActionOptions {
+  /** For migrate: go ahead out of plan order, with the reason. */
+  force?: boolean;
+  reason?: string;
+  /** For migrate: run the verification right after the commit (default true). */
+  verify?: boolean;
+  /** The document version the action was offered for; a different version is refused. */
+  version?: number | null;
+}
+
+/** An edit computed for one file, ready to show (`before`/`after`) or apply. */
+export interface ComputedEdit extends PreparedEdit {
+  path: string;
+  createsAdapter: boolean;
+  routed: number;
+  notes: string[];
+}
+
+/**
+ * One workspace folder's migration: its index, its workflow engine with the cached status, and
+ * every operation the language server and the CLI offer on it. Both are thin adapters over
+ * sessions; nothing here knows LSP or the terminal. `dispose()` stops every watcher and timer.
+ */
+export class MigrationSession {
+  readonly index: WorkspaceIndex;
+  /** The workflow status changed (pushed to clients, coalesced). */
+  readonly onDidChangeWorkflow = new Emitter<WorkflowSnapshot>();
+  /** A file's observation ended; it awaits approval. */
+  readonly onObservationEnded = new Emitter<string>();
+  private readonly engine: WorkflowEngine;
+  private readonly edits: EditApplier;
+  private readonly pushTimer: Timer;
+  private disposed = false;
+
+  constructor(
+    readonly root: string,
+    private readonly host: SessionHost,
+  ) {
+    this.index = new WorkspaceIndex(root, { exclude: host.exclude ?? [], logger: host.logger });
+    this.engine = new WorkflowEngine(this.index, {
+      clock: host.clock,
+      logger: host.logger,
+      trusted: () => host.trusted(),
+      autoRevert: () => host.autoRevert(),
+      output: (text) => host.output(text),
+    });
+    this.pushTimer = new Timer(root);
+    this.edits = host.edits ?? new FileSystemEdits(root, (_rels, texts) => this.index.filesWritten(texts));
+    this.engine.onDidChange.on(() => this.workflowChanged());
+    this.engine.onObservationEnded.on((file) => this.onObservationEnded.fire(file));
+    this.index.onDidChangeAnalyses.on(() => this.workflowChanged());
+  }
+
+  /** Opens a folder for a one-shot run (the CLI): indexed, idle, not watching. */
+  static async open(root: string, host: SessionHost): Promise<MigrationSession> {
+    const session = new MigrationSession(root, host);
+    await session.index.start();
+    await session.index.whenIdle();
+    return session;
+  }
+
+  /** Indexes the folder, then watches git and the journal for changes made elsewhere. */
+  async start(progress?: ProgressListener): Promise<void> {
+    await this.index.start(progress);
+    if (this.disposed) return;
+    await this.engine.startWatching();
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.pushTimer.clear();
+    this.engine.dispose();
+    this.index.dispose();
+    this.onDidChangeWorkflow.dispose();
+    this.onObservationEnded.dispose();
+  }
+
+  // ---- reading ---------------------------------------------------------------------------------
+
+  indexSummary(): IndexSummary {
+    return {
+      root: this.root,
+      status: this.index.status(),
+      specProblems: this.index.specProblems(),
+      title: this.index.currentSpec()?.title,
+    };
+  }
+
+  async analyze(): Promise<AnalyzeReport> {
+    await this.index.whenIdle();
+    return analyzeReport(this.index);
+  }
+
+  async plan(): Promise<PlanEntry[]> {
+    await this.index.whenIdle();
+    return planEntries(this.index);
+  }
+
+  /** The pre-move dossier; for a file already migrated, the one recorded before its move. */
+  async dossier(rel: string): Promise<Dossier | { error: string }> {
+    await this.index.whenIdle();
+    const result = dossierOf(this.index, rel);
+    if (!('error' in result)) return result;
+    return (await this.engine.recordedDossier(rel)) ?? result;
+  }
+
+  /** Files that do not parse (their analysis runs on the recovered tree), with the first error. */
+  parseProblems(): { path: string; line: number; column: number; message: string }[] {
+    return this.index
+      .allAnalyses()
+      .filter((a) => a.parseErrors.length > 0)
+      .map((a) => ({ path: a.path, ...a.parseErrors[0] }));
+  }
+
+  /** The workflow status as clients see it (cached; computed again only when something changed). */
+  async workflow(): Promise<WorkflowSnapshot> {
+    return this.snapshot(await this.engine.status());
+  }
+
+  /** How many times the workflow status was computed in full (the cost test reads it). */
+  get statusComputations(): number {
+    return this.engine.statusComputations;
+  }
+
+  report(): Promise<string> {
+    return this.engine.report();
+  }
+
+  /** A file's text at a commit (for a migration's diff); only object ids (and `id^`) are accepted. */
+  async fileAt(commit: string, rel: string): Promise<string | undefined> {
+    if (!/^[0-9a-f]{4,64}\^?$/i.test(commit)) return undefined;
+    return this.engine.showAt(commit, rel);
+  }
+
+  // ---- the workflow ----------------------------------------------------------------------------
+
+  /** Runs one workflow action on one file, through every gate of the engine. */
+  run(action: WorkflowAction, rel: string, options: ActionOptions = {}, control: OperationControl = {}): Promise<EngineResult> {
+    if (options.version !== undefined && options.version !== (this.index.versionOf(rel) ?? null))
+      return Promise.resolve({ ok: false, file: rel, error: `${rel} changed since this was offered; ask again.` });
+    switch (action) {
+      case 'analyze':
+        return this.engine.analyze(rel, control);
+      case 'migrate':
+        return this.engine.migrate(rel, { force: options.force, reason: options.reason, verify: options.verify }, control);
+      case 'verify':
+        return this.engine.verify(rel, control);
+      case 'approve':
+        return this.engine.approve(rel);
+      case 'revert':
+        return this.engine.revert(rel, options.reason ?? 'reverted from Stepwise', control);
+    }
+  }
+
+  /** Trust changed (the editor granted it): every surface shows what may run now. */
+  trustChanged(): void {
+    this.workflowChanged();
+  }
+
+  /** Re-checks the observation deadlines (after the test clock moved). */
+  clockChanged(): Promise<void> {
+    return this.engine.clockChanged();
+  }
+
+  // ---- edits -----------------------------------------------------------------------------------
+
+  /** The per-file migration as a plain edit (no commit): for folders outside git, and dry runs. */
+  async migrationEdit(rel: string, options: MigrationEditOptions = {}): Promise<ComputedEdit | { error: string }> {
+    await this.index.whenIdle();
+    return this.computed(computeMigrationEdit(this.index, rel, options));
+  }
+
+  /** The cleanup step: rewrite a file's uses of the old API to the new one. */
+  async cleanupEdit(rel: string): Promise<ComputedEdit | { error: string }> {
+    await this.index.whenIdle();
+    return this.computed(computeCleanupEdit(this.index, rel));
+  }
+
+  /** The generated adapter, written anew (`force` replaces an existing one). */
+  async scaffoldEdit(options: { force?: boolean } = {}): Promise<ComputedEdit | { error: string }> {
+    await this.index.whenIdle();
+    const spec = this.index.currentSpec();
+    if (!spec) return { error: 'There is no valid spec.' };
+    const exists = existsSync(this.absolute(spec.adapter.module));
+    if (exists && !options.force)
+      return { error: `${spec.adapter.module} already exists; pass --force to overwrite it (your edits to it would be lost).` };
+    const from = [...this.index.legacyModules().files][0] ?? this.index.sourceFiles()[0];
+    const generated = generateAdapter(this.index, from, this.index.extensionStyleFor(spec.adapter.module));
+    if ('error' in generated) return generated;
+    const current = exists ? await fs.readFile(this.absolute(spec.adapter.module), 'utf8') : '';
+    return this.computed(
+      {
+        path: spec.adapter.module,
+        version: null,
+        files: [{ path: spec.adapter.module, create: !exists, changes: [{ start: 0, end: current.length, newText: generated.text }] }],
+        createsAdapter: true,
+        routed: 0,
+        notes: generated.notes,
+      },
+      exists ? () => current : undefined,
+    );
+  }
+
+  /** Applies a computed edit through the caller's applier (a WorkspaceEdit, or the file system). */
+  apply(edit: ComputedEdit): Promise<ApplyOutcome> {
+    return this.edits.apply(edit);
+  }
+
+  private computed(edit: MigrationEdit, textOf?: (rel: string) => string | undefined): ComputedEdit | { error: string } {
+    if (edit.error) return { error: edit.error };
+    const prepared = prepareEdit(edit.files, textOf ?? ((rel) => this.index.textOf(rel)), (rel) => this.index.versionOf(rel));
+    return { ...prepared, path: edit.path, createsAdapter: edit.createsAdapter, routed: edit.routed, notes: edit.notes };
+  }
+
+  // ---- CI and set-up ---------------------------------------------------------------------------
+
+  /** The CI ratchet: fails when legacy usages grow; `update` records the current counts. */
+  async check(options: { update?: boolean } = {}): Promise<RatchetVerdict & { updated?: Ratchet }> {
+    const report = await this.analyze();
+    const file = this.absolute(ratchetRelativePath);
+    if (options.update) {
+      const ratchet = ratchetOf(report);
+      await writeFileAtomic(file, `${JSON.stringify(ratchet, null, 2)}\n`);
+      return { ok: true, usages: ratchet.usages, ratchet: ratchet.usages, violations: [], updated: ratchet };
+    }
+    const ratchet = existsSync(file) ? parseRatchet(await fs.readFile(file, 'utf8')) : undefined;
+    return checkRatchet(report, ratchet);
+  }
+
+  /** Modules that look like the legacy cache (for `init`). */
+  async legacyCandidates(): Promise<LegacyCandidate[]> {
+    await this.index.whenIdle();
+    return findLegacyCandidates(this.index);
+  }
+
+  /** Writes a starter spec for `legacyModule` (refused when one exists, unless `force`). */
+  async init(options: {
+    legacyModule: string;
+    exports?: string[];
+    target?: string;
+    adapter?: string;
+    id?: string;
+    preset?: string;
+    force?: boolean;
+  }): Promise<{ written: string; text: string } | { error: string }> {
+    const target = this.absolute(specRelativePath);
+    if (existsSync(target) && !options.force)
+      return { error: `${specRelativePath} already exists; edit it, or pass --force to replace it.` };
+    const candidate = (await this.legacyCandidates()).find((c) => c.module === options.legacyModule);
+    const text = starterSpec({
+      legacyModule: options.legacyModule,
+      exports: options.exports ?? candidate?.exports ?? [],
+      targetModule: options.target ?? 'src/cache/index.ts',
+      adapterModule: options.adapter ?? defaultAdapterPath(options.legacyModule),
+      id: options.id,
+      preset: options.preset ?? candidate?.preset,
+    });
+    await writeFileAtomic(target, text);
+    return { written: specRelativePath, text };
+  }
+
+  // ---- helpers ---------------------------------------------------------------------------------
+
+  /** A workspace-relative path for an absolute one (`..` when outside the folder). */
+  relative(absolute: string): string {
+    return this.index.paths.toRelative(absolute);
+  }
+
+  absolute(rel: string): string {
+    return path.join(this.root, ...rel.split('/'));
+  }
+
+  private snapshot(status: Awaited<ReturnType<WorkflowEngine['status']>>): WorkflowSnapshot {
+    return { ...status, root: this.root, title: this.index.currentSpec()?.title, trusted: this.host.trusted(), now: this.host.clock.now() };
+  }
+
+  /**
+   * Pushes the status once things settle (100 ms). While an operation runs, what it has done so
+   * far is not read again: the last status goes out with the activity, and the status is computed
+   * once more when the operation ends.
+   */
+  private workflowChanged(): void {
+    if (this.disposed) return;
+    this.pushTimer.set(() => {
+      if (this.disposed) return;
+      const last = this.engine.isBusy() ? this.engine.lastStatus() : undefined;
+      const next = last ? Promise.resolve(last) : this.engine.status();
+      next.then(
+        (status) => {
+          if (!this.disposed) this.onDidChangeWorkflow.fire(this.snapshot(status));
+        },
+        (error: unknown) => this.host.logger.warn(`Could not read the workflow status: ${(error as Error).message}`),
+      );
+    }, 100);
+  }
+}
