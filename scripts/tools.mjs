@@ -27,8 +27,18 @@ const execFileAsync = promisify(execFile);
 
 export const CODE_SERVER_VERSION = '4.100.3';
 
-/** Everything the project's tests and demo need from Debian. */
-export const DEBIAN_PACKAGES = ['chromium', 'ripgrep', 'redis-server', 'build-essential', 'python3', 'pkg-config', 'libkrb5-dev', 'git'];
+/** Everything the project's tests and demo need from Debian (neovim: the second, independent LSP client). */
+export const DEBIAN_PACKAGES = [
+  'chromium',
+  'ripgrep',
+  'redis-server',
+  'build-essential',
+  'python3',
+  'pkg-config',
+  'libkrb5-dev',
+  'git',
+  'neovim',
+];
 
 /** What code-server's install needs to compile its native modules and fetch ripgrep. */
 const CODE_SERVER_BUILD_PACKAGES = ['ripgrep', 'build-essential', 'python3', 'pkg-config', 'libkrb5-dev'];

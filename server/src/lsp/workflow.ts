@@ -1,4 +1,4 @@
-import { ErrorCodes, ResponseError } from 'vscode-languageserver';
+import { ErrorCodes, MessageType, ResponseError, ShowMessageNotification } from 'vscode-languageserver';
 import type { CancellationToken, Connection, ExecuteCommandParams, WorkDoneProgressReporter } from 'vscode-languageserver';
 import {
   AdvanceClockRequest,
@@ -97,8 +97,8 @@ export function wireWorkflow(
       }
       // A client that asks its own questions also says how it went; for the others the server does.
       if (asks) {
-        if (result.ok) void connection.window.showInformationMessage(result.message);
-        else void connection.window.showErrorMessage(result.error);
+        const shown = result.ok ? { type: MessageType.Info, message: result.message } : { type: MessageType.Error, message: result.error };
+        void connection.sendNotification(ShowMessageNotification.type, shown);
       }
       return result;
     } finally {

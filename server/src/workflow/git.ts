@@ -300,16 +300,23 @@ export class GitRepo {
    */
   private async committed(before: string | undefined): Promise<string> {
     const head = (await this.head()) as string;
-    if (before && this.historyCache?.head === before) {
-      const newer = await this.readHistory(`${before}..${head}`);
-      this.historyCache = { head, commits: [...newer, ...this.historyCache.commits] };
+    const cached = this.historyCache;
+    if (before && cached?.head === before) {
+      const older = await cached.commits.catch(() => undefined);
+      if (older) {
+        const newer = await this.readHistory(`${before}..${head}`);
+        this.historyCache = { head, commits: Promise.resolve([...newer, ...older]) };
+        this.authors = new Map(newer.map((c) => [c.sha, c.author]));
+      }
     }
     return head;
   }
 
-  /** Who made a commit in the history read so far ("Name <email>" split), if it is there. */
+  private authors = new Map<string, string>();
+
+  /** Who made a commit Stepwise just made ("Name <email>" split), when the history says. */
   authorOf(sha: string): { name: string; email: string } | undefined {
-    const author = this.historyCache?.commits.find((c) => c.sha === sha)?.author;
+    const author = this.authors.get(sha);
     const match = author ? /^(.*) <(.*)>$/.exec(author) : null;
     return match ? { name: match[1], email: match[2] } : undefined;
   }
@@ -322,13 +329,18 @@ export class GitRepo {
   async history(head?: string): Promise<CommitInfo[]> {
     const at = head ?? (await this.head());
     if (!at) return [];
-    if (this.historyCache?.head === at) return this.historyCache.commits;
-    const commits = await this.readHistory(at);
-    this.historyCache = { head: at, commits };
-    return commits;
+    // The promise is kept, so callers asking at once share one git log.
+    if (this.historyCache?.head !== at) {
+      const commits = this.readHistory(at);
+      this.historyCache = { head: at, commits };
+      commits.catch(() => {
+        if (this.historyCache?.commits === commits) this.historyCache = undefined;
+      });
+    }
+    return this.historyCache.commits;
   }
 
-  private historyCache: { head: string; commits: CommitInfo[] } | undefined;
+  private historyCache: { head: string; commits: Promise<CommitInfo[]> } | undefined;
 
   private async readHistory(head: string): Promise<CommitInfo[]> {
     const format = ['%H', '%s', '%an <%ae>', '%aI', '%B'].join(fieldSeparator) + recordSeparator;
