@@ -1,6 +1,7 @@
 // Bundles the extension client, the language server, the CLI and the checklist webview with esbuild.
 // Type checking is separate (`tsc -b`); this only produces what ships.
 import { build } from 'esbuild';
+import { generateRuntimeSource } from './genRuntime.mjs';
 import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,6 +27,9 @@ const node = {
   mainFields: ['module', 'main'],
   external: ['vscode'],
 };
+
+// The adapter runtime's text, from its module, before anything compiles against it.
+generateRuntimeSource();
 
 const entries = [
   { ...node, entryPoints: ['client/src/extension.ts'], outfile: 'dist/extension.js' },

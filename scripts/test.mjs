@@ -259,7 +259,16 @@ async function main() {
     ]);
   }
   // A person's clicks through the checklist in code-server, with screenshots in test-results/panel.
-  if (runs('panel')) steps.push(['panel', async () => ({ code: await run('node', [join('out', 'test', 'integration', 'runPanel.js')]) })]);
+  // Then a two-folder workspace: migrate in one folder, revert in the other, from the checklist.
+  if (runs('panel'))
+    steps.push([
+      'panel',
+      async () => {
+        const code = await run('node', [join('out', 'test', 'integration', 'runPanel.js')]);
+        const multi = await run('node', [join('out', 'test', 'integration', 'runMultiRoot.js')]);
+        return { code: code || multi };
+      },
+    ]);
   // Last: it packages a production build (npm run package) over dist/, installs the VSIX into a
   // fresh code-server and runs the quick fix through it.
   if (runs('installed'))

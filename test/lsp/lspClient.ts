@@ -24,7 +24,8 @@ import type {
   ProtocolConnection,
   PublishDiagnosticsParams,
 } from 'vscode-languageserver-protocol/node';
-import { StatusChangedNotification } from '../../server/src/protocol';
+import { StatusChangedNotification, WorkflowChangedNotification } from '../../server/src/protocol';
+import type { WorkflowSnapshot } from '../../server/src/protocol';
 import { repoRoot } from '../support/workspace';
 
 export const serverPath = join(repoRoot, 'dist', 'server.js');
@@ -66,6 +67,10 @@ export class TestClient {
   private readonly process: ChildProcess;
   private readonly waiters: { test: () => boolean; resolve: () => void }[] = [];
   private ready = false;
+  /** Folders whose index reported ready. */
+  readonly readyRoots = new Set<string>();
+  /** Every workflow status the server pushed (stepwise/workflowChanged), oldest first. */
+  readonly workflows: WorkflowSnapshot[] = [];
   stderr = '';
   /** The server's questions (window/showMessageRequest), and the answer a test wants given. */
   readonly questions: string[] = [];
@@ -73,14 +78,20 @@ export class TestClient {
   /** Messages the server showed (window/showMessage). */
   readonly messages: string[] = [];
 
-  private constructor(readonly root: string) {
+  /** The settings this editor answers `workspace/configuration` with, per scope URI (default: none). */
+  settingsFor: (scopeUri: string | undefined) => unknown = () => ({});
+
+  private constructor(
+    readonly root: string,
+    env: NodeJS.ProcessEnv = process.env,
+  ) {
     if (!existsSync(serverPath)) throw new Error(`${serverPath} is missing; run "node scripts/build.mjs" first.`);
-    this.process = spawn(process.execPath, [serverPath, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.process = spawn(process.execPath, [serverPath, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'], env });
     this.process.stderr?.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
     this.connection = createProtocolConnection(this.process.stdout!, this.process.stdin!);
     this.connection.onRequest(WorkDoneProgressCreateRequest.type, () => null);
     this.connection.onRequest(RegistrationRequest.type, () => null);
-    this.connection.onRequest(ConfigurationRequest.type, (params) => params.items.map(() => ({})));
+    this.connection.onRequest(ConfigurationRequest.type, (params) => params.items.map((item) => this.settingsFor(item.scopeUri)));
     this.connection.onRequest('workspace/diagnostic/refresh', () => {
       this.refreshes.push(Date.now());
       this.check();
@@ -91,10 +102,17 @@ export class TestClient {
       this.check();
     });
     this.connection.onNotification(StatusChangedNotification.method, (params: StatusChangedNotification.Params) => {
-      if (params.status.state === 'ready' || params.status.state === 'no-spec') this.ready = true;
+      if (params.status.state === 'ready' || params.status.state === 'no-spec') {
+        this.ready = true;
+        this.readyRoots.add(params.root);
+      }
       this.check();
     });
     this.connection.onNotification('window/logMessage', () => undefined);
+    this.connection.onNotification(WorkflowChangedNotification.type, (params) => {
+      this.workflows.push(params);
+      this.check();
+    });
     this.connection.onRequest(ShowMessageRequest.type, (params) => {
       this.questions.push(params.message);
       return params.actions?.find((a) => a.title === this.answer) ?? null;
@@ -111,12 +129,15 @@ export class TestClient {
     root: string,
     capabilities: ClientCapabilities = pullCapabilities,
     initializationOptions?: Record<string, unknown>,
+    options: { folders?: string[]; env?: NodeJS.ProcessEnv; settingsFor?: (scopeUri: string | undefined) => unknown } = {},
   ): Promise<{ client: TestClient; init: InitializeResult }> {
-    const client = new TestClient(root);
+    const client = new TestClient(root, options.env);
+    if (options.settingsFor) client.settingsFor = options.settingsFor;
+    const folders = options.folders ?? [root];
     const init = await client.connection.sendRequest(InitializeRequest.type, {
       processId: process.pid,
       rootUri: pathToFileURL(root).toString(),
-      workspaceFolders: [{ uri: pathToFileURL(root).toString(), name: 'ws' }],
+      workspaceFolders: folders.map((f, i) => ({ uri: pathToFileURL(f).toString(), name: `ws${i}` })),
       capabilities,
       initializationOptions,
     });

@@ -2,6 +2,7 @@ import type { AdaptedClass, AdaptedFunction, AdaptedMember, AdapterModel } from 
 import { describeTemplate, fillTemplate } from '../spec/templates';
 import { relativeSpecifier } from './specifiers';
 import type { ExtensionStyle } from './specifiers';
+import { emitRuntime } from './runtime/emit';
 
 export interface ScaffoldInput {
   model: AdapterModel;
@@ -93,7 +94,7 @@ export function scaffoldAdapter(input: ScaffoldInput): ScaffoldResult {
     lines.push(`export { default } from '${relativeSpecifier(adapterPath, model.defaultExportFrom, style)}';`);
     notes.push(`The default export of ${model.defaultExportFrom} is passed through unchanged.`);
   }
-  lines.push('', ...runtime(flag, model.migrationId));
+  lines.push('', ...emitRuntime(flag, model.migrationId));
 
   const routeLines = new Map<number, string>();
   for (const cls of model.classes) {
@@ -200,180 +201,4 @@ function adaptedFunction(fn: AdaptedFunction, legacy: string, classes: AdaptedCl
     `  return stepwiseAdapt(${legacy}.${fn.name}(...args), ${createNext}, ${routesName(cls)}) as ${fn.returnTypeText ?? cls.name};`,
     '}',
   ];
-}
-
-/** The small runtime every generated adapter carries: flag, routing, fallback, shadow compare, metrics. */
-function runtime(flag: string, migrationId: string): string[] {
-  return `// ---- Stepwise runtime: rollout flag, routing, fallback and metrics ---------------------------
-
-type StepwiseMode = 'legacy' | 'shadow' | 'new';
-interface StepwiseRoute<Next> {
-  /** Runs on both implementations in "new" mode (writes, lifecycle). */
-  both?: boolean;
-  call(next: Next, args: any[]): unknown;
-}
-type StepwiseRoutes<Next> = Record<string, StepwiseRoute<Next>>;
-
-const stepwiseFlagName = '${flag}';
-const stepwiseCounters = { legacyCalls: 0, newCalls: 0, fallbacks: 0, errors: 0, shadowMismatches: 0 };
-const stepwiseLatency: Record<'legacy' | 'new', number[]> = { legacy: [], new: [] };
-let stepwiseFlagOverride: string | undefined;
-
-function stepwiseNow(): number {
-  const clock = (globalThis as { performance?: { now(): number } }).performance;
-  return clock ? clock.now() : Date.now();
-}
-
-function stepwisePercentile(values: number[], p: number): number | null {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
-}
-
-/** Reads and controls this adapter at run time (the Stepwise panel and your tests use it). */
-export const stepwiseAdapter = {
-  migration: '${migrationId}',
-  flagName: stepwiseFlagName,
-  /** The flag's current value: the override if set, else the environment, else "legacy". */
-  flag(): string {
-    const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
-    return stepwiseFlagOverride ?? env?.[stepwiseFlagName] ?? 'legacy';
-  },
-  /** Overrides the environment for this process; undefined goes back to the environment. */
-  setFlag(value: string | undefined): void {
-    stepwiseFlagOverride = value;
-  },
-  metrics() {
-    return {
-      ...stepwiseCounters,
-      p50LegacyMs: stepwisePercentile(stepwiseLatency.legacy, 0.5),
-      p99LegacyMs: stepwisePercentile(stepwiseLatency.legacy, 0.99),
-      p50NewMs: stepwisePercentile(stepwiseLatency.new, 0.5),
-      p99NewMs: stepwisePercentile(stepwiseLatency.new, 0.99),
-    };
-  },
-  resetMetrics(): void {
-    for (const key of Object.keys(stepwiseCounters) as (keyof typeof stepwiseCounters)[]) stepwiseCounters[key] = 0;
-    stepwiseLatency.legacy = [];
-    stepwiseLatency.new = [];
-  },
-};
-
-function stepwiseMode(): StepwiseMode {
-  const raw = stepwiseAdapter.flag().trim().toLowerCase();
-  if (raw === 'new' || raw === 'on' || raw === 'true') return 'new';
-  if (raw === 'shadow') return 'shadow';
-  const percent = Number(raw);
-  if (raw !== '' && Number.isFinite(percent)) return Math.random() * 100 < percent ? 'new' : 'legacy';
-  return 'legacy';
-}
-
-function stepwiseIsPromise(value: unknown): value is Promise<unknown> {
-  return typeof (value as { then?: unknown } | null)?.then === 'function';
-}
-
-function stepwiseTimed(side: 'legacy' | 'new', call: () => unknown): unknown {
-  const started = stepwiseNow();
-  const record = (): void => {
-    const samples = stepwiseLatency[side];
-    samples.push(stepwiseNow() - started);
-    if (samples.length > 1000) samples.shift();
-  };
-  if (side === 'legacy') stepwiseCounters.legacyCalls++;
-  else stepwiseCounters.newCalls++;
-  const result = call();
-  if (stepwiseIsPromise(result)) return result.finally(record);
-  record();
-  return result;
-}
-
-function stepwiseSame(a: unknown, b: unknown): boolean {
-  try {
-    return JSON.stringify(a) === JSON.stringify(b);
-  } catch {
-    return a === b;
-  }
-}
-
-function stepwiseCall<Next>(route: StepwiseRoute<Next>, legacyCall: () => unknown, nextCall: () => unknown): unknown {
-  const mode = stepwiseMode();
-  if (mode === 'legacy') return stepwiseTimed('legacy', legacyCall);
-  if (mode === 'shadow') {
-    const result = stepwiseTimed('legacy', legacyCall);
-    void Promise.resolve(result)
-      .then(async (legacyValue) => {
-        const nextValue = await nextCall();
-        if (!route.both && !stepwiseSame(legacyValue, nextValue)) stepwiseCounters.shadowMismatches++;
-      })
-      .catch(() => {
-        stepwiseCounters.errors++;
-      });
-    return result;
-  }
-  const fallback = (): unknown => {
-    stepwiseCounters.errors++;
-    stepwiseCounters.fallbacks++;
-    return stepwiseTimed('legacy', legacyCall);
-  };
-  let result: unknown;
-  try {
-    result = stepwiseTimed('new', nextCall);
-  } catch {
-    return fallback();
-  }
-  if (route.both) {
-    const legacyResult = legacyCall();
-    if (stepwiseIsPromise(result)) {
-      // A write the new side rejects is a fallback like any other: legacy answers, and it is counted.
-      const answer = result.catch(() => {
-        stepwiseCounters.errors++;
-        stepwiseCounters.fallbacks++;
-        return legacyResult;
-      });
-      return Promise.all([answer, legacyResult]).then(([value]) => value, () => legacyResult);
-    }
-    return result;
-  }
-  return stepwiseIsPromise(result) ? result.catch(fallback) : result;
-}
-
-const stepwiseAdapted = new WeakMap<object, object>();
-
-function stepwiseAdapt<T extends object, Next>(instance: T, createNext: (() => Next) | undefined, routes: StepwiseRoutes<Next>): T {
-  const known = stepwiseAdapted.get(instance);
-  if (known) return known as T;
-  let next: Next | undefined;
-  const getNext = (): Next => (next ??= (createNext as () => Next)());
-  const members = new Map<PropertyKey, unknown>();
-  const adapted = new Proxy(instance, {
-    get(target, key) {
-      const value: unknown = Reflect.get(target, key, target);
-      if (typeof value !== 'function') return value;
-      const known = members.get(key);
-      if (known) return known;
-      const route = typeof key === 'string' && createNext && Object.prototype.hasOwnProperty.call(routes, key) ? routes[key] : undefined;
-      const member = route
-        ? (...args: any[]) => stepwiseCall(route, () => value.apply(target, args), () => route.call(getNext(), args))
-        : value.bind(target);
-      members.set(key, member);
-      return member;
-    },
-  });
-  stepwiseAdapted.set(instance, adapted);
-  return adapted;
-}
-
-function stepwiseAdaptClass<C extends abstract new (...args: any[]) => object, Next>(
-  legacyClass: C,
-  createNext: ((args: any[]) => Next) | undefined,
-  routes: StepwiseRoutes<Next>,
-): C {
-  const adaptedClass: C = new Proxy(legacyClass, {
-    construct(target, args, newTarget) {
-      const instance = Reflect.construct(target, args, newTarget === adaptedClass ? target : newTarget) as object;
-      return stepwiseAdapt(instance, createNext && (() => createNext(args)), routes);
-    },
-  });
-  return adaptedClass;
-}`.split('\n');
 }

@@ -9,6 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { StepwiseApi } from '../../../client/src/extension';
+import { ServerCommands } from '../../../server/src/protocol';
 import type { EngineResult } from '../../../server/src/protocol';
 import { activateStepwise, codeActionsAt, diagnosticsWhere, workflowStatus, workflowWhere, workspaceRoot } from '../helpers';
 
@@ -45,7 +46,8 @@ describe('the per-file workflow', function () {
     const actions = await codeActionsAt(uri, diagnostics[0].range, vscode.CodeActionKind.QuickFix.value);
     const migrate = actions.find((a) => a.title === 'Migrate this file through the adapter');
     assert.ok(migrate?.command, `offered: ${actions.map((a) => a.title).join(', ')}`);
-    assert.equal(migrate.command.command, 'stepwise.migrateFile');
+    // The server's own command, as in any LSP client; VS Code runs it with its own questions and messages.
+    assert.equal(migrate.command.command, ServerCommands.migrate);
 
     const head = git('rev-parse', 'HEAD').trim();
     const result = await vscode.commands.executeCommand<EngineResult>(migrate.command.command, ...(migrate.command.arguments ?? []));

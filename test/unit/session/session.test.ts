@@ -3,6 +3,8 @@
 // watcher behind. Real git repositories of the demo, with the stand-in commands of
 // test/support/workflowRepo.ts (what the commands print changes nothing git or the status do).
 import * as assert from 'node:assert/strict';
+// The module object itself, so its spawn can be counted (simple-git and Stepwise call it through it).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 import childProcess = require('node:child_process');
 import { runCli } from '../../../server/src/cli';
 import type { WorkflowSnapshot } from '../../../server/src/protocol';
