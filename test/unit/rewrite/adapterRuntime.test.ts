@@ -1,6 +1,6 @@
 // The adapter runtime as a module, in memory: the flag's modes, routing, fallback, shadow
 // comparison, dual writes and the proxies, table-driven where it can be. Then the text the
-// scaffold emits from it. (test/unit/adapterRuntime.test.ts drives a generated adapter, compiled
+// scaffold emits from it. (test/unit/rewrite/generatedAdapter.test.ts drives a generated adapter, compiled
 // in the demo, end to end.)
 import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';

@@ -5,8 +5,8 @@ import * as assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseCommandLine, runCommand } from '../../server/src/workflow/runner';
-import type { RunOptions, RunResult } from '../../server/src/workflow/runner';
+import { parseCommandLine, runCommand } from '../../../server/src/workflow/runner';
+import type { RunOptions, RunResult } from '../../../server/src/workflow/runner';
 
 const node = process.execPath;
 

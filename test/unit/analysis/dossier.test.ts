@@ -2,10 +2,10 @@
 // the incompatibilities, and a rollback plan written for this file (its name, the flag, the
 // adapter its commit creates, the files to re-check).
 import * as assert from 'node:assert/strict';
-import { buildDossier } from '../../server/src/analysis/dossier';
-import type { DossierInput } from '../../server/src/analysis/dossier';
-import type { Risk } from '../../server/src/analysis/types';
-import { analysisOf, compatible, graphOf, issue, manual, renamed, replaced, usage } from '../support/fakeAnalysis';
+import { buildDossier } from '../../../server/src/analysis/dossier';
+import type { DossierInput } from '../../../server/src/analysis/dossier';
+import type { Risk } from '../../../server/src/analysis/types';
+import { analysisOf, compatible, graphOf, issue, manual, renamed, replaced, usage } from '../../support/fakeAnalysis';
 
 const text = [
   "import { LegacyCache, createCache } from './legacy/cache';", // 1

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
-import { prepareWorkspace, removeWorkspace, repoRoot } from '../support/workspace';
+import { prepareWorkspace, removeWorkspace, repoRoot } from '../../support/workspace';
 
 const run = promisify(execFile);
 

@@ -4,9 +4,9 @@
 import * as assert from 'node:assert/strict';
 import { mkdirSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, posix } from 'node:path';
-import type { WorkspaceIndex } from '../../server/src/workspace/workspaceIndex';
-import { WorkspaceIndex as Index } from '../../server/src/workspace/workspaceIndex';
-import { edgeSpec, writeWorkspace } from '../support/tempWorkspace';
+import type { WorkspaceIndex } from '../../../server/src/workspace/workspaceIndex';
+import { WorkspaceIndex as Index } from '../../../server/src/workspace/workspaceIndex';
+import { edgeSpec, writeWorkspace } from '../../support/tempWorkspace';
 
 const importCreate = "import { createCache } from './legacy/cache';";
 const appText = [importCreate, 'export const cache = createCache();', ''].join('\n');

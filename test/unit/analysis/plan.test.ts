@@ -1,9 +1,9 @@
 // The migration order on hand-made analyses: lowest risk first; among equal scores a file comes
 // after the plan files it depends on, then by path; only files with legacy imports of their own.
 import * as assert from 'node:assert/strict';
-import { buildPlan, isMigratable } from '../../server/src/analysis/plan';
-import type { FileAnalysis, Risk } from '../../server/src/analysis/types';
-import { analysisOf, compatible, graphOf, importSite, usage } from '../support/fakeAnalysis';
+import { buildPlan, isMigratable } from '../../../server/src/analysis/plan';
+import type { FileAnalysis, Risk } from '../../../server/src/analysis/types';
+import { analysisOf, compatible, graphOf, importSite, usage } from '../../support/fakeAnalysis';
 
 interface PlanCase {
   name: string;

@@ -10,9 +10,9 @@ import {
   parseTestCounts,
   parseTscErrors,
   stripAnsi,
-} from '../../server/src/workflow/parsers';
-import type { TestCounts } from '../../server/src/workflow/parsers';
-import { CommandLineProblem, parseCommandLine } from '../../server/src/workflow/runner';
+} from '../../../server/src/workflow/parsers';
+import type { TestCounts } from '../../../server/src/workflow/parsers';
+import { CommandLineProblem, parseCommandLine } from '../../../server/src/workflow/runner';
 
 const esc = '\u001b';
 

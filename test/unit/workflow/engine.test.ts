@@ -8,11 +8,11 @@ import * as assert from 'node:assert/strict';
 import { appendFileSync, chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { localTime } from '../../server/src/util/time';
-import type { EngineResult } from '../../server/src/workflow/engine';
-import { Journal } from '../../server/src/workflow/journal';
-import type { JournalEntry } from '../../server/src/workflow/journal';
-import type { FileState } from '../../server/src/workflow/state';
+import { localTime } from '../../../server/src/util/time';
+import type { EngineResult } from '../../../server/src/workflow/engine';
+import { Journal } from '../../../server/src/workflow/journal';
+import type { JournalEntry } from '../../../server/src/workflow/journal';
+import type { FileState } from '../../../server/src/workflow/state';
 import {
   adapter,
   benchCommand,
@@ -32,9 +32,9 @@ import {
   setControl,
   snapshot,
   write,
-} from '../support/workflowRepo';
-import type { Harness, SpecChanges } from '../support/workflowRepo';
-import { prepareWorkspace, removeWorkspace } from '../support/workspace';
+} from '../../support/workflowRepo';
+import type { Harness, SpecChanges } from '../../support/workflowRepo';
+import { prepareWorkspace, removeWorkspace } from '../../support/workspace';
 
 const identity = 'Stepwise Test <test@stepwise.invalid>';
 
@@ -408,7 +408,7 @@ describe('WorkflowEngine on git repositories of the demo', function () {
       assert.equal((await h!.status(first)).evidence.forced, undefined);
     });
 
-    // Every in-flight state's refusal is in the pure deriveStatus table (workflowState.test.ts);
+    // Every in-flight state's refusal is in the pure deriveStatus table (workflow/state.test.ts);
     // here, once on a real repository, that the engine applies it and changes nothing.
     const inFlightCases: { name: string; provoke(h: Harness): void; describes: RegExp }[] = [
       { name: 'observing', provoke: () => undefined, describes: /\(observing until \d{4}-\d\d-\d\d \d\d:\d\d \(UTC[+-\d:]*\)\)/ },

@@ -2,10 +2,10 @@
 // score) when present and stays silent when absent; levels follow the score, and a file the spec
 // calls critical is never presented as a routine move.
 import * as assert from 'node:assert/strict';
-import { assessRisk, levelOf } from '../../server/src/analysis/risk';
-import type { FileAnalysis, Risk, RiskLevel } from '../../server/src/analysis/types';
-import { analysisOf, compatible, graphOf, issue, manual, renamed, replaced, usage } from '../support/fakeAnalysis';
-import type { AnalysisSketch } from '../support/fakeAnalysis';
+import { assessRisk, levelOf } from '../../../server/src/analysis/risk';
+import type { FileAnalysis, Risk, RiskLevel } from '../../../server/src/analysis/types';
+import { analysisOf, compatible, graphOf, issue, manual, renamed, replaced, usage } from '../../support/fakeAnalysis';
+import type { AnalysisSketch } from '../../support/fakeAnalysis';
 
 interface Scenario {
   path?: string;

@@ -7,10 +7,10 @@ import { copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { applyPatch, parsePatch } from 'diff';
-import { parseSpec } from '../../server/src/spec/validate';
-import { cli, fingerprint, jsonOf } from '../support/cliRun';
-import { positionAtOffset, positionOf } from '../support/textPosition';
-import { prepareWorkspace, removeWorkspace, repoRoot } from '../support/workspace';
+import { parseSpec } from '../../../server/src/spec/validate';
+import { cli, fingerprint, jsonOf } from '../../support/cliRun';
+import { positionAtOffset, positionOf } from '../../support/textPosition';
+import { prepareWorkspace, removeWorkspace, repoRoot } from '../../support/workspace';
 
 interface AnalyzeJson {
   summary: { files: number; usages: number; fixable: number };

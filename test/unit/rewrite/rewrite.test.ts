@@ -1,13 +1,13 @@
 // Table-driven: input workspace → the text of the file after the computed (and verified) edit,
 // or the sentence that explains why nothing is changed.
 import * as assert from 'node:assert/strict';
-import { computeCleanupEdit } from '../../server/src/operations/cleanupEdit';
-import { computeMigrationEdit } from '../../server/src/operations/migrationEdit';
-import type { MigrationEdit } from '../../server/src/operations/migrationEdit';
-import { relativeSpecifier, styleOf } from '../../server/src/rewrite/specifiers';
-import { applyTextChanges } from '../../server/src/rewrite/textChange';
-import type { WorkspaceIndex } from '../../server/src/workspace/workspaceIndex';
-import { edgeSpec, withWorkspace } from '../support/tempWorkspace';
+import { computeCleanupEdit } from '../../../server/src/operations/cleanupEdit';
+import { computeMigrationEdit } from '../../../server/src/operations/migrationEdit';
+import type { MigrationEdit } from '../../../server/src/operations/migrationEdit';
+import { relativeSpecifier, styleOf } from '../../../server/src/rewrite/specifiers';
+import { applyTextChanges } from '../../../server/src/rewrite/textChange';
+import type { WorkspaceIndex } from '../../../server/src/workspace/workspaceIndex';
+import { edgeSpec, withWorkspace } from '../../support/tempWorkspace';
 
 interface Case {
   name: string;

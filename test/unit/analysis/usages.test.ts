@@ -1,8 +1,8 @@
 // Table-driven: each case is a small real workspace (written to a temp folder and indexed like a
 // user's project) and the usages and routing issues one file must produce.
 import * as assert from 'node:assert/strict';
-import type { FileAnalysis } from '../../server/src/analysis/types';
-import { withWorkspace } from '../support/tempWorkspace';
+import type { FileAnalysis } from '../../../server/src/analysis/types';
+import { withWorkspace } from '../../support/tempWorkspace';
 
 interface Case {
   name: string;

@@ -4,12 +4,12 @@
 import * as assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseSpec } from '../../server/src/spec/validate';
-import type { SpecEnvironment } from '../../server/src/spec/validate';
-import type { SpecProblem } from '../../server/src/spec/types';
-import { edgeSpec } from '../support/tempWorkspace';
-import { positionAtOffset, positionOf } from '../support/textPosition';
-import { getFixtureDir } from '../support/workspace';
+import { parseSpec } from '../../../server/src/spec/validate';
+import type { SpecEnvironment } from '../../../server/src/spec/validate';
+import type { SpecProblem } from '../../../server/src/spec/types';
+import { edgeSpec } from '../../support/tempWorkspace';
+import { positionAtOffset, positionOf } from '../../support/textPosition';
+import { getFixtureDir } from '../../support/workspace';
 
 type Spec = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 

@@ -6,8 +6,8 @@ import * as assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { cli } from '../support/cliRun';
-import { prepareWorkspace, removeWorkspace } from '../support/workspace';
+import { cli } from '../../support/cliRun';
+import { prepareWorkspace, removeWorkspace } from '../../support/workspace';
 
 const flagName = 'STEPWISE_FLAG_ASYNC_TTL_CACHE_TO_IMPROVED';
 

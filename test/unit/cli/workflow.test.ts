@@ -7,11 +7,23 @@ import * as assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { localTime } from '../../server/src/util/time';
-import { cli, jsonOf } from '../support/cliRun';
-import type { CliResult } from '../support/cliRun';
-import { first, git, headOf, hour, prepareWorkflowRepo, ranLog, read, second, setControl, snapshot, write } from '../support/workflowRepo';
-import { removeWorkspace } from '../support/workspace';
+import { localTime } from '../../../server/src/util/time';
+import { cli, jsonOf } from '../../support/cliRun';
+import type { CliResult } from '../../support/cliRun';
+import {
+  first,
+  git,
+  headOf,
+  hour,
+  prepareWorkflowRepo,
+  ranLog,
+  read,
+  second,
+  setControl,
+  snapshot,
+  write,
+} from '../../support/workflowRepo';
+import { removeWorkspace } from '../../support/workspace';
 
 const states = ['pending', 'analyzed', 'migrated', 'verified', 'failed', 'observing', 'awaiting-approval', 'approved', 'reverted'];
 

@@ -2,14 +2,14 @@
 // file, and what each file allows now, with the reasons a person reads. Table-driven on plain data,
 // no disk and no git: the engine suite checks the same rules once on real repositories.
 import * as assert from 'node:assert/strict';
-import type { PlanEntry } from '../../server/src/operations/overview';
-import { localTime } from '../../server/src/util/time';
-import type { CommitInfo } from '../../server/src/workflow/git';
-import type { JournalEntry } from '../../server/src/workflow/journal';
-import { renderReport } from '../../server/src/workflow/report';
-import { deriveStatus } from '../../server/src/workflow/state';
-import type { Allowed, DeriveInput, FileState, WorkflowAction } from '../../server/src/workflow/state';
-import type { VerificationResults } from '../../server/src/workflow/verification';
+import type { PlanEntry } from '../../../server/src/operations/overview';
+import { localTime } from '../../../server/src/util/time';
+import type { CommitInfo } from '../../../server/src/workflow/git';
+import type { JournalEntry } from '../../../server/src/workflow/journal';
+import { renderReport } from '../../../server/src/workflow/report';
+import { deriveStatus } from '../../../server/src/workflow/state';
+import type { Allowed, DeriveInput, FileState, WorkflowAction } from '../../../server/src/workflow/state';
+import type { VerificationResults } from '../../../server/src/workflow/verification';
 
 const migration = 'm';
 const hour = 3600_000;
@@ -103,6 +103,8 @@ interface Case {
   inFlight: string | null;
   /** Actions that must be allowed (true) or refused with a reason matching the pattern. */
   allowed?: Record<string, Partial<Record<WorkflowAction, true | RegExp>>>;
+  /** Per file: the confirmation migrating it asks for (a pattern), or null for none. */
+  needsReason?: Record<string, RegExp | null>;
 }
 
 const until = now + 23 * hour;
@@ -213,6 +215,24 @@ const cases: Case[] = [
     inFlight: null,
   },
   {
+    name: 'nothing migrated yet: the plan’s first file migrates as is, a later one asks for a confirmation and a reason',
+    states: { [a]: 'pending', [b]: 'pending' },
+    inFlight: null,
+    allowed: { [a]: { migrate: true }, [b]: { migrate: true } },
+    needsReason: {
+      [a]: null,
+      [b]: /1 lower-risk file\(s\) come first in the plan \(src\/a\.ts\); migrating src\/b\.ts .* needs a confirmation and a reason/,
+    },
+  },
+  {
+    name: 'once the first file is approved, the next one needs no reason',
+    history: [approvalCommit(2, 1, a), migrationCommit(1, a)],
+    journal: [migrated(1, a), verified(1, a, true), observing(1, a, now - 1)],
+    states: { [a]: 'approved', [b]: 'pending' },
+    inFlight: null,
+    needsReason: { [b]: null },
+  },
+  {
     name: 'blocked (no spec, no git): every action refused with that reason',
     input: { blocked: 'There is no valid .stepwise/migration.json.' },
     states: { [a]: 'pending' },
@@ -251,6 +271,11 @@ describe('deriveStatus (the workflow state, pure)', () => {
             assert.match(got.reason ?? '', want, `${path} ${action}`);
           }
         }
+      }
+      for (const [path, want] of Object.entries(t.needsReason ?? {})) {
+        const got = status.files.find((f) => f.path === path)?.allowed.migrate.needsReason;
+        if (want === null) assert.equal(got, undefined, `${path} needs no reason`);
+        else assert.match(got ?? '', want, path);
       }
     });
   }
