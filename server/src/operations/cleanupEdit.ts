@@ -4,7 +4,7 @@ import { relativeSpecifier, styleOf } from '../rewrite/specifiers';
 import { applyTextChanges } from '../rewrite/textChange';
 import { isPackageSpecifier } from '../spec/validate';
 import type { WorkspaceIndex } from '../workspace/workspaceIndex';
-import { checkEdits, describeProblems } from '../workspace/editCheck';
+import { describeProblems } from '../workspace/editCheck';
 import type { MigrationEdit } from './migrationEdit';
 
 /**
@@ -29,14 +29,13 @@ export function computeCleanupEdit(index: WorkspaceIndex, rel: string): Migratio
   if (!analysis || analysis.usages.length === 0) return fail(`${rel} no longer uses the old API; there is nothing to rewrite.`);
   if (analysis.parseErrors.length > 0) return fail(`${rel} does not parse (line ${analysis.parseErrors[0].line}); fix it first.`);
 
-  const found = index.contextFor(rel);
-  if (!found) return fail('There is no valid spec.');
-  const targetAbsolute = targetIsFile ? index.paths.toAbsolute(spec.target.module) : index.projects.resolvePackageEntry(spec.target.module);
-  const model = buildAdapterModel(found.context, targetAbsolute);
+  const context = index.legacyContextFor(rel);
+  if (!context) return fail('There is no valid spec.');
+  const targetAbsolute = targetIsFile ? index.paths.toAbsolute(spec.target.module) : index.resolvePackageEntry(spec.target.module);
+  const model = buildAdapterModel(context, targetAbsolute);
   const typeMap: Record<string, string> = {};
   for (const cls of model.classes) if (cls.targetClass) typeMap[cls.name] = cls.targetClass;
-  const style =
-    analysis.importSites.map((s) => styleOf(s.specifierText)).find((s) => s !== undefined) ?? index.projects.extensionStyleFor(rel);
+  const style = analysis.importSites.map((s) => styleOf(s.specifierText)).find((s) => s !== undefined) ?? index.extensionStyleFor(rel);
   const targetSpecifier = targetIsFile ? relativeSpecifier(rel, spec.target.module, style) : spec.target.module;
   const targetExports =
     spec.target.exports.length > 0 ? spec.target.exports : [...new Set([...model.targetImports, ...Object.values(typeMap)])];
@@ -47,7 +46,7 @@ export function computeCleanupEdit(index: WorkspaceIndex, rel: string): Migratio
     return fail(`${rel} cannot be rewritten automatically, so nothing was changed: ${reasons.join('; ')}.`);
   }
   const after = applyTextChanges(text, plan.changes);
-  const check = checkEdits(index.projects, [{ path: rel, before: text, after }]);
+  const check = index.checkEdits([{ path: rel, before: text, after }]);
   if (!check.ok)
     return fail(`Rewriting ${rel} to the new API would introduce errors, so nothing was changed: ${describeProblems(check.problems)}.`);
   result.files.push({ path: rel, changes: plan.changes });

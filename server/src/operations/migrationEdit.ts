@@ -10,7 +10,7 @@ import { applyTextChanges } from '../rewrite/textChange';
 import type { FileChange } from '../rewrite/textChange';
 import { isPackageSpecifier } from '../spec/validate';
 import type { WorkspaceIndex } from '../workspace/workspaceIndex';
-import { checkEdits, describeProblems } from '../workspace/editCheck';
+import { describeProblems } from '../workspace/editCheck';
 import type { PlannedFile } from '../workspace/editCheck';
 
 /** The edit that migrates one file through the adapter (and creates the adapter the first time). */
@@ -63,7 +63,7 @@ export function computeMigrationEdit(index: WorkspaceIndex, rel: string, options
   }
 
   const adapterExists = index.hasFile(spec.adapter.module) || existsSync(index.paths.toAbsolute(spec.adapter.module));
-  const fileStyle = index.projects.extensionStyleFor(rel);
+  const fileStyle = index.extensionStyleFor(rel);
   const specifierFor = (site: ImportSite): string => {
     const style: ExtensionStyle = styleOf(site.specifierText) ?? fileStyle;
     return relativeSpecifier(rel, spec.adapter.module, style);
@@ -83,8 +83,7 @@ export function computeMigrationEdit(index: WorkspaceIndex, rel: string, options
 
   const planned: PlannedFile[] = [{ path: rel, before: text, after }];
   if (!adapterExists) {
-    const style =
-      sites.map((s) => styleOf(s.specifierText)).find((s) => s !== undefined) ?? index.projects.extensionStyleFor(spec.adapter.module);
+    const style = sites.map((s) => styleOf(s.specifierText)).find((s) => s !== undefined) ?? index.extensionStyleFor(spec.adapter.module);
     const generated = generateAdapter(index, rel, style);
     if ('error' in generated) return fail(generated.error);
     result.createsAdapter = true;
@@ -92,7 +91,7 @@ export function computeMigrationEdit(index: WorkspaceIndex, rel: string, options
     result.files.push({ path: spec.adapter.module, create: true, changes: [{ start: 0, end: 0, newText: generated.text }] });
     planned.push({ path: spec.adapter.module, before: undefined, after: generated.text });
   }
-  const check = checkEdits(index.projects, planned);
+  const check = index.checkEdits(planned);
   if (!check.ok) {
     return fail(`Routing ${rel} through the adapter would introduce errors, so nothing was changed: ${describeProblems(check.problems)}.`);
   }
@@ -115,10 +114,10 @@ export function generateAdapter(index: WorkspaceIndex, fromRel: string, style: E
   const targetIsFile = !isPackageSpecifier(spec.target.module);
   // The target module is usually imported by nothing yet, so it may not be in the program.
   if (targetIsFile) index.ensureInProject(spec.target.module);
-  const found = index.contextFor(fromRel);
-  if (!found) return { error: 'There is no valid spec.' };
-  const targetAbsolute = targetIsFile ? index.paths.toAbsolute(spec.target.module) : index.projects.resolvePackageEntry(spec.target.module);
-  const model = buildAdapterModel(found.context, targetAbsolute);
+  const context = index.legacyContextFor(fromRel);
+  if (!context) return { error: 'There is no valid spec.' };
+  const targetAbsolute = targetIsFile ? index.paths.toAbsolute(spec.target.module) : index.resolvePackageEntry(spec.target.module);
+  const model = buildAdapterModel(context, targetAbsolute);
   if (model.classes.length === 0 && model.functions.length === 0) {
     return {
       error: `None of the legacy exports (${spec.legacy.exports.join(', ') || 'all'}) is a class or function Stepwise can adapt; write ${spec.adapter.module} by hand.`,
@@ -132,7 +131,7 @@ export function generateAdapter(index: WorkspaceIndex, fromRel: string, style: E
     } catch (error) {
       return { error: (error as Error).message };
     }
-    const check = checkEdits(index.projects, [{ path: spec.adapter.module, before: undefined, after: scaffold.text }]);
+    const check = index.checkEdits([{ path: spec.adapter.module, before: undefined, after: scaffold.text }]);
     if (check.ok) return scaffold;
     let mapped = false;
     for (const problem of check.problems) {

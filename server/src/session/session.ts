@@ -70,6 +70,7 @@ export class MigrationSession {
   private readonly engine: WorkflowEngine;
   private readonly edits: EditApplier;
   private readonly pushTimer: Timer;
+  private lastPushed: string | undefined;
   private disposed = false;
 
   constructor(
@@ -327,7 +328,13 @@ export class MigrationSession {
       const next = last ? Promise.resolve(last) : this.engine.status();
       next.then(
         (status) => {
-          if (!this.disposed) this.onDidChangeWorkflow.fire(this.snapshot(status));
+          if (this.disposed) return;
+          // A change that changed nothing a client shows (an edit that only moved code) is not sent.
+          const snapshot = this.snapshot(status);
+          const shown = JSON.stringify({ ...snapshot, now: 0 });
+          if (shown === this.lastPushed) return;
+          this.lastPushed = shown;
+          this.onDidChangeWorkflow.fire(snapshot);
         },
         (error: unknown) => this.host.logger.warn(`Could not read the workflow status: ${(error as Error).message}`),
       );

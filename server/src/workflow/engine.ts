@@ -615,8 +615,7 @@ export class WorkflowEngine {
     const byFile: Record<string, number> = {};
     for (const rel of files) {
       if (!this.index.hasFile(rel)) continue;
-      this.index.ensureInProject(rel);
-      const errors = this.index.projects.errorsOf(rel).length;
+      const errors = this.index.errorCountOf(rel);
       if (errors > 0) byFile[rel] = errors;
     }
     return byFile;

@@ -17,6 +17,8 @@ import { ModuleResolver, scanSpecifiers } from './importScan';
 import { WorkspacePaths, isSourcePath } from './paths';
 import { ProjectSet } from './projects';
 import type { IndexState, IndexStatus } from '../wire';
+import { checkEdits } from './editCheck';
+import type { EditCheck, PlannedFile } from './editCheck';
 
 export type { IndexState, IndexStatus };
 
@@ -48,7 +50,7 @@ const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmedi
 export class WorkspaceIndex {
   readonly paths: WorkspacePaths;
   readonly graph = new ImportGraph();
-  readonly projects: ProjectSet;
+  private readonly projects: ProjectSet;
   private readonly resolver: ModuleResolver;
   private readonly logger: Logger;
   private exclude: string[];
@@ -237,7 +239,7 @@ export class WorkspaceIndex {
   }
 
   /** A LegacyContext for the program that holds `rel` (for rewrites and the adapter model). */
-  contextFor(rel: string, modules?: LegacyModules): { context: LegacyContext; program: ts.Program } | undefined {
+  private contextFor(rel: string, modules?: LegacyModules): { context: LegacyContext; program: ts.Program } | undefined {
     const spec = this.currentSpec();
     if (!spec) return undefined;
     const text = this.textOf(rel);
@@ -254,6 +256,30 @@ export class WorkspaceIndex {
         )
       : this.legacyContext(program, spec);
     return { context, program };
+  }
+
+  /**
+   * The legacy context of a file's program (the type checker stays inside it), for analysis
+   * functions that need one, such as the adapter model. No ts.Program leaves the index.
+   */
+  legacyContextFor(rel: string): LegacyContext | undefined {
+    return this.contextFor(rel)?.context;
+  }
+
+  /** Whether the edited texts still parse and gain no type errors (the projects are restored after). */
+  checkEdits(files: PlannedFile[]): EditCheck {
+    return checkEdits(this.projects, files);
+  }
+
+  /** The entry file of an installed package, or undefined. */
+  resolvePackageEntry(name: string): string | undefined {
+    return this.projects.resolvePackageEntry(name);
+  }
+
+  /** Type errors in a workspace file now (for the built-in type check), after adding it to its project. */
+  errorCountOf(rel: string): number {
+    this.ensureInProject(rel);
+    return this.projects.errorsOf(rel).length;
   }
 
   /** Analyses one file against another set of "old" modules (the cleanup phase: legacy plus adapter). */
