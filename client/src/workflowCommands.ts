@@ -2,18 +2,10 @@ import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { ExecuteCommandRequest, WorkDoneProgress } from 'vscode-languageclient/node';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import { Commands, FileAtCommitRequest, ReportRequest, ServerCommands } from '../../server/src/protocol';
+import { Commands, FileAtCommitRequest, ReportRequest, ServerCommands, actionTitles } from '../../server/src/protocol';
 import type { EngineResult, WorkflowAction, WorkflowCommandArgs } from '../../server/src/protocol';
 
 export const gitContentScheme = 'stepwise-git';
-
-const titles: Record<WorkflowAction, string> = {
-  analyze: 'Recording the pre-move analysis and baseline of',
-  migrate: 'Migrating',
-  verify: 'Verifying',
-  approve: 'Approving',
-  revert: 'Reverting',
-};
 
 export interface WorkflowContext {
   client(): LanguageClient | undefined;
@@ -66,13 +58,13 @@ export async function runWorkflowAction(
   }
   const relative = vscode.workspace.asRelativePath(uri);
   const progressId = randomBytes(8).toString('hex');
-  ctx.busy(`${titles[action]} ${relative}…`);
+  ctx.busy(`${actionTitles[action]} ${relative}…`);
   let result: EngineResult | undefined;
   try {
     result = await vscode.window.withProgress(
       {
         location: vscode.ProgressLocation.Notification,
-        title: `Stepwise: ${titles[action]} ${relative}`,
+        title: `Stepwise: ${actionTitles[action]} ${relative}`,
         cancellable: action !== 'approve',
       },
       async (progress, token) => {

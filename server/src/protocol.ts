@@ -192,6 +192,15 @@ export const ServerCommands = {
   revert: 'stepwise.server.revert',
 } as const satisfies Record<WorkflowAction, string>;
 
+/** How progress names each action ("Migrating src/a.ts"), in every client. */
+export const actionTitles: Record<WorkflowAction, string> = {
+  analyze: 'Recording the pre-move analysis and baseline of',
+  migrate: 'Migrating',
+  verify: 'Verifying',
+  approve: 'Approving',
+  revert: 'Reverting',
+};
+
 export interface WorkflowCommandArgs {
   /** The file's URI. */
   uri: string;

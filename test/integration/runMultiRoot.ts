@@ -9,19 +9,15 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, FrameLocator, Page } from 'playwright-core';
 import { runCli } from '../../server/src/cli';
 import { first, prepareWorkflowRepo } from '../support/workflowRepo';
 import { keepForInspection, removeWorkspace, repoRoot } from '../support/workspace';
 import { loadTools } from './tools';
-import type { CodeServer } from './tools';
+import { checklistFrame, closeWorkbench, openDevWorkbench } from './workbench';
+import type { Workbench } from './workbench';
 
 const shots = join(repoRoot, 'test-results', 'multi-root');
 const step = (message: string): void => console.log(`[multi-root] ${message}`);
-
-function checklist(page: Page): FrameLocator {
-  return page.frameLocator('iframe.webview').frameLocator('iframe#active-frame');
-}
 
 /** A repository of the demo (stand-in commands) whose spec has its own title, committed. */
 async function folderWithTitle(title: string): Promise<string> {
@@ -66,28 +62,14 @@ export async function main(): Promise<number> {
   );
   const userDataDir = join(tmp, 'user-data');
   tools.writeQuietUserSettings(userDataDir, { 'workbench.colorTheme': 'Default Dark Modern' });
-  let server: CodeServer | undefined;
-  let browser: Browser | undefined;
-  let page: Page | undefined;
+  const opened: Workbench = {};
   let passed = false;
   try {
-    server = await tools.startCodeServer(entry, tools.codeServerArgs(tmp, userDataDir, workspaceFile), {
-      env: { ...tools.withTempDir(join(tmp, 'tmp'), tools.getCodeServerEnv(join(tmp, 'state'))), EXTENSIONS_GALLERY: '{}' },
-    });
-    browser = await tools.launchChromium({ tmpDir: join(tmp, 'tmp') });
-    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    const authority = `127.0.0.1:${server.port}`;
-    const payload = [
-      ['extensionDevelopmentPath', `vscode-remote://${authority}${repoRoot}`],
-      ['skipWelcome', 'true'],
-    ];
-    await page.goto(`${server.url}/?workspace=${encodeURIComponent(workspaceFile)}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
-    await page.waitForSelector('.monaco-workbench .explorer-folders-view .monaco-list-row', { timeout: 120_000 });
-    await page.waitForSelector('.statusbar-item:has-text("usages in")', { timeout: 120_000 });
+    const page = await openDevWorkbench(tools, entry, { tmp, userDataDir }, { workspace: workspaceFile }, opened);
     step('workbench ready with two folders, Stepwise indexed them');
 
     await tools.runWorkbenchCommand(page, 'Stepwise: Open Migration Checklist');
-    const panel = checklist(page);
+    const panel = checklistFrame(page);
     const picker = panel.locator('select#folder');
     await picker.waitFor({ timeout: 120_000 });
     const names = await picker.locator('option').allTextContents();
@@ -129,11 +111,10 @@ export async function main(): Promise<number> {
     passed = true;
   } catch (error) {
     console.error(`[multi-root] FAILED: ${(error as Error).message}`);
-    if (page) await page.screenshot({ path: join(shots, 'failure.png') }).catch(() => undefined);
-    if (server) console.error(server.output().split('\n').slice(-40).join('\n'));
+    await opened.page?.screenshot({ path: join(shots, 'failure.png') }).catch(() => undefined);
+    if (opened.server) console.error(opened.server.output().split('\n').slice(-40).join('\n'));
   } finally {
-    await browser?.close().catch(() => undefined);
-    await server?.stop();
+    await closeWorkbench(opened);
     rmSync(tmp, { recursive: true, force: true });
     for (const [root, label] of [
       [alpha, 'multi-root-alpha'],

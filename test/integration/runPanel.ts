@@ -7,17 +7,16 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, FrameLocator, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { keepForInspection, prepareWorkspace, removeWorkspace, repoRoot } from '../support/workspace';
 import { loadTools } from './tools';
-import type { CodeServer } from './tools';
+import { checklistFrame, closeWorkbench, openDevWorkbench } from './workbench';
+import type { Workbench } from './workbench';
 
 const shots = join(repoRoot, 'test-results', 'panel');
 const step = (message: string): void => console.log(`[panel] ${message}`);
 
-function checklist(page: Page): FrameLocator {
-  return page.frameLocator('iframe.webview').frameLocator('iframe#active-frame');
-}
+const checklist = checklistFrame;
 
 async function shoot(page: Page, name: string): Promise<void> {
   await page.evaluate('document.fonts.ready');
@@ -38,25 +37,10 @@ export async function main(): Promise<number> {
   const tmp = mkdtempSync(join(tmpdir(), 'stepwise-panel-'));
   const userDataDir = join(tmp, 'user-data');
   tools.writeQuietUserSettings(userDataDir, { 'workbench.colorTheme': 'Default Dark Modern' });
-  let server: CodeServer | undefined;
-  let browser: Browser | undefined;
-  let page: Page | undefined;
+  const opened: Workbench = {};
   let passed = false;
   try {
-    server = await tools.startCodeServer(entry, tools.codeServerArgs(tmp, userDataDir, workspace), {
-      env: { ...tools.withTempDir(join(tmp, 'tmp'), tools.getCodeServerEnv(join(tmp, 'state'))), EXTENSIONS_GALLERY: '{}' },
-    });
-    browser = await tools.launchChromium({ tmpDir: join(tmp, 'tmp') });
-    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    const authority = `127.0.0.1:${server.port}`;
-    const payload = [
-      ['extensionDevelopmentPath', `vscode-remote://${authority}${repoRoot}`],
-      ['skipWelcome', 'true'],
-    ];
-    await page.goto(`${server.url}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
-    await page.waitForSelector('.monaco-workbench .explorer-folders-view .monaco-list-row', { timeout: 120_000 });
-    // The status bar item appears once the extension runs and the index is ready.
-    await page.waitForSelector('.statusbar-item:has-text("usages in")', { timeout: 120_000 });
+    const page = await openDevWorkbench(tools, entry, { tmp, userDataDir }, { folder: workspace }, opened);
     step('workbench ready, Stepwise indexed the demo');
 
     await tools.runWorkbenchCommand(page, 'Stepwise: Open Migration Checklist');
@@ -158,11 +142,10 @@ export async function main(): Promise<number> {
     passed = true;
   } catch (error) {
     console.error(`[panel] FAILED: ${(error as Error).message}`);
-    if (page) await page.screenshot({ path: join(shots, 'failure.png') }).catch(() => undefined);
-    if (server) console.error(server.output().split('\n').slice(-40).join('\n'));
+    await opened.page?.screenshot({ path: join(shots, 'failure.png') }).catch(() => undefined);
+    if (opened.server) console.error(opened.server.output().split('\n').slice(-40).join('\n'));
   } finally {
-    await browser?.close().catch(() => undefined);
-    await server?.stop();
+    await closeWorkbench(opened);
     rmSync(tmp, { recursive: true, force: true });
     if (passed) await removeWorkspace(workspace);
     else console.error(`[panel] the workspace is kept for inspection in ${await keepForInspection(workspace, 'panel')}`);

@@ -9,19 +9,12 @@ import {
   SetTrustNotification,
   WorkflowStatusRequest,
   actionOfCommand,
+  actionTitles,
 } from '../protocol';
-import type { WorkflowAction, WorkflowCommandArgs, WorkflowCommandResult } from '../protocol';
+import type { WorkflowCommandArgs, WorkflowCommandResult } from '../protocol';
 import { liveResources } from '../util/resources';
 import type { AdjustableClock } from '../workflow/clock';
 import type { Sessions } from './sessions';
-
-const titles: Record<WorkflowAction, string> = {
-  analyze: 'Recording the pre-move analysis and baseline of',
-  migrate: 'Migrating',
-  verify: 'Verifying',
-  approve: 'Approving',
-  revert: 'Reverting',
-};
 
 export interface WorkflowWiring {
   /** The commands to announce in `executeCommandProvider`. */
@@ -84,7 +77,7 @@ export function wireWorkflow(
     )
       return { ok: false, file: rel, error: `The migration of ${rel} was not reverted (cancelled).` };
     const progress = await progressFor(params, reporter);
-    progress?.begin(`Stepwise: ${titles[action]} ${rel}`, undefined, undefined, action !== 'approve');
+    progress?.begin(`Stepwise: ${actionTitles[action]} ${rel}`, undefined, undefined, action !== 'approve');
     const abort = new AbortController();
     token.onCancellationRequested(() => abort.abort());
     (progress as { token?: CancellationToken } | undefined)?.token?.onCancellationRequested(() => abort.abort());

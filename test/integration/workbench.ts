@@ -1,0 +1,56 @@
+// Opens code-server with the extension under development on a folder or a .code-workspace file,
+// in Chromium, as the click-through runners (runPanel, runMultiRoot) need it.
+import { join } from 'node:path';
+import type { Browser, FrameLocator, Page } from 'playwright-core';
+import { repoRoot } from '../support/workspace';
+import type { CodeServer, Tools } from './tools';
+
+/** What is open; filled as it starts, so a caller's `finally` closes whatever did start. */
+export interface Workbench {
+  server?: CodeServer;
+  browser?: Browser;
+  page?: Page;
+}
+
+/**
+ * Starts code-server (its state under `tmp`, VS Code's under `userDataDir`) on `target`, opens it
+ * in Chromium with the extension under development, and waits for the explorer and for Stepwise's
+ * status bar item to say the index is ready.
+ */
+export async function openDevWorkbench(
+  tools: Tools,
+  entry: string,
+  dirs: { tmp: string; userDataDir: string },
+  target: { folder: string } | { workspace: string },
+  opened: Workbench,
+): Promise<Page> {
+  const path = 'folder' in target ? target.folder : target.workspace;
+  const server = await tools.startCodeServer(entry, tools.codeServerArgs(dirs.tmp, dirs.userDataDir, path), {
+    env: { ...tools.withTempDir(join(dirs.tmp, 'tmp'), tools.getCodeServerEnv(join(dirs.tmp, 'state'))), EXTENSIONS_GALLERY: '{}' },
+  });
+  opened.server = server;
+  opened.browser = await tools.launchChromium({ tmpDir: join(dirs.tmp, 'tmp') });
+  const page = await opened.browser.newPage({ viewport: { width: 1400, height: 900 } });
+  opened.page = page;
+  const payload = [
+    ['extensionDevelopmentPath', `vscode-remote://127.0.0.1:${server.port}${repoRoot}`],
+    ['skipWelcome', 'true'],
+  ];
+  const query = 'folder' in target ? `folder=${encodeURIComponent(target.folder)}` : `workspace=${encodeURIComponent(target.workspace)}`;
+  await page.goto(`${server.url}/?${query}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
+  await page.waitForSelector('.monaco-workbench .explorer-folders-view .monaco-list-row', { timeout: 120_000 });
+  // The status bar item appears once the extension runs and the index is ready.
+  await page.waitForSelector('.statusbar-item:has-text("usages in")', { timeout: 120_000 });
+  return page;
+}
+
+/** The checklist webview's document. */
+export function checklistFrame(page: Page): FrameLocator {
+  return page.frameLocator('iframe.webview').frameLocator('iframe#active-frame');
+}
+
+/** Closes what `openDevWorkbench` opened, whatever state it is in. */
+export async function closeWorkbench(opened: Workbench): Promise<void> {
+  await opened.browser?.close().catch(() => undefined);
+  await opened.server?.stop();
+}
