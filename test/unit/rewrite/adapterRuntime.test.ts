@@ -9,6 +9,8 @@ import {
   stepwiseAdapt,
   stepwiseAdaptClass,
   stepwiseAdapter,
+  stepwiseBucketOf,
+  stepwiseBuckets,
   stepwiseCall,
   stepwiseMode,
   stepwisePercentile,
@@ -147,10 +149,55 @@ describe('adapter runtime (the module the scaffold emits)', () => {
     assert.equal(stepwiseAdapt(plain, undefined, routes), stepwiseAdapt(plain, undefined, routes));
   });
 
-  it('percentiles over the recorded latencies', () => {
-    assert.equal(stepwisePercentile([], 0.5), null);
-    assert.equal(stepwisePercentile([5, 1, 3], 0.5), 3);
-    assert.equal(stepwisePercentile([5, 1, 3], 0.99), 5);
+  it('a percentage routes whole keys: each key always to one side, and about that share of the keys', () => {
+    for (const percent of [1, 10, 25, 50, 90]) {
+      stepwiseAdapter.setFlag(String(percent));
+      let routedNew = 0;
+      for (let i = 0; i < 10_000; i++) if (stepwiseMode(`user:${i}`) === 'new') routedNew++;
+      assert.ok(Math.abs(routedNew / 100 - percent) <= 1, `${percent} %: ${routedNew} of 10000 keys went to the new side`);
+    }
+    stepwiseAdapter.setFlag('25');
+    for (const key of ['user:1', 'session:abc', 42, '']) {
+      const first = stepwiseMode(key);
+      for (let i = 0; i < 20; i++) assert.equal(stepwiseMode(key), first, `${String(key)} stays on one side`);
+    }
+    // A key's side only moves towards the new one as the percentage grows.
+    const sides = [0, 10, 25, 50, 100].map((p) => (stepwiseAdapter.setFlag(String(p)), stepwiseMode('user:7')));
+    assert.deepEqual(
+      sides.slice(sides.indexOf('new')),
+      sides.slice(sides.indexOf('new')).map(() => 'new'),
+    );
+  });
+
+  it('latency histograms: fixed buckets doubling from 1 µs, percentiles as bucket bounds', () => {
+    const table: [number, number][] = [
+      [0, 0],
+      [0.001, 0],
+      [0.0015, 1],
+      [0.002, 1],
+      [1, 10],
+      [1.5, 11],
+      [1e9, stepwiseBuckets],
+    ];
+    for (const [ms, bucket] of table) assert.equal(stepwiseBucketOf(ms), bucket, `${ms} ms`);
+    const counts = new Array<number>(stepwiseBuckets + 1).fill(0);
+    assert.equal(stepwisePercentile(counts, 0.5), null);
+    counts[stepwiseBucketOf(1)] = 98;
+    counts[stepwiseBucketOf(100)] = 2;
+    assert.equal(stepwisePercentile(counts, 0.5), 0.001 * 2 ** 10);
+    assert.equal(stepwisePercentile(counts, 0.99), 0.001 * 2 ** stepwiseBucketOf(100));
+  });
+
+  it('the metrics count calls per side and read latency from the histograms', () => {
+    stepwiseCall(
+      { call: () => undefined },
+      () => 1,
+      () => 2,
+    );
+    const metrics = stepwiseAdapter.metrics();
+    assert.equal(metrics.legacyCalls, 1);
+    assert.equal(typeof metrics.p50LegacyMs, 'number');
+    assert.equal(metrics.p50NewMs, null);
   });
 
   it('the emitted text: this migration\u2019s flag and id, only stepwiseAdapter exported', () => {

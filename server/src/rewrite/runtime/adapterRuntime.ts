@@ -21,7 +21,15 @@ export type StepwiseRoutes<Next> = Record<string, StepwiseRoute<Next>>;
 
 export const stepwiseFlagName: string = 'STEPWISE_FLAG_MIGRATION'; // stepwise:flag-name
 export const stepwiseCounters = { legacyCalls: 0, newCalls: 0, fallbacks: 0, errors: 0, shadowMismatches: 0 };
-export const stepwiseLatency: Record<'legacy' | 'new', number[]> = { legacy: [], new: [] };
+/**
+ * Latency histograms, one per side: a fixed array of counts (no per-call allocation or shifting).
+ * Bucket i holds calls that took at most 1 µs × 2^i (the last bucket: longer than about 67 s).
+ */
+export const stepwiseBuckets = 27;
+export const stepwiseLatency: Record<'legacy' | 'new', number[]> = {
+  legacy: new Array<number>(stepwiseBuckets + 1).fill(0),
+  new: new Array<number>(stepwiseBuckets + 1).fill(0),
+};
 export let stepwiseFlagOverride: string | undefined;
 
 export function stepwiseNow(): number {
@@ -29,10 +37,43 @@ export function stepwiseNow(): number {
   return clock ? clock.now() : Date.now();
 }
 
-export function stepwisePercentile(values: number[], p: number): number | null {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+/** The bucket a duration (ms) falls in. */
+export function stepwiseBucketOf(ms: number): number {
+  if (!(ms > 0.001)) return 0;
+  return Math.min(stepwiseBuckets, Math.ceil(Math.log2(ms / 0.001)));
+}
+
+/** The p-th percentile (0..1) of a histogram, as its bucket's upper bound in ms; null when empty. */
+export function stepwisePercentile(counts: number[], p: number): number | null {
+  const total = counts.reduce((a, b) => a + b, 0);
+  if (total === 0) return null;
+  const rank = Math.max(1, Math.ceil(p * total));
+  let seen = 0;
+  for (let i = 0; i < counts.length; i++) {
+    seen += counts[i];
+    if (seen >= rank) return 0.001 * 2 ** i;
+  }
+  return 0.001 * 2 ** stepwiseBuckets;
+}
+
+/**
+ * Where a call's key falls in [0, 100): a stable hash (FNV-1a, then a final mix), so a percentage
+ * routes whole keys: one key is always served by the same side, and 25 means a quarter of the keys.
+ * Calls without a string or number key all fall in one place.
+ */
+export function stepwiseKeyPoint(key: unknown): number {
+  const text = typeof key === 'string' ? key : typeof key === 'number' || typeof key === 'bigint' ? String(key) : '';
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  hash ^= hash >>> 16;
+  hash = Math.imul(hash, 0x85ebca6b);
+  hash ^= hash >>> 13;
+  hash = Math.imul(hash, 0xc2b2ae35);
+  hash ^= hash >>> 16;
+  return ((hash >>> 0) % 10000) / 100;
 }
 
 /** Reads and controls this adapter at run time (the Stepwise panel and your tests use it). */
@@ -59,17 +100,18 @@ export const stepwiseAdapter = {
   },
   resetMetrics(): void {
     for (const key of Object.keys(stepwiseCounters) as (keyof typeof stepwiseCounters)[]) stepwiseCounters[key] = 0;
-    stepwiseLatency.legacy = [];
-    stepwiseLatency.new = [];
+    stepwiseLatency.legacy.fill(0);
+    stepwiseLatency.new.fill(0);
   },
 };
 
-export function stepwiseMode(): StepwiseMode {
+/** The mode for a call with this key: a percentage sends the keys below it to the new side. */
+export function stepwiseMode(key?: unknown): StepwiseMode {
   const raw = stepwiseAdapter.flag().trim().toLowerCase();
   if (raw === 'new' || raw === 'on' || raw === 'true') return 'new';
   if (raw === 'shadow') return 'shadow';
   const percent = Number(raw);
-  if (raw !== '' && Number.isFinite(percent)) return Math.random() * 100 < percent ? 'new' : 'legacy';
+  if (raw !== '' && Number.isFinite(percent)) return stepwiseKeyPoint(key) < percent ? 'new' : 'legacy';
   return 'legacy';
 }
 
@@ -80,9 +122,7 @@ export function stepwiseIsPromise(value: unknown): value is Promise<unknown> {
 export function stepwiseTimed(side: 'legacy' | 'new', call: () => unknown): unknown {
   const started = stepwiseNow();
   const record = (): void => {
-    const samples = stepwiseLatency[side];
-    samples.push(stepwiseNow() - started);
-    if (samples.length > 1000) samples.shift();
+    stepwiseLatency[side][stepwiseBucketOf(stepwiseNow() - started)]++;
   };
   if (side === 'legacy') stepwiseCounters.legacyCalls++;
   else stepwiseCounters.newCalls++;
@@ -100,8 +140,8 @@ export function stepwiseSame(a: unknown, b: unknown): boolean {
   }
 }
 
-export function stepwiseCall<Next>(route: StepwiseRoute<Next>, legacyCall: () => unknown, nextCall: () => unknown): unknown {
-  const mode = stepwiseMode();
+export function stepwiseCall<Next>(route: StepwiseRoute<Next>, legacyCall: () => unknown, nextCall: () => unknown, key?: unknown): unknown {
+  const mode = stepwiseMode(key);
   if (mode === 'legacy') return stepwiseTimed('legacy', legacyCall);
   if (mode === 'shadow') {
     const result = stepwiseTimed('legacy', legacyCall);
@@ -167,6 +207,7 @@ export function stepwiseAdapt<T extends object, Next>(instance: T, createNext: (
               route,
               () => value.apply(target, args),
               () => route.call(getNext(), args),
+              args[0],
             )
         : (value.bind(target) as unknown);
       members.set(key, member);
