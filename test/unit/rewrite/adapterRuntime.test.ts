@@ -3,13 +3,17 @@
 // scaffold emits from it. (test/unit/rewrite/generatedAdapter.test.ts drives a generated adapter, compiled
 // in the demo, end to end.)
 import * as assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   stepwiseAdapt,
   stepwiseAdaptClass,
   stepwiseAdapter,
   stepwiseBucketOf,
+  stepwiseClock,
+  stepwiseControl,
+  stepwiseFileStore,
   stepwiseBuckets,
   stepwiseCall,
   stepwiseMode,
@@ -200,11 +204,199 @@ describe('adapter runtime (the module the scaffold emits)', () => {
     assert.equal(metrics.p50NewMs, null);
   });
 
+  describe('the control store', () => {
+    const realNow = stepwiseClock.now.bind(stepwiseClock);
+    let now = 0;
+    beforeEach(() => {
+      now = 0;
+      stepwiseClock.now = () => now;
+    });
+    afterEach(() => {
+      stepwiseClock.now = realNow;
+      stepwiseAdapter.useControl(undefined);
+      delete process.env.STEPWISE_FLAG_MIGRATION;
+    });
+
+    /** A store whose reads the test answers. */
+    function controlled(): { store: { read(): Promise<string | undefined> }; reads: number; answer(value: string | Error): Promise<void> } {
+      const pending: ((value: string | Error) => void)[] = [];
+      const handle = {
+        reads: 0,
+        store: {
+          read: () => {
+            handle.reads++;
+            return new Promise<string | undefined>((resolve, reject) =>
+              pending.push((value) => (value instanceof Error ? reject(value) : resolve(value))),
+            );
+          },
+        },
+        // The read starts a moment after the call that asked for it (never on the caller's path).
+        answer: async (value: string | Error) => {
+          await turn();
+          pending.shift()?.(value);
+          await turn();
+        },
+      };
+      return handle;
+    }
+
+    it('a call never waits for the store: it uses the last known mode, and the answer serves the next calls', async () => {
+      const c = controlled();
+      stepwiseAdapter.useControl(c.store, { periodMs: 2000 });
+      assert.equal(stepwiseAdapter.flag(), 'legacy', 'nothing known yet: legacy, at once');
+      assert.equal(c.reads, 0, 'not even the store\u2019s read() runs on the caller\u2019s path');
+      await turn();
+      assert.equal(c.reads, 1, 'the first call started a read');
+      await c.answer('25');
+      assert.equal(stepwiseAdapter.flag(), '25');
+    });
+
+    it('the store is read at most once per period', async () => {
+      const c = controlled();
+      stepwiseAdapter.useControl(c.store, { periodMs: 2000 });
+      for (let i = 0; i < 100; i++) stepwiseAdapter.flag();
+      await c.answer('new');
+      now = 1999;
+      for (let i = 0; i < 100; i++) stepwiseAdapter.flag();
+      assert.equal(c.reads, 1);
+      now = 2000;
+      assert.equal(stepwiseAdapter.flag(), 'new', 'the stale value serves while the next read runs');
+      await turn();
+      assert.equal(c.reads, 2);
+      await c.answer('legacy');
+      assert.equal(stepwiseAdapter.flag(), 'legacy', 'a rollback in the store reaches the process after one period');
+    });
+
+    it('a store that fails keeps the last known mode; one that does not answer holds up nothing', async () => {
+      const c = controlled();
+      stepwiseAdapter.useControl(c.store, { periodMs: 0 });
+      stepwiseAdapter.flag();
+      await c.answer('new');
+      stepwiseAdapter.flag();
+      await c.answer(new Error('connection refused'));
+      assert.equal(stepwiseAdapter.flag(), 'new');
+      assert.equal(stepwiseAdapter.metrics().controlErrors, 1);
+      // The read this call started never answers: calls go on with what is known.
+      stepwiseAdapter.flag();
+      await turn();
+      for (let i = 0; i < 10; i++) assert.equal(stepwiseAdapter.flag(), 'new');
+      assert.equal(stepwiseControl.reading, c.store);
+    });
+
+    it('the environment overrides the store', async () => {
+      const c = controlled();
+      stepwiseAdapter.useControl(c.store, { periodMs: 0 });
+      stepwiseAdapter.flag();
+      await c.answer('new');
+      process.env.STEPWISE_FLAG_MIGRATION = 'legacy';
+      assert.equal(stepwiseAdapter.flag(), 'legacy');
+    });
+
+    it("Redis through the app's own client: the migration's key", async () => {
+      const asked: string[] = [];
+      stepwiseAdapter.useRedis({ get: (key) => (asked.push(key), Promise.resolve('shadow')) }, undefined, { periodMs: 0 });
+      stepwiseAdapter.flag();
+      await turn();
+      await turn();
+      assert.equal(stepwiseAdapter.flag(), 'shadow');
+      assert.equal(asked[0], 'stepwise:migration-id:mode');
+    });
+
+    it('the file store reads { "mode": … } or the mode alone; no file means nothing known', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'stepwise-control-'));
+      try {
+        const file = join(dir, 'control.json');
+        assert.equal(await stepwiseFileStore(file).read(), undefined);
+        writeFileSync(file, '{ "mode": "shadow" }\n');
+        assert.equal(await stepwiseFileStore(file).read(), 'shadow');
+        writeFileSync(file, '50\n');
+        assert.equal(await stepwiseFileStore(file).read(), '50');
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  });
+
+  describe('the circuit on the new side', () => {
+    const realNow = stepwiseClock.now.bind(stepwiseClock);
+    let now = 0;
+    beforeEach(() => {
+      now = 0;
+      stepwiseClock.now = () => now;
+      stepwiseAdapter.resetMetrics();
+      stepwiseAdapter.setFlag('new');
+    });
+    afterEach(() => {
+      stepwiseClock.now = realNow;
+      stepwiseAdapter.resetMetrics();
+    });
+
+    it('opens after too many errors in the window, sends calls to legacy while open, probes later and closes', () => {
+      let newCalls = 0;
+      let failing = true;
+      const call = (): unknown =>
+        stepwiseCall(
+          { call: () => undefined },
+          () => 'legacy',
+          () => {
+            newCalls++;
+            if (failing) throw new Error('down');
+            return 'new';
+          },
+          'k',
+        );
+      for (let i = 0; i < 19; i++) assert.equal(call(), 'legacy');
+      assert.equal(stepwiseAdapter.circuit(), 'closed', 'not judged on fewer calls than the minimum');
+      call();
+      assert.equal(stepwiseAdapter.circuit(), 'open');
+      assert.equal(stepwiseAdapter.metrics().circuitOpens, 1);
+      const before = newCalls;
+      assert.equal(call(), 'legacy');
+      assert.equal(newCalls, before, 'while open the new side is not called');
+      assert.equal(stepwiseAdapter.metrics().circuitSkips, 1);
+      now = 30_000;
+      failing = false;
+      assert.equal(call(), 'new', 'after openMs one call probes the new side');
+      assert.equal(stepwiseAdapter.circuit(), 'closed');
+    });
+
+    it('a failed probe opens it again', () => {
+      const failing = (): unknown =>
+        stepwiseCall(
+          { call: () => undefined },
+          () => 'legacy',
+          () => {
+            throw new Error('down');
+          },
+        );
+      for (let i = 0; i < 20; i++) failing();
+      now = 30_000;
+      failing();
+      assert.equal(stepwiseAdapter.circuit(), 'open');
+      assert.equal(stepwiseAdapter.metrics().circuitOpens, 2);
+    });
+
+    it('errors spread over windows do not open it', () => {
+      for (let i = 0; i < 100; i++) {
+        now = i * 1000;
+        stepwiseCall(
+          { call: () => undefined },
+          () => 'legacy',
+          () => {
+            if (i % 10 === 0) throw new Error('now and then');
+            return 'new';
+          },
+        );
+      }
+      assert.equal(stepwiseAdapter.circuit(), 'closed');
+    });
+  });
+
   it('the emitted text: this migration\u2019s flag and id, only stepwiseAdapter exported', () => {
     const lines = emitRuntime('STEPWISE_FLAG_X', "it's-id");
     assert.ok(lines[0].startsWith('// ---- Stepwise runtime'));
     assert.ok(lines.includes(`const stepwiseFlagName = 'STEPWISE_FLAG_X';`));
-    assert.ok(lines.includes(`  migration: 'it\\'s-id',`));
+    assert.ok(lines.includes(`const stepwiseMigration = 'it\\'s-id';`));
     assert.deepEqual(
       lines.filter((l) => l.startsWith('export ')),
       ['export const stepwiseAdapter = {'],

@@ -20,7 +20,20 @@ export interface StepwiseRoute<Next> {
 export type StepwiseRoutes<Next> = Record<string, StepwiseRoute<Next>>;
 
 export const stepwiseFlagName: string = 'STEPWISE_FLAG_MIGRATION'; // stepwise:flag-name
-export const stepwiseCounters = { legacyCalls: 0, newCalls: 0, fallbacks: 0, errors: 0, shadowMismatches: 0 };
+export const stepwiseMigration: string = 'migration-id'; // stepwise:migration-id
+export const stepwiseCounters = {
+  legacyCalls: 0,
+  newCalls: 0,
+  fallbacks: 0,
+  errors: 0,
+  shadowMismatches: 0,
+  /** Calls sent to legacy because the circuit on the new side was open. */
+  circuitSkips: 0,
+  /** Times the circuit opened. */
+  circuitOpens: 0,
+  /** Reads of the control store that failed or timed out (the last known mode stayed in use). */
+  controlErrors: 0,
+};
 /**
  * Latency histograms, one per side: a fixed array of counts (no per-call allocation or shifting).
  * Bucket i holds calls that took at most 1 µs × 2^i (the last bucket: longer than about 67 s).
@@ -32,9 +45,151 @@ export const stepwiseLatency: Record<'legacy' | 'new', number[]> = {
 };
 export let stepwiseFlagOverride: string | undefined;
 
+/** The runtime's clock (ms); a test may replace `now`. */
+export const stepwiseClock = {
+  now(): number {
+    const clock = (globalThis as { performance?: { now(): number } }).performance;
+    return clock ? clock.now() : Date.now();
+  },
+};
+
 export function stepwiseNow(): number {
-  const clock = (globalThis as { performance?: { now(): number } }).performance;
-  return clock ? clock.now() : Date.now();
+  return stepwiseClock.now();
+}
+
+/**
+ * Where the mode comes from after the environment: a control store (a local file Stepwise writes,
+ * or Redis through the app's own client). Read at most once per `periodMs`, never on a caller's
+ * path: a call uses the last known value and, when it is stale, starts a read whose answer serves
+ * the calls after it. A store that fails or does not answer within `timeoutMs` leaves the last
+ * known value (or legacy) in use.
+ */
+export interface StepwiseControlStore {
+  read(): Promise<string | null | undefined> | string | null | undefined;
+}
+
+export const stepwiseControl = {
+  store: undefined as StepwiseControlStore | undefined,
+  periodMs: 2000,
+  timeoutMs: 1000,
+  value: undefined as string | undefined,
+  readAt: -Infinity,
+  /** The store whose read is under way (a store set since is read on its own). */
+  reading: undefined as StepwiseControlStore | undefined,
+};
+
+export function stepwiseControlValue(): string | undefined {
+  const control = stepwiseControl;
+  const store = control.store;
+  if (!store || control.reading === store || stepwiseNow() - control.readAt < control.periodMs) return control.value;
+  control.reading = store;
+  control.readAt = stepwiseNow();
+  // Timers through globalThis, so the adapter compiles without Node's or the DOM's typings.
+  const timers = globalThis as unknown as {
+    setTimeout(run: () => void, ms: number): { unref?(): void } | number;
+    clearTimeout(handle: unknown): void;
+  };
+  let timer: { unref?(): void } | number | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = timers.setTimeout(() => reject(new Error('the control store did not answer')), control.timeoutMs);
+    if (typeof timer === 'object') timer.unref?.();
+  });
+  void Promise.race([Promise.resolve().then(() => store.read()), timeout])
+    .then(
+      (value) => {
+        if (control.store === store) control.value = typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
+      },
+      () => {
+        stepwiseCounters.controlErrors++;
+      },
+    )
+    .finally(() => {
+      timers.clearTimeout(timer);
+      if (control.reading === store) control.reading = undefined;
+    });
+  return control.value;
+}
+
+export function stepwiseUseControl(store: StepwiseControlStore | undefined, options: { periodMs?: number; timeoutMs?: number } = {}): void {
+  stepwiseControl.store = store;
+  stepwiseControl.value = undefined;
+  stepwiseControl.readAt = -Infinity;
+  if (options.periodMs !== undefined) stepwiseControl.periodMs = options.periodMs;
+  if (options.timeoutMs !== undefined) stepwiseControl.timeoutMs = options.timeoutMs;
+}
+
+/** A control store over a file (`{ "mode": "25" }`, or the mode alone), read with Node's fs when there is one. */
+export function stepwiseFileStore(file: string): StepwiseControlStore {
+  return {
+    async read() {
+      const node = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+      const fs = node?.getBuiltinModule?.('node:fs') as
+        { promises: { readFile(path: string, encoding: 'utf8'): Promise<string> }; existsSync(path: string): boolean } | undefined;
+      if (!fs || !fs.existsSync(file)) return undefined;
+      const text = (await fs.promises.readFile(file, 'utf8')).trim();
+      if (!text.startsWith('{')) return text;
+      const parsed = JSON.parse(text) as { mode?: unknown };
+      return typeof parsed.mode === 'string' || typeof parsed.mode === 'number' ? String(parsed.mode) : undefined;
+    },
+  };
+}
+
+/**
+ * The new side's circuit: when at least `minCalls` calls in `windowMs` fail at `maxErrorRate` or
+ * more, the new side is switched off for this process (open: calls go to legacy, counted) for
+ * `openMs`; then one call probes it (half-open): success closes the circuit, failure opens it again.
+ */
+export const stepwiseCircuit = {
+  windowMs: 10_000,
+  minCalls: 20,
+  maxErrorRate: 0.5,
+  openMs: 30_000,
+  state: 'closed' as 'closed' | 'open' | 'half-open',
+  windowStart: 0,
+  calls: 0,
+  failures: 0,
+  openedAt: 0,
+};
+
+/** Whether the new side may take this call now. */
+export function stepwiseCircuitAllows(): boolean {
+  const circuit = stepwiseCircuit;
+  if (circuit.state === 'closed') return true;
+  if (circuit.state === 'half-open') return false; // one probe at a time
+  if (stepwiseNow() - circuit.openedAt < circuit.openMs) return false;
+  circuit.state = 'half-open';
+  return true;
+}
+
+/** Records how a call on the new side went. */
+export function stepwiseCircuitRecord(ok: boolean): void {
+  const circuit = stepwiseCircuit;
+  const now = stepwiseNow();
+  if (circuit.state === 'half-open') {
+    if (ok) {
+      circuit.state = 'closed';
+      circuit.windowStart = now;
+      circuit.calls = 0;
+      circuit.failures = 0;
+    } else {
+      circuit.state = 'open';
+      circuit.openedAt = now;
+      stepwiseCounters.circuitOpens++;
+    }
+    return;
+  }
+  if (now - circuit.windowStart > circuit.windowMs) {
+    circuit.windowStart = now;
+    circuit.calls = 0;
+    circuit.failures = 0;
+  }
+  circuit.calls++;
+  if (!ok) circuit.failures++;
+  if (circuit.calls >= circuit.minCalls && circuit.failures / circuit.calls >= circuit.maxErrorRate) {
+    circuit.state = 'open';
+    circuit.openedAt = now;
+    stepwiseCounters.circuitOpens++;
+  }
 }
 
 /** The bucket a duration (ms) falls in. */
@@ -78,12 +233,29 @@ export function stepwiseKeyPoint(key: unknown): number {
 
 /** Reads and controls this adapter at run time (the Stepwise panel and your tests use it). */
 export const stepwiseAdapter = {
-  migration: 'migration-id', // stepwise:migration-id
+  migration: stepwiseMigration,
   flagName: stepwiseFlagName,
-  /** The flag's current value: the override if set, else the environment, else "legacy". */
+  /**
+   * The flag's current value: this process's override if set, else the environment, else the
+   * control store's last known value, else "legacy".
+   */
   flag(): string {
     const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
-    return stepwiseFlagOverride ?? env?.[stepwiseFlagName] ?? 'legacy';
+    return stepwiseFlagOverride ?? env?.[stepwiseFlagName] ?? stepwiseControlValue() ?? 'legacy';
+  },
+  /** Reads the mode from a control store from now on (checked at most every `periodMs`, default 2 s). */
+  useControl: stepwiseUseControl,
+  /** Reads the mode from Redis through the app's own client (ioredis or node-redis: anything with get). */
+  useRedis(
+    client: { get(key: string): Promise<string | null> | string | null },
+    key = `stepwise:${stepwiseMigration}:mode`,
+    options: { periodMs?: number; timeoutMs?: number } = {},
+  ): void {
+    stepwiseUseControl({ read: () => client.get(key) }, options);
+  },
+  /** The new side's circuit now: closed, open (calls go to legacy) or half-open (probing). */
+  circuit(): 'closed' | 'open' | 'half-open' {
+    return stepwiseCircuit.state;
   },
   /** Overrides the environment for this process; undefined goes back to the environment. */
   setFlag(value: string | undefined): void {
@@ -100,6 +272,7 @@ export const stepwiseAdapter = {
   },
   resetMetrics(): void {
     for (const key of Object.keys(stepwiseCounters) as (keyof typeof stepwiseCounters)[]) stepwiseCounters[key] = 0;
+    Object.assign(stepwiseCircuit, { state: 'closed', windowStart: stepwiseNow(), calls: 0, failures: 0, openedAt: 0 });
     stepwiseLatency.legacy.fill(0);
     stepwiseLatency.new.fill(0);
   },
@@ -155,9 +328,14 @@ export function stepwiseCall<Next>(route: StepwiseRoute<Next>, legacyCall: () =>
       });
     return result;
   }
+  if (!stepwiseCircuitAllows()) {
+    stepwiseCounters.circuitSkips++;
+    return stepwiseTimed('legacy', legacyCall);
+  }
   const fallback = (): unknown => {
     stepwiseCounters.errors++;
     stepwiseCounters.fallbacks++;
+    stepwiseCircuitRecord(false);
     return stepwiseTimed('legacy', legacyCall);
   };
   let result: unknown;
@@ -166,6 +344,8 @@ export function stepwiseCall<Next>(route: StepwiseRoute<Next>, legacyCall: () =>
   } catch {
     return fallback();
   }
+  if (stepwiseIsPromise(result)) result = result.then((value) => (stepwiseCircuitRecord(true), value));
+  else stepwiseCircuitRecord(true);
   if (route.both) {
     const legacyResult = legacyCall();
     if (stepwiseIsPromise(result)) {
@@ -173,6 +353,7 @@ export function stepwiseCall<Next>(route: StepwiseRoute<Next>, legacyCall: () =>
       const answer = result.catch(() => {
         stepwiseCounters.errors++;
         stepwiseCounters.fallbacks++;
+        stepwiseCircuitRecord(false);
         return legacyResult;
       });
       return Promise.all([answer, legacyResult]).then(

@@ -16,7 +16,7 @@ export function emitRuntime(flag: string, migrationId: string, source: string = 
     .split('\n')
     .map((line) => {
       if (line.endsWith('// stepwise:flag-name')) return `const stepwiseFlagName = ${quote(flag)};`;
-      if (line.endsWith('// stepwise:migration-id')) return `  migration: ${quote(migrationId)},`;
+      if (line.endsWith('// stepwise:migration-id')) return `const stepwiseMigration = ${quote(migrationId)};`;
       return line.startsWith('export ') && !line.startsWith('export const stepwiseAdapter ') ? line.slice('export '.length) : line;
     });
 }
