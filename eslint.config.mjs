@@ -72,7 +72,13 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', { paths: [noVscode], patterns: [noTsMorph] }] },
   },
   {
-    files: ['server/src/rewrite/**/*.ts', 'server/src/operations/**/*.ts', 'server/src/spec/**/*.ts', 'server/src/workflow/**/*.ts'],
+    files: [
+      'server/src/rewrite/**/*.ts',
+      'server/src/operations/**/*.ts',
+      'server/src/spec/**/*.ts',
+      'server/src/workflow/**/*.ts',
+      'server/src/observe/**/*.ts',
+    ],
     rules: { 'no-restricted-imports': ['error', { paths: [noVscode], patterns: [lspOnly, noTsMorph, noSession] }] },
   },
   {

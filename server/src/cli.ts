@@ -13,6 +13,7 @@ import type { ComputedEdit, SessionHost } from './session/session';
 import { specRelativePath } from './spec/validate';
 import type { Logger } from './util/logger';
 import { localTime } from './util/time';
+import { formatFigure } from './wording';
 import { systemClock } from './workflow/clock';
 
 export const exitCodes = { ok: 0, findings: 1, usage: 2 } as const;
@@ -58,6 +59,10 @@ Commands:
   cleanup FILE [--dry-run]  rewrite FILE's uses of the old API to the new API
   scaffold-adapter [--dry-run]  generate the adapter module
   check [--update]        CI ratchet: fail when legacy usages grow (or exist, without a ratchet)
+  rollout set MODE        set the mode every adapter reads from the file store within 2 s:
+                          legacy, shadow, a percentage of keys (0-100), or new [--reason TEXT]
+  rollout rollback        the same as "rollout set legacy"
+  observe                 the mode now and what the reporting processes counted
   init                    write a starter .stepwise/migration.json
 
 Options:
@@ -279,6 +284,42 @@ const commands: Record<string, (open: () => Promise<MigrationSession>, options: 
     io.out('Legacy usages grew:');
     violations.forEach((v) => io.out(`  ${v.path}: ${v.before} → ${v.now}`));
     return exitCodes.findings;
+  },
+
+  rollout: async (open, options, io) => {
+    const [action, value] = options.positional;
+    if (action !== 'set' && action !== 'rollback') throw new CliError('Use "stepwise rollout set MODE" or "stepwise rollout rollback".');
+    if (action === 'set' && value === undefined) throw new CliError('"stepwise rollout set" needs a MODE: legacy, shadow, 0-100, or new.');
+    const reason = options.flags.get('reason');
+    const result = await (await open()).rollout(action === 'rollback' ? 'legacy' : value, typeof reason === 'string' ? reason : undefined);
+    if (!result.ok) throw new CliError(result.error);
+    io.out(options.json ? JSON.stringify(result, null, 2) : result.message);
+    return exitCodes.ok;
+  },
+
+  observe: async (open, options, io) => {
+    const result = await (await open()).observe();
+    if ('error' in result) throw new CliError(result.error);
+    if (options.json) {
+      io.out(JSON.stringify(result, null, 2));
+      return exitCodes.ok;
+    }
+    const { observation: o } = result;
+    io.out(`${result.migration}: mode ${result.mode}${result.setAt ? ` (set ${localTime(result.setAt)})` : ' (never set: legacy)'}.`);
+    if (o.instances.length === 0) {
+      io.out('No process has reported yet (adapters report every 5 s while they serve calls).');
+      return exitCodes.ok;
+    }
+    const c = o.counters;
+    io.out(`${o.instances.length} process(es) reporting, last ${localTime(o.lastAt ?? 0)}.`);
+    io.out(
+      `Calls: ${c.legacyCalls ?? 0} legacy, ${c.newCalls ?? 0} new; ${c.errors ?? 0} errors, ${c.fallbacks ?? 0} fallbacks, ${c.shadowMismatches ?? 0} shadow mismatches, circuit opened ${c.circuitOpens ?? 0} time(s).`,
+    );
+    const ms = (v: number | null): string => (v === null ? '—' : `${formatFigure(v)} ms`);
+    io.out(
+      `p50/p99: legacy ${ms(o.latency.p50LegacyMs)} / ${ms(o.latency.p99LegacyMs)}, new ${ms(o.latency.p50NewMs)} / ${ms(o.latency.p99NewMs)}.`,
+    );
+    return exitCodes.ok;
   },
 
   init: async (open, options, io) => {

@@ -9,6 +9,8 @@ import { analyzeReport, dossierOf, planEntries } from '../operations/overview';
 import { checkRatchet, parseRatchet, ratchetOf, ratchetRelativePath } from '../operations/ratchet';
 import type { Ratchet, RatchetVerdict } from '../operations/ratchet';
 import type { AnalyzeReport, Dossier, IndexSummary, PlanEntry, WorkflowAction, WorkflowSnapshot } from '../protocol';
+import { parseMode, readControl, readObservation, writeControl } from '../observe/fileStore';
+import type { Observation } from '../observe/fileStore';
 import { specRelativePath } from '../spec/validate';
 import { Emitter } from '../util/events';
 import { Timer } from '../util/resources';
@@ -201,6 +203,51 @@ export class MigrationSession {
   /** Re-checks the observation deadlines (after the test clock moved). */
   clockChanged(): Promise<void> {
     return this.engine.clockChanged();
+  }
+
+  // ---- rollout and observation (the local file store) ------------------------------------------
+
+  /** The mode the adapters read now, and what the reporting processes counted. */
+  async observe(): Promise<{ migration: string; mode: string; setAt: number | null; observation: Observation } | { error: string }> {
+    const spec = this.index.currentSpec();
+    if (!spec) return { error: 'There is no valid spec.' };
+    const control = await readControl(this.root, spec.id);
+    return {
+      migration: spec.id,
+      mode: control?.mode ?? 'legacy',
+      setAt: control?.at ?? null,
+      observation: await readObservation(this.root, spec.id),
+    };
+  }
+
+  /**
+   * Sets the rollout mode every adapter of this migration reads (within its period, 2 s by default),
+   * and records who changed it, from what to what, with the figures at that moment.
+   */
+  async rollout(
+    value: string,
+    reason?: string,
+  ): Promise<{ ok: true; message: string; from: string; to: string } | { ok: false; error: string }> {
+    const spec = this.index.currentSpec();
+    if (!spec) return { ok: false, error: 'There is no valid spec.' };
+    const parsed = parseMode(value);
+    if ('error' in parsed) return { ok: false, error: parsed.error };
+    const from = (await readControl(this.root, spec.id))?.mode ?? 'legacy';
+    const observed = (await readObservation(this.root, spec.id)).counters;
+    await writeControl(this.root, spec.id, { mode: parsed.mode, at: this.host.clock.now(), by: 'stepwise' });
+    await this.engine.recordRollout({ from, to: parsed.mode, reason, observed });
+    const what =
+      parsed.mode === 'legacy'
+        ? 'from legacy'
+        : parsed.mode === 'new' || parsed.mode === 'shadow'
+          ? `in ${parsed.mode} mode`
+          : `${parsed.mode} % of keys on the new side`;
+    return {
+      ok: true,
+      from,
+      to: parsed.mode,
+      message: `${spec.id}: ${from} → ${parsed.mode}. Every adapter reading the file store serves ${what} within its read period (2 s by default).`,
+    };
   }
 
   // ---- edits -----------------------------------------------------------------------------------

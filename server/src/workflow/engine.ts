@@ -542,6 +542,15 @@ export class WorkflowEngine {
     return entry?.type === 'dossier' ? { ...entry.dossier, recorded: { at: entry.at, head: entry.head } } : undefined;
   }
 
+  /** Records a change of the rollout mode (who, from what to what, the figures at that moment). */
+  async recordRollout(change: { from: string; to: string; reason?: string; observed: Record<string, number> }): Promise<void> {
+    const spec = this.index.currentSpec();
+    if (!spec) return;
+    const by = await (await this.git()).identity();
+    await (await this.journal()).append({ type: 'rollout', at: this.options.clock.now(), migration: spec.id, by, ...change });
+    this.onDidChange.fire();
+  }
+
   /** A file's text at a commit (for diffs in the editor). */
   async showAt(commit: string, file: string): Promise<string | undefined> {
     return (await this.git()).show(commit, file);

@@ -34,7 +34,17 @@ export type JournalEntry =
   | (Base & { type: 'verification'; file: string; commit: string; results: VerificationResults; ok: boolean })
   | (Base & { type: 'observing'; file: string; commit: string; until: number })
   | (Base & { type: 'approved'; file: string; commit: string; by: Person; approvalCommit: string })
-  | (Base & { type: 'reverted'; file: string; commit: string; revertCommit: string; by: Person; reason: string });
+  | (Base & { type: 'reverted'; file: string; commit: string; revertCommit: string; by: Person; reason: string })
+  | (Base & {
+      type: 'rollout';
+      /** The mode before and after (legacy, shadow, a percentage, new). */
+      from: string;
+      to: string;
+      by: Person;
+      reason?: string;
+      /** What the reporting processes had counted when it changed. */
+      observed: Record<string, number>;
+    });
 
 export type JournalEntryType = JournalEntry['type'];
 

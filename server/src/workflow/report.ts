@@ -115,5 +115,9 @@ function describeEntry(entry: JournalEntry): string {
       return `\`${entry.file}\` approved by ${entry.by.name} <${entry.by.email}> (\`${short(entry.approvalCommit)}\`)`;
     case 'reverted':
       return `\`${entry.file}\` reverted (\`${short(entry.commit)}\` by \`${short(entry.revertCommit)}\`): ${entry.reason}`;
+    case 'rollout': {
+      const calls = (entry.observed.legacyCalls ?? 0) + (entry.observed.newCalls ?? 0);
+      return `rollout ${entry.from} → ${entry.to} by ${entry.by.name}${entry.reason ? `: ${entry.reason}` : ''} (${calls} calls, ${entry.observed.errors ?? 0} errors, ${entry.observed.fallbacks ?? 0} fallbacks observed)`;
+    }
   }
 }

@@ -66,17 +66,62 @@ export function stepwiseNow(): number {
  */
 export interface StepwiseControlStore {
   read(): Promise<string | null | undefined> | string | null | undefined;
+  /** Keeps this process's metrics (cumulative since it started), when the store takes them. */
+  report?(snapshot: StepwiseReport): unknown;
 }
 
+/** What a process reports: its counters and latency histograms since it started, and its mode. */
+export interface StepwiseReport {
+  instance: string;
+  migration: string;
+  /** Milliseconds since the epoch. */
+  at: number;
+  mode: string;
+  counters: Record<string, number>;
+  latency: { legacy: number[]; new: number[] };
+}
+
+/** This process, among all that report (several app processes add up). */
+export const stepwiseInstance = `${String((globalThis as { process?: { pid?: number } }).process?.pid ?? 0)}-${Math.random().toString(36).slice(2, 10)}`;
+
 export const stepwiseControl = {
-  store: undefined as StepwiseControlStore | undefined,
+  store: stepwiseDefaultStore(),
   periodMs: 2000,
   timeoutMs: 1000,
   value: undefined as string | undefined,
   readAt: -Infinity,
   /** The store whose read is under way (a store set since is read on its own). */
   reading: undefined as StepwiseControlStore | undefined,
+  /** How often the metrics are reported to the store (one write per period per process). */
+  reportMs: 5000,
+  reportedAt: -Infinity,
+  reporting: undefined as StepwiseControlStore | undefined,
 };
+
+/** Reports the metrics when a period has passed; like reads, never on a caller's path. */
+export function stepwiseReportSoon(): void {
+  const control = stepwiseControl;
+  const store = control.store;
+  if (!store?.report || control.reporting === store || stepwiseNow() - control.reportedAt < control.reportMs) return;
+  control.reporting = store;
+  control.reportedAt = stepwiseNow();
+  const snapshot: StepwiseReport = {
+    instance: stepwiseInstance,
+    migration: stepwiseMigration,
+    at: Date.now(),
+    mode: stepwiseAdapter.flag(),
+    counters: { ...stepwiseCounters },
+    latency: { legacy: [...stepwiseLatency.legacy], new: [...stepwiseLatency.new] },
+  };
+  void Promise.resolve()
+    .then(() => store.report?.(snapshot))
+    .catch(() => {
+      stepwiseCounters.controlErrors++;
+    })
+    .finally(() => {
+      if (control.reporting === store) control.reporting = undefined;
+    });
+}
 
 export function stepwiseControlValue(): string | undefined {
   const control = stepwiseControl;
@@ -110,28 +155,60 @@ export function stepwiseControlValue(): string | undefined {
   return control.value;
 }
 
-export function stepwiseUseControl(store: StepwiseControlStore | undefined, options: { periodMs?: number; timeoutMs?: number } = {}): void {
+export function stepwiseUseControl(
+  store: StepwiseControlStore | undefined,
+  options: { periodMs?: number; timeoutMs?: number; reportMs?: number } = {},
+): void {
   stepwiseControl.store = store;
   stepwiseControl.value = undefined;
   stepwiseControl.readAt = -Infinity;
+  stepwiseControl.reportedAt = -Infinity;
+  if (options.reportMs !== undefined) stepwiseControl.reportMs = options.reportMs;
   if (options.periodMs !== undefined) stepwiseControl.periodMs = options.periodMs;
   if (options.timeoutMs !== undefined) stepwiseControl.timeoutMs = options.timeoutMs;
 }
 
 /** A control store over a file (`{ "mode": "25" }`, or the mode alone), read with Node's fs when there is one. */
+/**
+ * A control store over a file (`{ "mode": "25" }`, or the mode alone), read with Node's fs when
+ * there is one; the metrics go to `<name>.metrics.jsonl` beside it, one line per report.
+ */
 export function stepwiseFileStore(file: string): StepwiseControlStore {
+  type Fs = {
+    promises: {
+      readFile(path: string, encoding: 'utf8'): Promise<string>;
+      appendFile(path: string, text: string): Promise<void>;
+      mkdir(path: string, options: { recursive: boolean }): Promise<unknown>;
+    };
+    existsSync(path: string): boolean;
+  };
+  const fsOf = (): Fs | undefined =>
+    (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule?.('node:fs') as Fs | undefined;
+  const metrics = file.replace(/\.json$/, '') + '.metrics.jsonl';
   return {
     async read() {
-      const node = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-      const fs = node?.getBuiltinModule?.('node:fs') as
-        { promises: { readFile(path: string, encoding: 'utf8'): Promise<string> }; existsSync(path: string): boolean } | undefined;
+      const fs = fsOf();
       if (!fs || !fs.existsSync(file)) return undefined;
       const text = (await fs.promises.readFile(file, 'utf8')).trim();
       if (!text.startsWith('{')) return text;
       const parsed = JSON.parse(text) as { mode?: unknown };
       return typeof parsed.mode === 'string' || typeof parsed.mode === 'number' ? String(parsed.mode) : undefined;
     },
+    async report(snapshot) {
+      const fs = fsOf();
+      // Only where Stepwise set up the control folder: an app elsewhere writes nothing.
+      if (!fs || !fs.existsSync(metrics.slice(0, Math.max(0, metrics.lastIndexOf('/'))))) return;
+      await fs.promises.appendFile(metrics, `${JSON.stringify(snapshot)}\n`);
+    },
   };
+}
+
+/** Where the file store is by default: STEPWISE_CONTROL_FILE, else `.stepwise/control/<migration>.json` in the working folder. */
+export function stepwiseDefaultStore(): StepwiseControlStore | undefined {
+  const node = (globalThis as { process?: { env?: Record<string, string | undefined>; cwd?: () => string; getBuiltinModule?: unknown } })
+    .process;
+  if (!node?.getBuiltinModule || !node.cwd) return undefined;
+  return stepwiseFileStore(node.env?.STEPWISE_CONTROL_FILE ?? `${node.cwd()}/.stepwise/control/${stepwiseMigration}.json`);
 }
 
 /**
@@ -247,11 +324,23 @@ export const stepwiseAdapter = {
   useControl: stepwiseUseControl,
   /** Reads the mode from Redis through the app's own client (ioredis or node-redis: anything with get). */
   useRedis(
-    client: { get(key: string): Promise<string | null> | string | null },
+    client: {
+      get(key: string): Promise<string | null> | string | null;
+      hset?(key: string, field: string, value: string): unknown;
+      hSet?(key: string, field: string, value: string): unknown;
+    },
     key = `stepwise:${stepwiseMigration}:mode`,
     options: { periodMs?: number; timeoutMs?: number } = {},
   ): void {
-    stepwiseUseControl({ read: () => client.get(key) }, options);
+    const metrics = key.replace(/:mode$/, '') + ':metrics';
+    stepwiseUseControl(
+      {
+        read: () => client.get(key),
+        // One write per period per process (ioredis spells it hset, node-redis hSet).
+        report: (snapshot) => (client.hset ?? client.hSet)?.call(client, metrics, snapshot.instance, JSON.stringify(snapshot)),
+      },
+      options,
+    );
   },
   /** The new side's circuit now: closed, open (calls go to legacy) or half-open (probing). */
   circuit(): 'closed' | 'open' | 'half-open' {
@@ -299,6 +388,7 @@ export function stepwiseTimed(side: 'legacy' | 'new', call: () => unknown): unkn
   };
   if (side === 'legacy') stepwiseCounters.legacyCalls++;
   else stepwiseCounters.newCalls++;
+  stepwiseReportSoon();
   const result = call();
   if (stepwiseIsPromise(result)) return result.finally(record);
   record();
