@@ -3,7 +3,7 @@
 // the rollout flag, dual writes, fallback on errors, shadow comparison, identity. Finally the
 // demo's own test suite must pass with the adapter in place, whatever the flag says.
 import * as assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { cli } from '../../support/cliRun';
@@ -244,6 +244,66 @@ describe('generated adapter at run time (demo workspace)', () => {
        return { same: first === second, seenByLegacy, newSideShared };`,
     );
     assert.deepEqual(seen, { same: true, seenByLegacy: 'with files not migrated yet', newSideShared: 42 });
+  });
+
+  it('a running process follows `stepwise rollout` from the file store, without a restart, and its calls show in `stepwise observe`', async function () {
+    // A hang guard: each step waits for the process to say what it serves now.
+    this.timeout(120_000);
+    // Stepwise sets the mode first (it makes the control folder, where the process then reports).
+    assert.equal((await cli('rollout', 'set', 'legacy', '--root', ws)).code, 0);
+    const script = `${prelude}
+const cache = new adapter.AsyncTTLCache({ cleanupIntervalMs: 0 });
+let last = '';
+// A steady trickle of calls, as a service gets; it prints the mode whenever it changes.
+const tick = async () => {
+  await cache.get('k');
+  const flag = stepwiseAdapter.flag();
+  if (flag !== last) { last = flag; process.stdout.write(flag + '\\n'); }
+  setTimeout(tick, 5);
+};
+tick();`;
+    const service = spawn(process.execPath, ['-e', script], { cwd: ws, env: childEnv() });
+    let output = '';
+    let stderr = '';
+    const waiters: { mode: string; resolve(): void }[] = [];
+    service.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    service.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const modes = output.split('\n');
+      for (const waiter of [...waiters]) {
+        if (modes.at(-2) !== waiter.mode) continue;
+        waiters.splice(waiters.indexOf(waiter), 1);
+        waiter.resolve();
+      }
+    });
+    const serves = (mode: string): Promise<void> => {
+      if (output.split('\n').at(-2) === mode) return Promise.resolve();
+      return new Promise((resolve) => waiters.push({ mode, resolve }));
+    };
+    try {
+      await serves('legacy');
+      let started = performance.now();
+      assert.equal((await cli('rollout', 'set', 'new', '--root', ws)).code, 0);
+      await serves('new');
+      const toNew = performance.now() - started;
+      started = performance.now();
+      assert.equal((await cli('rollout', 'rollback', '--root', ws)).code, 0);
+      await serves('legacy');
+      const rollback = performance.now() - started;
+      // Figures for the closing note (not asserted: speed is measured, never tested).
+      console.log(
+        `      file store: legacy → new reached the running process in ${Math.round(toNew)} ms; rollback in ${Math.round(rollback)} ms`,
+      );
+      let observed = { observation: { instances: [] as unknown[], counters: {} as Record<string, number> } };
+      while (observed.observation.instances.length === 0) {
+        observed = JSON.parse((await cli('observe', '--json', '--root', ws)).stdout) as typeof observed;
+      }
+      assert.equal(observed.observation.instances.length, 1);
+      assert.ok((observed.observation.counters.legacyCalls ?? 0) > 0, JSON.stringify(observed));
+    } finally {
+      service.kill();
+    }
+    assert.equal(stderr, '');
   });
 
   describe("the demo's own npm test passes with the adapter in place", () => {
