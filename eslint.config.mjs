@@ -92,11 +92,11 @@ export default tseslint.config(
   {
     // The contract is a leaf: the wire types and the wording import nothing; protocol.ts imports
     // only them and the LSP protocol's handle classes (so clients get typed requests).
-    files: ['server/src/wire.ts', 'server/src/wording.ts'],
+    files: ['server/src/protocol/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ regex: '.*', message: 'wire.ts and wording.ts import nothing (architecture invariant).' }] },
+        { patterns: [{ regex: '.*', message: 'protocol/wire.ts and protocol/wording.ts import nothing (architecture invariant).' }] },
       ],
     },
   },
@@ -108,8 +108,8 @@ export default tseslint.config(
         {
           patterns: [
             {
-              regex: '^(?!\\./wire$|vscode-languageserver-protocol$)',
-              message: 'protocol.ts imports only ./wire and vscode-languageserver-protocol (architecture invariant).',
+              regex: '^(?!\\./protocol/wire$|vscode-languageserver-protocol$)',
+              message: 'protocol.ts imports only ./protocol/wire and vscode-languageserver-protocol (architecture invariant).',
             },
           ],
         },
@@ -139,8 +139,9 @@ export default tseslint.config(
         {
           patterns: [
             {
-              regex: '^\\.\\./\\.\\./server/src/(?!protocol$|wording$)',
-              message: 'The client only renders and relays: import the server only through server/src/protocol.ts (and wording.ts).',
+              regex: '^\\.\\./\\.\\./server/src/(?!protocol$|protocol/wording$)',
+              message:
+                'The client only renders and relays: import the server only through server/src/protocol.ts (and protocol/wording.ts).',
             },
           ],
         },
@@ -156,8 +157,8 @@ export default tseslint.config(
         {
           patterns: [
             {
-              regex: '^\\.\\./\\.\\./server/src/(?!protocol$|wording$)',
-              message: 'The webview imports the server only through protocol.ts (types) and wording.ts (architecture invariant).',
+              regex: '^\\.\\./\\.\\./server/src/(?!protocol$|protocol/wording$)',
+              message: 'The webview imports the server only through protocol.ts (types) and protocol/wording.ts (architecture invariant).',
             },
             {
               regex: '^(vscode|vscode-languageclient.*|vscode-languageserver.*)$',

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { formatLocalDateTime } from '../../server/src/wording';
+import { formatLocalDateTime } from '../../server/src/protocol/wording';
 import type { Dossier } from '../../server/src/protocol';
 
 export const dossierScheme = 'stepwise-dossier';

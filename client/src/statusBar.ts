@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { Commands } from '../../server/src/protocol';
-import { formatRemaining, msUntilCountdownChanges } from '../../server/src/wording';
+import { formatRemaining, msUntilCountdownChanges } from '../../server/src/protocol/wording';
 import type { IndexSummary, WorkflowSnapshot } from '../../server/src/protocol';
 import { folderRootOf } from './store';
 import type { StatusStore } from './store';

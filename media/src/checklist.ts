@@ -1,6 +1,12 @@
 // The Migration Checklist webview: renders the workflow status the host sends and relays clicks.
 // It decides nothing: every button's state comes from the engine's `allowed` answer.
-import { describeErrors, formatFigure, formatLocalDateTime, formatRemaining, msUntilCountdownChanges } from '../../server/src/wording';
+import {
+  describeErrors,
+  formatFigure,
+  formatLocalDateTime,
+  formatRemaining,
+  msUntilCountdownChanges,
+} from '../../server/src/protocol/wording';
 import type { Dossier, FileStatus, VerificationResults, WorkflowAction } from '../../server/src/protocol';
 import type { ChecklistStatus, ChecklistUiState, HostMessage, WebviewMessage } from './messages';
 

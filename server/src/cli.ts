@@ -13,7 +13,7 @@ import type { ComputedEdit, SessionHost } from './session/session';
 import { specRelativePath } from './spec/validate';
 import type { Logger } from './util/logger';
 import { localTime } from './util/time';
-import { formatFigure } from './wording';
+import { formatFigure } from './protocol/wording';
 import { systemClock } from './workflow/clock';
 
 export const exitCodes = { ok: 0, findings: 1, usage: 2 } as const;

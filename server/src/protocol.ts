@@ -2,14 +2,23 @@
  * The contract between the Stepwise language server and its clients: typed handles for the
  * custom LSP methods and the server's commands (`workspace/executeCommand`), with their parameter
  * and result types, and the identifiers (commands, diagnostic codes, code action kinds, settings)
- * others rely on. A leaf: it imports only the wire types (`wire.ts`) and the LSP protocol's
+ * others rely on. A leaf: it imports only the wire types (`protocol/wire.ts`) and the LSP protocol's
  * handle classes, never the core; the core produces these types, the client and the webview
  * compile against them alone.
  */
 import { NotificationType, RequestType } from 'vscode-languageserver-protocol';
-import type { AnalyzeReport, Dossier, EngineResult, IndexStatus, PlanEntry, SpecProblem, WorkflowAction, WorkflowStatus } from './wire';
+import type {
+  AnalyzeReport,
+  Dossier,
+  EngineResult,
+  IndexStatus,
+  PlanEntry,
+  SpecProblem,
+  WorkflowAction,
+  WorkflowStatus,
+} from './protocol/wire';
 
-export type * from './wire';
+export type * from './protocol/wire';
 
 /** Identifies a workspace folder (or a file in it) by URI. */
 export interface FolderParams {

@@ -1,4 +1,4 @@
-import type { Dossier, Risk, RiskLevel, RollbackPlan, RoutingIssue, RoutingIssueKind, Span, UsageKind, UseCase } from '../wire';
+import type { Dossier, Risk, RiskLevel, RollbackPlan, RoutingIssue, RoutingIssueKind, Span, UsageKind, UseCase } from '../protocol/wire';
 
 export type { Dossier, Risk, RiskLevel, RollbackPlan, RoutingIssue, RoutingIssueKind, Span, UsageKind, UseCase };
 /** A member rule from the spec as it applies to one usage. */

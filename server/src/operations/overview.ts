@@ -6,7 +6,7 @@ import { assessRisk } from '../analysis/risk';
 import type { Dossier, FileAnalysis, Risk } from '../analysis/types';
 import { flagNameOf } from '../rewrite/adapterScaffold';
 import type { WorkspaceIndex } from '../workspace/workspaceIndex';
-import type { AnalyzeReport, AnalyzedFile, PlanEntry } from '../wire';
+import type { AnalyzeReport, AnalyzedFile, PlanEntry } from '../protocol/wire';
 
 export type { AnalyzeReport, AnalyzedFile, PlanEntry };
 

@@ -1,4 +1,4 @@
-import type { SpecProblem } from '../wire';
+import type { SpecProblem } from '../protocol/wire';
 
 export type { SpecProblem };
 /**

@@ -20,7 +20,7 @@ import { deriveStatus } from './state';
 import type { FileStatus, WorkflowStatus } from './state';
 import { runChecks, scanLogs, summarize } from './verification';
 import type { VerificationResults } from './verification';
-import type { EngineResult } from '../wire';
+import type { EngineResult } from '../protocol/wire';
 
 export type { EngineResult };
 

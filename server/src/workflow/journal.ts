@@ -2,7 +2,7 @@ import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { Dossier } from '../analysis/types';
 import type { VerificationResults } from './verification';
-import type { Person } from '../wire';
+import type { Person } from '../protocol/wire';
 
 export type { Person };
 

@@ -1,4 +1,4 @@
-import type { BenchComparison, TestCounts } from '../wire';
+import type { BenchComparison, TestCounts } from '../protocol/wire';
 
 export type { BenchComparison, TestCounts };
 /** Reading what test runners, type checkers and benchmarks print. */

@@ -3,7 +3,7 @@ import type { CommitInfo } from './git';
 import { Trailers } from './git';
 import type { JournalEntry } from './journal';
 import { localTime } from '../util/time';
-import type { Allowed, FileState, FileStatus, WorkflowAction, WorkflowStatus } from '../wire';
+import type { Allowed, FileState, FileStatus, WorkflowAction, WorkflowStatus } from '../protocol/wire';
 
 export type { Allowed, FileState, FileStatus, WorkflowAction, WorkflowStatus };
 

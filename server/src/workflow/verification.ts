@@ -2,11 +2,11 @@ import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { minimatch } from 'minimatch';
 import type { MigrationSpec } from '../spec/types';
-import { describeErrors, formatFigure } from '../wording';
+import { describeErrors, formatFigure } from '../protocol/wording';
 import { compareBench, median, parseBenchOutput, parseTestCounts, parseTscErrors, stripAnsi } from './parsers';
 import { CommandLineProblem, parseCommandLine, runCommand } from './runner';
 import type { RunResult } from './runner';
-import type { BenchStep, LogsStep, TestStep, TypecheckStep, VerificationResults } from '../wire';
+import type { BenchStep, LogsStep, TestStep, TypecheckStep, VerificationResults } from '../protocol/wire';
 
 export type { BenchStep, LogsStep, TestStep, TypecheckStep, VerificationResults };
 

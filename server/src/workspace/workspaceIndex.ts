@@ -16,7 +16,7 @@ import { ImportGraph } from './importGraph';
 import { ModuleResolver, scanSpecifiers } from './importScan';
 import { WorkspacePaths, isSourcePath } from './paths';
 import { ProjectSet } from './projects';
-import type { IndexState, IndexStatus } from '../wire';
+import type { IndexState, IndexStatus } from '../protocol/wire';
 import { checkEdits } from './editCheck';
 import type { EditCheck, PlannedFile } from './editCheck';
 
