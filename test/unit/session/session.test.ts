@@ -3,6 +3,8 @@
 // watcher behind. Real git repositories of the demo, with the stand-in commands of
 // test/support/workflowRepo.ts (what the commands print changes nothing git or the status do).
 import * as assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 // The module object itself, so its spawn can be counted (simple-git and Stepwise call it through it).
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 import childProcess = require('node:child_process');
@@ -134,6 +136,20 @@ describe('MigrationSession', function () {
       again.files.map((f) => [f.path, f.state]),
       once.files.map((f) => [f.path, f.state]),
     );
+  });
+
+  it('after the migration writes a file that is open in the editor, the index holds the migrated text', async () => {
+    const root = await repo();
+    const session = new MigrationSession(root, hostFor());
+    sessions.push(session);
+    await session.start();
+    // Open in the editor, unchanged (so the migration may go ahead).
+    session.index.setDocument(first, readFileSync(join(root, first), 'utf8'), 3);
+    const result = await session.run('migrate', first, { verify: false });
+    assert.ok(result.ok, result.ok ? '' : result.error);
+    const onDisk = readFileSync(join(root, first), 'utf8');
+    assert.match(onDisk, /legacy-adapter/, 'the file on disk is routed through the adapter');
+    assert.equal(session.index.textOf(first), onDisk, "the index does not keep the editor's copy from before");
   });
 
   it('dispose() stops every watcher and timer of the folder', async () => {
