@@ -61,6 +61,8 @@ Commands:
   check [--update]        CI ratchet: fail when legacy usages grow (or exist, without a ratchet)
   rollout set MODE        set the mode every adapter reads from the file store within 2 s:
                           legacy, shadow, a percentage of keys (0-100), or new [--reason TEXT]
+  rollout next            the spec's next stage (shadow, 10, 25, 50, 100, new), only while the
+                          figures say advance
   rollout rollback        the same as "rollout set legacy"
   observe                 the mode now and what the reporting processes counted
   init                    write a starter .stepwise/migration.json
@@ -288,10 +290,13 @@ const commands: Record<string, (open: () => Promise<MigrationSession>, options: 
 
   rollout: async (open, options, io) => {
     const [action, value] = options.positional;
-    if (action !== 'set' && action !== 'rollback') throw new CliError('Use "stepwise rollout set MODE" or "stepwise rollout rollback".');
+    if (action !== 'set' && action !== 'rollback' && action !== 'next')
+      throw new CliError('Use "stepwise rollout next", "stepwise rollout set MODE" or "stepwise rollout rollback".');
     if (action === 'set' && value === undefined) throw new CliError('"stepwise rollout set" needs a MODE: legacy, shadow, 0-100, or new.');
-    const reason = options.flags.get('reason');
-    const result = await (await open()).rollout(action === 'rollback' ? 'legacy' : value, typeof reason === 'string' ? reason : undefined);
+    const reason = typeof options.flags.get('reason') === 'string' ? (options.flags.get('reason') as string) : undefined;
+    const session = await open();
+    const result =
+      action === 'next' ? await session.rolloutNext(reason) : await session.rollout(action === 'rollback' ? 'legacy' : value, reason);
     if (!result.ok) throw new CliError(result.error);
     io.out(options.json ? JSON.stringify(result, null, 2) : result.message);
     return exitCodes.ok;
@@ -318,6 +323,9 @@ const commands: Record<string, (open: () => Promise<MigrationSession>, options: 
     const ms = (v: number | null): string => (v === null ? '—' : `${formatFigure(v)} ms`);
     io.out(
       `p50/p99: legacy ${ms(o.latency.p50LegacyMs)} / ${ms(o.latency.p99LegacyMs)}, new ${ms(o.latency.p50NewMs)} / ${ms(o.latency.p99NewMs)}.`,
+    );
+    io.out(
+      `Verdict: ${result.judgement.verdict}: ${result.judgement.reasons.join('; ')}.${result.next ? ` Next stage: ${result.next}.` : ''}`,
     );
     return exitCodes.ok;
   },

@@ -11,6 +11,8 @@ import type { Ratchet, RatchetVerdict } from '../operations/ratchet';
 import type { AnalyzeReport, Dossier, IndexSummary, PlanEntry, WorkflowAction, WorkflowSnapshot } from '../protocol';
 import { parseMode, readControl, readObservation, writeControl } from '../observe/fileStore';
 import type { Observation } from '../observe/fileStore';
+import { judge, nextStage } from '../observe/verdict';
+import type { Judgement } from '../observe/verdict';
 import { specRelativePath } from '../spec/validate';
 import { Emitter } from '../util/events';
 import { Timer } from '../util/resources';
@@ -208,16 +210,37 @@ export class MigrationSession {
   // ---- rollout and observation (the local file store) ------------------------------------------
 
   /** The mode the adapters read now, and what the reporting processes counted. */
-  async observe(): Promise<{ migration: string; mode: string; setAt: number | null; observation: Observation } | { error: string }> {
+  async observe(): Promise<
+    | { migration: string; mode: string; setAt: number | null; observation: Observation; judgement: Judgement; next: string | null }
+    | { error: string }
+  > {
     const spec = this.index.currentSpec();
     if (!spec) return { error: 'There is no valid spec.' };
     const control = await readControl(this.root, spec.id);
+    const observation = await readObservation(this.root, spec.id);
+    const mode = control?.mode ?? 'legacy';
     return {
       migration: spec.id,
-      mode: control?.mode ?? 'legacy',
+      mode,
       setAt: control?.at ?? null,
-      observation: await readObservation(this.root, spec.id),
+      observation,
+      judgement: judge(observation, spec.observation.thresholds, spec.observation.minimumCalls),
+      next: nextStage(mode, spec.observation.stages) ?? null,
     };
+  }
+
+  /**
+   * Moves to the next stage of the spec's rollout (shadow → 10 → 25 → 50 → 100 → new by default),
+   * only while the figures say advance; from legacy the first stage needs no figures.
+   */
+  async rolloutNext(reason?: string): Promise<{ ok: true; message: string; from: string; to: string } | { ok: false; error: string }> {
+    const observed = await this.observe();
+    if ('error' in observed) return { ok: false, error: observed.error };
+    if (!observed.next) return { ok: false, error: `${observed.migration} is at its last stage (${observed.mode}); there is no next one.` };
+    const { verdict, reasons } = observed.judgement;
+    if (observed.mode !== 'legacy' && verdict !== 'advance')
+      return { ok: false, error: `Not moving past ${observed.mode}: the figures say ${verdict} (${reasons.join('; ')}).` };
+    return this.rollout(observed.next, reason);
   }
 
   /**

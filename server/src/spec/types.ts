@@ -18,9 +18,41 @@ export interface MigrationSpec {
   constructors: Record<string, ConstructorRule>;
   risk: { critical: string[] };
   verify: VerifySpec;
-  observation: { hours: number; requireApproval: boolean };
+  observation: {
+    hours: number;
+    requireApproval: boolean;
+    /** Calls the new side must have served before its figures are judged. */
+    minimumCalls: number;
+    /** The stages `rollout next` moves through (shadow, percentages of keys, new). */
+    stages: string[];
+    thresholds: Thresholds;
+  };
   redis?: { url: string; prefix: string };
 }
+
+/** Limits on the new side's figures against legacy's: p99 increase and error rate (%), shadow agreement (%). */
+export interface ThresholdSet {
+  p99IncreasePercent: number;
+  errorRatePercent: number;
+  /** Below this agreement the set applies (undefined: agreement does not decide it). */
+  shadowAgreementPercent?: number;
+}
+
+/** When the figures say advance, pause or roll back (the seeds' defaults in `defaultThresholds`). */
+export interface Thresholds {
+  advance: ThresholdSet;
+  pause: ThresholdSet;
+  rollback: ThresholdSet;
+}
+
+/** The seeds' thresholds: advance within +10 % p99, +0.01 pp errors, ≥ 99.9 % agreement; pause at +20 %, 0.1 %, < 99.5 %; roll back at +50 %, 0.5 %. */
+export const defaultThresholds: Thresholds = {
+  advance: { p99IncreasePercent: 10, errorRatePercent: 0.01, shadowAgreementPercent: 99.9 },
+  pause: { p99IncreasePercent: 20, errorRatePercent: 0.1, shadowAgreementPercent: 99.5 },
+  rollback: { p99IncreasePercent: 50, errorRatePercent: 0.5 },
+};
+
+export const defaultStages = ['shadow', '10', '25', '50', '100', 'new'];
 
 /** Exactly one of `rename`, `replace`, `manual` is set; `note` is shown to people. */
 export type MemberRule =

@@ -8,7 +8,8 @@ import { presets } from './presets';
 import type { RawSpecFragment } from './presets';
 import { isKnownPlaceholder, knownPlaceholdersText, placeholdersOf } from './templates';
 import type { TemplateContext } from './templates';
-import type { ConstructorRule, MemberRule, MigrationSpec, SpecProblem } from './types';
+import { defaultStages, defaultThresholds } from './types';
+import type { ConstructorRule, MemberRule, MigrationSpec, SpecProblem, ThresholdSet, Thresholds } from './types';
 
 /** What validation may ask about the workspace; absent means "don't check existence". */
 export interface SpecEnvironment {
@@ -36,7 +37,13 @@ interface RawSpec extends RawSpecFragment {
   preset?: string;
   risk?: { critical?: string[] };
   verify?: Record<string, unknown>;
-  observation?: { hours?: number; requireApproval?: boolean };
+  observation?: {
+    hours?: number;
+    requireApproval?: boolean;
+    minimumCalls?: number;
+    stages?: string[];
+    thresholds?: Partial<Record<keyof Thresholds, Partial<ThresholdSet>>>;
+  };
   redis?: { url: string; prefix?: string };
 }
 
@@ -233,6 +240,13 @@ export function parseSpec(text: string, env?: SpecEnvironment): SpecResult {
     observation: {
       hours: spec.observation?.hours ?? 24,
       requireApproval: spec.observation?.requireApproval ?? true,
+      minimumCalls: spec.observation?.minimumCalls ?? 200,
+      stages: spec.observation?.stages ?? defaultStages,
+      thresholds: {
+        advance: { ...defaultThresholds.advance, ...spec.observation?.thresholds?.advance },
+        pause: { ...defaultThresholds.pause, ...spec.observation?.thresholds?.pause },
+        rollback: { ...defaultThresholds.rollback, ...spec.observation?.thresholds?.rollback },
+      },
     },
     redis: spec.redis ? { url: spec.redis.url, prefix: spec.redis.prefix ?? 'stepwise:' } : undefined,
   };

@@ -7,6 +7,7 @@ import { appendFile, mkdir } from 'node:fs/promises';
 import { aggregate, controlPaths, parseMode, readObservation, writeControl } from '../../../server/src/observe/fileStore';
 import {
   stepwiseAdapter,
+  stepwiseBucketBound,
   stepwiseBucketOf,
   stepwiseBuckets,
   stepwiseCall,
@@ -74,8 +75,8 @@ describe('the rollout control on the file store', function () {
       ['a', 'b'],
     );
     assert.equal(o.lastAt, 3);
-    assert.equal(o.latency.p50LegacyMs, 0.001 * 2 ** stepwiseBucketOf(1));
-    assert.equal(o.latency.p99LegacyMs, 0.001 * 2 ** stepwiseBucketOf(100));
+    assert.equal(o.latency.p50LegacyMs, stepwiseBucketBound(stepwiseBucketOf(1)));
+    assert.equal(o.latency.p99LegacyMs, stepwiseBucketBound(stepwiseBucketOf(100)));
     assert.equal(aggregate([]).lastAt, null);
   });
 
@@ -134,7 +135,21 @@ describe('the rollout control on the file store', function () {
     assert.equal(observed.observation.instances.length, 2);
     assert.deepEqual(observed.observation.counters, { legacyCalls: 9, newCalls: 5, errors: 1 });
 
-    const changes = journalOf(root).filter((e) => e.type === 'rollout');
+    // The stages: from legacy the first one needs no figures; past it, the figures must say advance
+    // (here 1 error in 5 calls on the new side: roll back).
+    await cli('rollout', 'rollback', '--root', root);
+    const first = await cli('rollout', 'next', '--root', root);
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(first.stdout, /legacy → shadow/);
+    const held = await cli('rollout', 'next', '--root', root);
+    assert.equal(held.code, 2);
+    assert.match(held.stderr, /Not moving past shadow: the figures say rollback \(the new side's error rate is 20 % \(limit 0\.5 %\)\)/);
+    const verdict = await cli('observe', '--root', root);
+    assert.match(verdict.stdout, /Verdict: rollback: .* Next stage: 10\./);
+
+    const changes = journalOf(root)
+      .filter((e) => e.type === 'rollout')
+      .slice(0, 2);
     assert.deepEqual(
       changes.map((e) => (e.type === 'rollout' ? [e.from, e.to, e.reason ?? null] : [])),
       [

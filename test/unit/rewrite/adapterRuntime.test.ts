@@ -10,6 +10,7 @@ import {
   stepwiseAdapt,
   stepwiseAdaptClass,
   stepwiseAdapter,
+  stepwiseBucketBound,
   stepwiseBucketOf,
   stepwiseClock,
   stepwiseControl,
@@ -173,23 +174,27 @@ describe('adapter runtime (the module the scaffold emits)', () => {
     );
   });
 
-  it('latency histograms: fixed buckets doubling from 1 µs, percentiles as bucket bounds', () => {
+  it('latency histograms: fixed buckets, eight per doubling from 1 µs, percentiles as bucket bounds', () => {
     const table: [number, number][] = [
       [0, 0],
       [0.001, 0],
-      [0.0015, 1],
-      [0.002, 1],
-      [1, 10],
-      [1.5, 11],
+      [0.0015, 5],
+      [0.002, 8],
+      [1, 80],
+      [1.5, 85],
       [1e9, stepwiseBuckets],
     ];
     for (const [ms, bucket] of table) assert.equal(stepwiseBucketOf(ms), bucket, `${ms} ms`);
+    for (const ms of [0.0123, 0.5, 3, 250]) {
+      const bound = stepwiseBucketBound(stepwiseBucketOf(ms));
+      assert.ok(bound >= ms && bound < ms * 1.0906, `${ms} ms lands in a bucket at most 9 % above it (${bound})`);
+    }
     const counts = new Array<number>(stepwiseBuckets + 1).fill(0);
     assert.equal(stepwisePercentile(counts, 0.5), null);
     counts[stepwiseBucketOf(1)] = 98;
     counts[stepwiseBucketOf(100)] = 2;
-    assert.equal(stepwisePercentile(counts, 0.5), 0.001 * 2 ** 10);
-    assert.equal(stepwisePercentile(counts, 0.99), 0.001 * 2 ** stepwiseBucketOf(100));
+    assert.equal(stepwisePercentile(counts, 0.5), stepwiseBucketBound(stepwiseBucketOf(1)));
+    assert.equal(stepwisePercentile(counts, 0.99), stepwiseBucketBound(stepwiseBucketOf(100)));
   });
 
   it('the metrics count calls per side and read latency from the histograms', () => {

@@ -136,6 +136,20 @@ const brokenCases: BrokenCase[] = [
     at: { needle: '"24"' },
   },
   {
+    name: 'observation.stages names something that is not a stage',
+    text: specText((s) => (s.observation = { stages: ['shadow', 'half'] })),
+    path: 'observation.stages.1',
+    message: /does not have the expected form/,
+    at: { needle: '"half"' },
+  },
+  {
+    name: 'observation.thresholds.pause has an unknown limit',
+    text: specText((s) => (s.observation = { thresholds: { pause: { latency: 3 } } })),
+    path: 'observation.thresholds.pause.latency',
+    message: /latency/,
+    at: { needle: '"latency"' },
+  },
+  {
     name: 'observation.requireApproval is not a boolean',
     text: specText((s) => (s.observation = { requireApproval: 'yes' })),
     path: 'observation.requireApproval',
@@ -307,7 +321,17 @@ describe('spec validation', () => {
         logs: { glob: 'logs/*.log', pattern: 'ERROR' },
         timeoutSeconds: 300,
       });
-      assert.deepEqual(spec.observation, { hours: 24, requireApproval: true });
+      assert.deepEqual(spec.observation, {
+        hours: 24,
+        requireApproval: true,
+        minimumCalls: 200,
+        stages: ['shadow', '10', '25', '50', '100', 'new'],
+        thresholds: {
+          advance: { p99IncreasePercent: 10, errorRatePercent: 0.01, shadowAgreementPercent: 99.9 },
+          pause: { p99IncreasePercent: 20, errorRatePercent: 0.1, shadowAgreementPercent: 99.5 },
+          rollback: { p99IncreasePercent: 50, errorRatePercent: 0.5 },
+        },
+      });
       assert.equal(spec.redis, undefined);
     });
 
@@ -325,7 +349,17 @@ describe('spec validation', () => {
         logs: undefined,
         timeoutSeconds: 600,
       });
-      assert.deepEqual(spec?.observation, { hours: 24, requireApproval: true });
+      assert.deepEqual(spec?.observation, {
+        hours: 24,
+        requireApproval: true,
+        minimumCalls: 200,
+        stages: ['shadow', '10', '25', '50', '100', 'new'],
+        thresholds: {
+          advance: { p99IncreasePercent: 10, errorRatePercent: 0.01, shadowAgreementPercent: 99.9 },
+          pause: { p99IncreasePercent: 20, errorRatePercent: 0.1, shadowAgreementPercent: 99.5 },
+          rollback: { p99IncreasePercent: 50, errorRatePercent: 0.5 },
+        },
+      });
       assert.deepEqual(spec?.risk, { critical: [] });
     });
 

@@ -27,6 +27,8 @@ export const stepwiseCounters = {
   fallbacks: 0,
   errors: 0,
   shadowMismatches: 0,
+  /** Shadow comparisons made (reads; the agreement is 1 − mismatches ÷ comparisons). */
+  shadowComparisons: 0,
   /** Calls sent to legacy because the circuit on the new side was open. */
   circuitSkips: 0,
   /** Times the circuit opened. */
@@ -36,9 +38,10 @@ export const stepwiseCounters = {
 };
 /**
  * Latency histograms, one per side: a fixed array of counts (no per-call allocation or shifting).
- * Bucket i holds calls that took at most 1 µs × 2^i (the last bucket: longer than about 67 s).
+ * Bucket i holds calls that took at most 1 µs × 2^(i/8) — eight buckets per doubling, so a
+ * percentile is known within 9 % — up to about 67 s; the last bucket holds anything longer.
  */
-export const stepwiseBuckets = 27;
+export const stepwiseBuckets = 208;
 export const stepwiseLatency: Record<'legacy' | 'new', number[]> = {
   legacy: new Array<number>(stepwiseBuckets + 1).fill(0),
   new: new Array<number>(stepwiseBuckets + 1).fill(0),
@@ -272,7 +275,12 @@ export function stepwiseCircuitRecord(ok: boolean): void {
 /** The bucket a duration (ms) falls in. */
 export function stepwiseBucketOf(ms: number): number {
   if (!(ms > 0.001)) return 0;
-  return Math.min(stepwiseBuckets, Math.ceil(Math.log2(ms / 0.001)));
+  return Math.min(stepwiseBuckets, Math.ceil(8 * Math.log2(ms / 0.001) - 1e-9));
+}
+
+/** The upper bound (ms) of bucket i. */
+export function stepwiseBucketBound(i: number): number {
+  return 0.001 * 2 ** (i / 8);
 }
 
 /** The p-th percentile (0..1) of a histogram, as its bucket's upper bound in ms; null when empty. */
@@ -283,9 +291,9 @@ export function stepwisePercentile(counts: number[], p: number): number | null {
   let seen = 0;
   for (let i = 0; i < counts.length; i++) {
     seen += counts[i];
-    if (seen >= rank) return 0.001 * 2 ** i;
+    if (seen >= rank) return stepwiseBucketBound(i);
   }
-  return 0.001 * 2 ** stepwiseBuckets;
+  return stepwiseBucketBound(stepwiseBuckets);
 }
 
 /**
@@ -411,7 +419,9 @@ export function stepwiseCall<Next>(route: StepwiseRoute<Next>, legacyCall: () =>
     void Promise.resolve(result)
       .then(async (legacyValue) => {
         const nextValue = await nextCall();
-        if (!route.both && !stepwiseSame(legacyValue, nextValue)) stepwiseCounters.shadowMismatches++;
+        if (route.both) return;
+        stepwiseCounters.shadowComparisons++;
+        if (!stepwiseSame(legacyValue, nextValue)) stepwiseCounters.shadowMismatches++;
       })
       .catch(() => {
         stepwiseCounters.errors++;
