@@ -60,12 +60,10 @@ export async function main(): Promise<number> {
       2,
     ),
   );
-  const userDataDir = join(tmp, 'user-data');
-  tools.writeQuietUserSettings(userDataDir, { 'workbench.colorTheme': 'Default Dark Modern' });
   const opened: Workbench = {};
   let passed = false;
   try {
-    const page = await openDevWorkbench(tools, entry, { tmp, userDataDir }, { workspace: workspaceFile }, opened);
+    const page = await openDevWorkbench(tools, entry, tmp, { workspace: workspaceFile }, opened);
     step('workbench ready with two folders, Stepwise indexed them');
 
     await tools.runWorkbenchCommand(page, 'Stepwise: Open Migration Checklist');

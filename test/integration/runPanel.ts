@@ -35,12 +35,10 @@ export async function main(): Promise<number> {
   // The demo exactly as the README's walkthrough meets it: its own spec, 10 % benchmark tolerance.
 
   const tmp = mkdtempSync(join(tmpdir(), 'stepwise-panel-'));
-  const userDataDir = join(tmp, 'user-data');
-  tools.writeQuietUserSettings(userDataDir, { 'workbench.colorTheme': 'Default Dark Modern' });
   const opened: Workbench = {};
   let passed = false;
   try {
-    const page = await openDevWorkbench(tools, entry, { tmp, userDataDir }, { folder: workspace }, opened);
+    const page = await openDevWorkbench(tools, entry, tmp, { folder: workspace }, opened);
     step('workbench ready, Stepwise indexed the demo');
 
     await tools.runWorkbenchCommand(page, 'Stepwise: Open Migration Checklist');

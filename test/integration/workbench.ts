@@ -13,23 +13,25 @@ export interface Workbench {
 }
 
 /**
- * Starts code-server (its state under `tmp`, VS Code's under `userDataDir`) on `target`, opens it
+ * Starts code-server (its state and VS Code's quiet user settings, dark theme, under `tmp`) on `target`, opens it
  * in Chromium with the extension under development, and waits for the explorer and for Stepwise's
  * status bar item to say the index is ready.
  */
 export async function openDevWorkbench(
   tools: Tools,
   entry: string,
-  dirs: { tmp: string; userDataDir: string },
+  tmp: string,
   target: { folder: string } | { workspace: string },
   opened: Workbench,
 ): Promise<Page> {
   const path = 'folder' in target ? target.folder : target.workspace;
-  const server = await tools.startCodeServer(entry, tools.codeServerArgs(dirs.tmp, dirs.userDataDir, path), {
-    env: { ...tools.withTempDir(join(dirs.tmp, 'tmp'), tools.getCodeServerEnv(join(dirs.tmp, 'state'))), EXTENSIONS_GALLERY: '{}' },
+  const userDataDir = join(tmp, 'user-data');
+  tools.writeQuietUserSettings(userDataDir, { 'workbench.colorTheme': 'Default Dark Modern' });
+  const server = await tools.startCodeServer(entry, tools.codeServerArgs(tmp, userDataDir, path), {
+    env: { ...tools.withTempDir(join(tmp, 'tmp'), tools.getCodeServerEnv(join(tmp, 'state'))), EXTENSIONS_GALLERY: '{}' },
   });
   opened.server = server;
-  opened.browser = await tools.launchChromium({ tmpDir: join(dirs.tmp, 'tmp') });
+  opened.browser = await tools.launchChromium({ tmpDir: join(tmp, 'tmp') });
   const page = await opened.browser.newPage({ viewport: { width: 1400, height: 900 } });
   opened.page = page;
   const payload = [

@@ -240,7 +240,7 @@ export class MigrationSession {
     const { verdict, reasons } = observed.judgement;
     if (observed.mode !== 'legacy' && verdict !== 'advance')
       return { ok: false, error: `Not moving past ${observed.mode}: the figures say ${verdict} (${reasons.join('; ')}).` };
-    return this.rollout(observed.next, reason);
+    return this.rollout(observed.next, reason, { from: observed.mode, observed: observed.observation.counters });
   }
 
   /**
@@ -250,13 +250,15 @@ export class MigrationSession {
   async rollout(
     value: string,
     reason?: string,
+    /** What `rolloutNext` read already: the mode now and the counts, so the store is read once. */
+    known?: { from: string; observed: Record<string, number> },
   ): Promise<{ ok: true; message: string; from: string; to: string } | { ok: false; error: string }> {
     const spec = this.index.currentSpec();
     if (!spec) return { ok: false, error: 'There is no valid spec.' };
     const parsed = parseMode(value);
     if ('error' in parsed) return { ok: false, error: parsed.error };
-    const from = (await readControl(this.root, spec.id))?.mode ?? 'legacy';
-    const observed = (await readObservation(this.root, spec.id)).counters;
+    const from = known?.from ?? (await readControl(this.root, spec.id))?.mode ?? 'legacy';
+    const observed = known?.observed ?? (await readObservation(this.root, spec.id)).counters;
     await writeControl(this.root, spec.id, { mode: parsed.mode, at: this.host.clock.now(), by: 'stepwise' });
     await this.engine.recordRollout({ from, to: parsed.mode, reason, observed });
     const what =

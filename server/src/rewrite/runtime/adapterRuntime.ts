@@ -171,7 +171,6 @@ export function stepwiseUseControl(
   if (options.timeoutMs !== undefined) stepwiseControl.timeoutMs = options.timeoutMs;
 }
 
-/** A control store over a file (`{ "mode": "25" }`, or the mode alone), read with Node's fs when there is one. */
 /**
  * A control store over a file (`{ "mode": "25" }`, or the mode alone), read with Node's fs when
  * there is one; the metrics go to `<name>.metrics.jsonl` beside it, one line per report.
@@ -181,7 +180,6 @@ export function stepwiseFileStore(file: string): StepwiseControlStore {
     promises: {
       readFile(path: string, encoding: 'utf8'): Promise<string>;
       appendFile(path: string, text: string): Promise<void>;
-      mkdir(path: string, options: { recursive: boolean }): Promise<unknown>;
     };
     existsSync(path: string): boolean;
   };
