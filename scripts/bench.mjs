@@ -2,7 +2,7 @@
 // TypeScript's own full type check of the same workspace measured in the same run.
 //
 // Usage: node scripts/bench.mjs [--sizes 1000,5000] [--runs N] [--edits N] [--seed N]
-//                               [--regenerate] [--cpu-prof] [--no-activation]
+//                               [--regenerate] [--cpu-prof] [--no-activation] [--adapter-only]
 //   --sizes       workspace sizes in source files (default 1000,5000)
 //   --runs        runs per size (default 5 up to 2,000 files, 3 above)
 //   --edits       edits per kind and run in the incremental measurement (default 5)
@@ -13,6 +13,7 @@
 //                 `node bench/profileSummary.mjs FILE`. Profiling slows those runs down.
 //   --no-activation  skip the extension's activation time (it packages the VSIX, installs it into
 //                 code-server and opens the demo three times: about a minute)
+//   --adapter-only  only the generated adapter's cost per call in each rollout mode (seconds)
 //
 // Each measurement runs in a fresh Node process; the three kinds take turns within a run, so
 // drift on a noisy machine hits them alike. Figures are medians (with min and max), and each
@@ -56,6 +57,7 @@ function parseArgs(argv) {
     else if (arg === '--regenerate') options.regenerate = true;
     else if (arg === '--cpu-prof') options.cpuProf = true;
     else if (arg === '--no-activation') options.activation = false;
+    else if (arg === '--adapter-only') Object.assign(options, { sizes: [], activation: false });
     else throw new Error(`Unknown option ${arg}; see the usage at the top of scripts/bench.mjs`);
   }
   return options;
@@ -93,7 +95,11 @@ async function buildAll() {
     format: 'cjs',
     mainFields: ['module', 'main'],
     logLevel: 'warning',
-    entryPoints: { workspaceIndex: 'server/src/workspace/workspaceIndex.ts', protocol: 'server/src/protocol.ts' },
+    entryPoints: {
+      workspaceIndex: 'server/src/workspace/workspaceIndex.ts',
+      protocol: 'server/src/protocol.ts',
+      adapterRuntime: 'server/src/rewrite/runtime/adapterRuntime.ts',
+    },
     outdir: buildDir,
   });
 }
@@ -356,6 +362,39 @@ function report(result) {
 }
 
 /**
+ * The generated adapter's cost per call: an in-memory get through the adapter runtime in each
+ * mode against the same get called directly, in one process, rounds taking turns. The figure is
+ * the median over rounds of (adapter − direct) per call. Target: legacy mode ≤ 5 µs (the issue),
+ * about 100 ns (DESIGN.md).
+ */
+async function benchAdapter() {
+  const result = await measure('measureAdapter.mjs', [join(buildDir, 'adapterRuntime.js'), '15', '200000']);
+  // In the order of a rollout (an object puts the key "25" first).
+  const modes = ['legacy', 'shadow', '25', 'new'].filter((mode) => result.modes[mode]);
+  const overhead = Object.fromEntries(
+    modes
+      .map((mode) => [mode, result.modes[mode]])
+      .map(([mode, values]) => [
+        mode,
+        { median: median(values.map((v, i) => v - result.direct[i])), min: Math.min(...values), max: Math.max(...values) },
+      ]),
+  );
+  const direct = median(result.direct);
+  console.log(
+    `\nAdapter overhead per call (in-memory get, ${result.rounds} rounds of ${thousands(result.callsPerRound)} calls; direct get ${direct.toFixed(1)} ns):`,
+  );
+  for (const mode of modes) {
+    const o = overhead[mode];
+    console.log(`  ${mode.padEnd(7)} +${o.median.toFixed(1)} ns per call (${(o.median / direct + 1).toFixed(1)}× the direct get)`);
+  }
+  const legacy = overhead.legacy.median;
+  console.log(
+    `  legacy mode: ${legacy <= 5000 ? 'within' : 'OVER'} the 5 µs limit; ${legacy <= 100 ? 'within' : 'above'} DESIGN.md's 100 ns`,
+  );
+  return { directNs: direct, overheadNs: overhead, raw: result };
+}
+
+/**
  * The extension's activation time as installed from its VSIX: the time the installed copy logs
  * from the start of its code to the end of activate() (the language server starts after, in the
  * background), over three fresh code-server sessions on the demo. Target: 200 ms.
@@ -421,6 +460,7 @@ async function main() {
     `\nRatios: median over runs of (Stepwise figure / tsc figure of the same run); memory rows against tsc's memory. TypeScript ${tsVersion}.`,
   );
   for (const result of sizes) report(result);
+  const adapter = await benchAdapter();
   let activation;
   if (options.activation) {
     console.log('\nPackaging the VSIX and measuring activation from the installed copy (3 sessions)…');
@@ -437,6 +477,7 @@ async function main() {
   const results = {
     meta: { ...meta, elapsedSeconds: Math.round((performance.now() - started) / 1000) },
     sizes,
+    adapter,
     activation,
     warnings: [...warnings.keys()],
   };

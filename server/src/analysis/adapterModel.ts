@@ -57,6 +57,10 @@ export interface AdaptedMember {
   returnsVoid: boolean;
   /** Writes and lifecycle calls go to both implementations so the legacy one stays usable for rollback. */
   both: boolean;
+  /** A keyed read (get-like, with a key): a miss on the new side reads through from legacy. */
+  read: boolean;
+  /** Its answer is a time to live: shadow compares it within the TTL skew. */
+  ttl: boolean;
   route: MemberRoute;
 }
 
@@ -73,6 +77,9 @@ export interface AdaptedFunction {
 /** Member names that change state: in "new" mode they run on both sides (dual write). */
 const writeLike =
   /^(set|put|add|insert|update|upsert|delete|del|remove|evict|invalidate|clear|reset|flush|expire|touch|mset|hset|hmset|setex|incr|decr|load|prune)/i;
+/** Keyed reads: a miss on the new side is answered by legacy during the switch. */
+const readLike = /^(get|fetch|read|peek|lookup|find|has)/i;
+const ttlLike = /ttl|expir/i;
 /** Lifecycle members: both instances exist, so both must be stopped. */
 const lifecycle = /^(stop|close|shutdown|destroy|dispose|quit|end|disconnect|terminate)$/i;
 
@@ -168,7 +175,18 @@ export function buildAdapterModel(context: LegacyContext, targetModuleFile: stri
       const arity = arityOf(memberDeclaration);
       const both = writeLike.test(property.name) || lifecycle.test(property.name);
       const route = routeFor(name, property.name, signature, legacyReturn, async, targetType, typeParameterNames);
-      members.push({ name: property.name, arity, async, returnsVoid: (legacyReturn.flags & ts.TypeFlags.Void) !== 0, both, route });
+      const read = !both && arity !== 0 && readLike.test(property.name) && !ttlLike.test(property.name);
+      const ttl = !both && ttlLike.test(property.name);
+      members.push({
+        name: property.name,
+        arity,
+        async,
+        returnsVoid: (legacyReturn.flags & ts.TypeFlags.Void) !== 0,
+        both,
+        read,
+        ttl,
+        route,
+      });
     }
     const targetDeclaration = target?.[1].declarations?.find(ts.isClassDeclaration);
     const targetTypeArity = targetDeclaration?.typeParameters?.length ?? 0;

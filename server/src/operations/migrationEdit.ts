@@ -127,7 +127,7 @@ export function generateAdapter(index: WorkspaceIndex, fromRel: string, style: E
   for (let attempt = 0; attempt < 4; attempt++) {
     let scaffold: ScaffoldResult;
     try {
-      scaffold = scaffoldAdapter({ model, adapterPath: spec.adapter.module, style, keepLegacy });
+      scaffold = scaffoldAdapter({ model, adapterPath: spec.adapter.module, style, keepLegacy, compare: spec.observation.compare });
     } catch (error) {
       return { error: (error as Error).message };
     }

@@ -3,6 +3,7 @@ import { describeTemplate, fillTemplate } from '../spec/templates';
 import { relativeSpecifier } from './specifiers';
 import type { ExtensionStyle } from './specifiers';
 import { emitRuntime } from './runtime/emit';
+import type { StepwiseCompareRules } from './runtime/adapterRuntime';
 
 export interface ScaffoldInput {
   model: AdapterModel;
@@ -11,6 +12,8 @@ export interface ScaffoldInput {
   style: ExtensionStyle;
   /** `Class.member` → reason: members to keep on the legacy side (after a failed type check). */
   keepLegacy?: Record<string, string>;
+  /** The spec's shadow comparison rules (`observation.compare`), written into the runtime. */
+  compare?: StepwiseCompareRules;
 }
 
 export interface ScaffoldResult {
@@ -94,7 +97,7 @@ export function scaffoldAdapter(input: ScaffoldInput): ScaffoldResult {
     lines.push(`export { default } from '${relativeSpecifier(adapterPath, model.defaultExportFrom, style)}';`);
     notes.push(`The default export of ${model.defaultExportFrom} is passed through unchanged.`);
   }
-  lines.push('', ...emitRuntime(flag, model.migrationId));
+  lines.push('', ...emitRuntime(flag, model.migrationId, input.compare));
 
   const routeLines = new Map<number, string>();
   for (const cls of model.classes) {
@@ -147,7 +150,7 @@ function adaptedClass(
     const body = route ? routeBody(member, route, legacyInstance) : undefined;
     if (!body) continue;
     routes.set(lines.length, `${cls.name}.${member.name}`);
-    lines.push(`  ${JSON.stringify(member.name)}: { ${member.both ? 'both: true, ' : ''}call: ${body} },`);
+    lines.push(`  ${JSON.stringify(member.name)}: { ${routeFlags(cls, member, keepLegacy)}call: ${body} },`);
   }
   lines.push('};', '');
   const createNext = cls.createNext
@@ -164,6 +167,18 @@ function adaptedClass(
     `  ${legacyType};`,
   );
   return { lines, routes };
+}
+
+/** What the runtime must know of a member beyond its call: a write, a read (and what back-fills it), a TTL. */
+function routeFlags(cls: AdaptedClass, member: AdaptedMember, keepLegacy: Record<string, string>): string {
+  if (member.both) return 'both: true, ';
+  if (!member.read) return member.ttl ? 'ttl: true, ' : '';
+  // The back-fill after a read-through: the class's routed set (or put), called with [key, value].
+  const fill = cls.members.find(
+    (m) =>
+      /^(set|put)$/i.test(m.name) && m.route.kind !== 'legacy' && !keepLegacy[`${cls.name}.${m.name}`] && m.arity !== 0 && m.arity !== 1,
+  );
+  return `read: true, ${fill ? `fill: ${JSON.stringify(fill.name)}, ` : ''}`;
 }
 
 /**

@@ -26,9 +26,25 @@ export interface MigrationSpec {
     /** The stages `rollout next` moves through (shadow, percentages of keys, new). */
     stages: string[];
     thresholds: Thresholds;
+    /** How shadow answers may differ and still agree (written into the generated adapter). */
+    compare: CompareRules;
+    /** Minutes each stage must be observed before "next stage" moves on (0: the verdict alone decides). */
+    stageMinutes: number;
+    /** Whether Stepwise sets legacy by itself when the roll-back criteria hold. */
+    autoRollback: boolean;
   };
   redis?: { url: string; prefix: string };
 }
+
+/** Shadow comparison rules: fields to ignore, order-insensitive arrays, numeric tolerance, TTL skew (ms). */
+export interface CompareRules {
+  ignoreFields: string[];
+  unordered: boolean;
+  numericTolerance: number;
+  ttlSkewMs: number;
+}
+
+export const defaultCompareRules: CompareRules = { ignoreFields: [], unordered: false, numericTolerance: 0, ttlSkewMs: 1000 };
 
 /** Limits on the new side's figures against legacy's: p99 increase and error rate (%), shadow agreement (%). */
 export interface ThresholdSet {

@@ -8,8 +8,8 @@ import { presets } from './presets';
 import type { RawSpecFragment } from './presets';
 import { isKnownPlaceholder, knownPlaceholdersText, placeholdersOf } from './templates';
 import type { TemplateContext } from './templates';
-import { defaultStages, defaultThresholds } from './types';
-import type { ConstructorRule, MemberRule, MigrationSpec, SpecProblem, ThresholdSet, Thresholds } from './types';
+import { defaultCompareRules, defaultStages, defaultThresholds } from './types';
+import type { ConstructorRule, MemberRule, MigrationSpec, SpecProblem, ThresholdSet, Thresholds, CompareRules } from './types';
 
 /** What validation may ask about the workspace; absent means "don't check existence". */
 export interface SpecEnvironment {
@@ -43,6 +43,9 @@ interface RawSpec extends RawSpecFragment {
     minimumCalls?: number;
     stages?: string[];
     thresholds?: Partial<Record<keyof Thresholds, Partial<ThresholdSet>>>;
+    compare?: Partial<CompareRules>;
+    stageMinutes?: number;
+    autoRollback?: boolean;
   };
   redis?: { url: string; prefix?: string };
 }
@@ -247,6 +250,9 @@ export function parseSpec(text: string, env?: SpecEnvironment): SpecResult {
         pause: { ...defaultThresholds.pause, ...spec.observation?.thresholds?.pause },
         rollback: { ...defaultThresholds.rollback, ...spec.observation?.thresholds?.rollback },
       },
+      compare: { ...defaultCompareRules, ...spec.observation?.compare },
+      stageMinutes: spec.observation?.stageMinutes ?? 60,
+      autoRollback: spec.observation?.autoRollback ?? false,
     },
     redis: spec.redis ? { url: spec.redis.url, prefix: spec.redis.prefix ?? 'stepwise:' } : undefined,
   };

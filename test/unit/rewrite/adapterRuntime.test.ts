@@ -17,10 +17,11 @@ import {
   stepwiseFileStore,
   stepwiseBuckets,
   stepwiseCall,
+  stepwiseCompare,
   stepwiseMode,
   stepwisePercentile,
 } from '../../../server/src/rewrite/runtime/adapterRuntime';
-import type { StepwiseRoutes } from '../../../server/src/rewrite/runtime/adapterRuntime';
+import type { StepwiseCategory, StepwiseCompareRules, StepwiseRoutes } from '../../../server/src/rewrite/runtime/adapterRuntime';
 import { emitRuntime } from '../../../server/src/rewrite/runtime/emit';
 import { adapterRuntimeSource } from '../../../server/src/rewrite/runtime/runtimeSource.generated';
 import { repoRoot } from '../../support/workspace';
@@ -397,6 +398,176 @@ describe('adapter runtime (the module the scaffold emits)', () => {
     });
   });
 
+  describe('shadow comparison: categories under the rules', () => {
+    const none: StepwiseCompareRules = { ignoreFields: [], unordered: false, numericTolerance: 0, ttlSkewMs: 0 };
+    const rules = (extra: Partial<StepwiseCompareRules>): StepwiseCompareRules => ({ ...none, ...extra });
+    const table: [string, unknown, unknown, StepwiseCompareRules, StepwiseCategory, boolean?][] = [
+      ['the same string', 'a', 'a', none, 'match'],
+      ['the same object, keys in another order', { a: 1, b: [1, 2] }, { b: [1, 2], a: 1 }, none, 'match'],
+      ['both miss', undefined, null, none, 'match'],
+      ['the new side misses', { a: 1 }, undefined, none, 'missing'],
+      ['the new side answers where legacy missed', undefined, 'x', none, 'semantic'],
+      ['another string', 'a', 'b', none, 'semantic'],
+      ['an ignored field differs', { v: 1, at: 5 }, { v: 1, at: 9 }, rules({ ignoreFields: ['at'] }), 'acceptable'],
+      ['a field not ignored differs', { v: 1, at: 5 }, { v: 2, at: 9 }, rules({ ignoreFields: ['at'] }), 'semantic'],
+      ['a field only one side has', { v: 1 }, { v: 1, extra: true }, none, 'semantic'],
+      ['the same items in another order', [1, 2, 3], [3, 1, 2], none, 'ordering'],
+      ['the same items in another order, order-insensitive', [1, 2, 3], [3, 1, 2], rules({ unordered: true }), 'acceptable'],
+      ['other items', [1, 2, 3], [1, 2, 4], rules({ unordered: true }), 'semantic'],
+      ['one item more', [1, 2], [1, 2, 3], rules({ unordered: true }), 'semantic'],
+      ['a float off in the last digits', 0.1 + 0.2, 0.3, none, 'precision'],
+      ['numbers within the tolerance', 10, 10.4, rules({ numericTolerance: 0.5 }), 'acceptable'],
+      ['numbers beyond the tolerance', 10, 11, rules({ numericTolerance: 0.5 }), 'semantic'],
+      ['a TTL within the skew', 30_000, 29_400, rules({ ttlSkewMs: 1000 }), 'acceptable', true],
+      ['a TTL beyond the skew', 30_000, 20_000, rules({ ttlSkewMs: 1000 }), 'semantic', true],
+      ['the same number as a TTL', 5, 5, none, 'match', true],
+      ['Maps with the same entries', new Map([['a', 1]]), new Map([['a', 1]]), none, 'match'],
+      ['Sets in another order', new Set([1, 2]), new Set([2, 1]), none, 'acceptable'],
+      [
+        'nested: ordering beats an ignored field',
+        { list: [1, 2], at: 1 },
+        { list: [2, 1], at: 2 },
+        rules({ ignoreFields: ['at'] }),
+        'ordering',
+      ],
+    ];
+    for (const [name, legacyValue, nextValue, given, category, ttl] of table) {
+      it(`${name}: ${category}`, () => assert.equal(stepwiseCompare(legacyValue, nextValue, given, ttl === true), category));
+    }
+
+    it('shadow mode counts each category, keeps the last few differences with hashed keys and values cut short', async () => {
+      stepwiseAdapter.setFlag('shadow');
+      const route = { call: () => undefined };
+      const long = 'x'.repeat(500);
+      for (let i = 0; i < 8; i++) {
+        stepwiseCall(
+          route,
+          () => ({ secret: `user-${i}`, long }),
+          () => ({ secret: `other-${i}`, long }),
+          `session:${i}`,
+          { member: 'get', hasNext: () => true },
+        );
+      }
+      stepwiseCall(
+        route,
+        () => [1, 2],
+        () => [2, 1],
+        'k',
+        { member: 'list', hasNext: () => true },
+      );
+      await turn();
+      const metrics = stepwiseAdapter.metrics();
+      assert.deepEqual([metrics.shadowComparisons, metrics.shadowSemantic, metrics.shadowOrdering, metrics.shadowMismatches], [9, 8, 1, 9]);
+      assert.equal(metrics.samples.length, 5, 'a fixed number of samples');
+      assert.equal(metrics.samples.at(-1)?.category, 'ordering', 'the newest last');
+      for (const sample of metrics.samples) {
+        assert.match(sample.key, /^[0-9a-f]{8}$/);
+        assert.ok(sample.legacy.length <= 60 && sample.new.length <= 60, 'values are cut short');
+        assert.ok(!JSON.stringify(sample).includes('session:'), 'no key in the clear');
+      }
+      assert.equal(metrics.members.get.shadowMismatches, 8);
+      assert.equal(metrics.members.list.shadowMismatches, 1);
+    });
+
+    it('shadow work adds no awaited time: the caller has legacy\u2019s answer before the new side is asked', () => {
+      stepwiseAdapter.setFlag('shadow');
+      let asked = false;
+      const answer = stepwiseCall(
+        { call: () => undefined },
+        () => 'legacy',
+        () => ((asked = true), 'new'),
+      );
+      assert.equal(answer, 'legacy');
+      assert.equal(asked, false);
+    });
+  });
+
+  describe('the warm switch and dual writes', () => {
+    /** An in-memory pair: legacy and new maps, adapted, with get/set/delete routes and set as the back-fill. */
+    function pair() {
+      const legacyMap = new Map<string, unknown>();
+      const newMap = new Map<string, unknown>();
+      class Legacy {
+        get(key: string): unknown {
+          return legacyMap.get(key);
+        }
+        set(key: string, value: unknown): void {
+          legacyMap.set(key, value);
+        }
+        delete(key: string): void {
+          legacyMap.delete(key);
+        }
+      }
+      type Next = Map<string, unknown>;
+      const routes: StepwiseRoutes<Next> = {
+        get: { read: true, fill: 'set', call: (next, args) => next.get(args[0] as string) },
+        set: { both: true, call: (next, args) => void next.set(args[0] as string, args[1]) },
+        delete: { both: true, call: (next, args) => void next.delete(args[0] as string) },
+      };
+      let made = 0;
+      const Adapted = stepwiseAdaptClass(Legacy, () => (made++, newMap), routes);
+      return { cache: new Adapted(), legacyMap, newMap, made: () => made };
+    }
+
+    it('legacy → new: a miss on the new side is answered by legacy and back-filled, once', () => {
+      const { cache, newMap } = pair();
+      cache.set('a', 1);
+      stepwiseAdapter.setFlag('new');
+      assert.equal(cache.get('a'), 1, 'never a cold cache');
+      assert.equal(newMap.get('a'), 1, 'back-filled');
+      assert.equal(cache.get('a'), 1);
+      assert.equal(cache.get('missing'), undefined);
+      const m = stepwiseAdapter.metrics();
+      assert.deepEqual([m.readThroughs, m.fills, m.members.get.readThroughs, m.members.get.fills], [2, 1, 2, 1]);
+    });
+
+    it('a percentage: writes go to both sides for every key, so keys moving to the new side find them', () => {
+      const { cache, newMap } = pair();
+      stepwiseAdapter.setFlag('10');
+      for (let i = 0; i < 200; i++) cache.set(`k${i}`, i);
+      assert.equal(newMap.size, 200, 'every write reached the new side, whatever side its key reads from');
+      stepwiseAdapter.setFlag('50');
+      stepwiseAdapter.resetMetrics();
+      for (let i = 0; i < 200; i++) assert.equal(cache.get(`k${i}`), i);
+      assert.equal(stepwiseAdapter.metrics().readThroughs, 0);
+    });
+
+    it('after a rollback, writes still reach the new side (it exists), so a later stage does not serve stale values', () => {
+      const { cache, newMap, legacyMap } = pair();
+      stepwiseAdapter.setFlag('new');
+      cache.set('a', 1);
+      stepwiseAdapter.setFlag('legacy');
+      cache.set('a', 2);
+      cache.delete('gone');
+      assert.deepEqual([legacyMap.get('a'), newMap.get('a')], [2, 2]);
+      stepwiseAdapter.setFlag('new');
+      assert.equal(cache.get('a'), 2);
+      assert.ok(stepwiseAdapter.metrics().mirrorWrites >= 2);
+    });
+
+    it('in legacy mode before any stage, the new side is never made', () => {
+      const { cache, made } = pair();
+      cache.set('a', 1);
+      cache.get('a');
+      assert.equal(made(), 0);
+      assert.equal(stepwiseAdapter.metrics().mirrorWrites, 0);
+    });
+
+    it('a mirrored write the new side rejects is counted and never reaches the caller', async () => {
+      stepwiseAdapter.setFlag('shadow');
+      const answer = stepwiseCall(
+        { both: true, call: () => undefined },
+        () => 'legacy',
+        () => Promise.reject(new Error('new side down')),
+        'k',
+        { member: 'set', hasNext: () => true },
+      );
+      assert.equal(answer, 'legacy');
+      await turn();
+      assert.equal(stepwiseAdapter.metrics().mirrorErrors, 1);
+    });
+  });
+
   it('the emitted text: this migration\u2019s flag and id, only stepwiseAdapter exported', () => {
     const lines = emitRuntime('STEPWISE_FLAG_X', "it's-id");
     assert.ok(lines[0].startsWith('// ---- Stepwise runtime'));
@@ -407,6 +578,10 @@ describe('adapter runtime (the module the scaffold emits)', () => {
       ['export const stepwiseAdapter = {'],
     );
     assert.ok(!lines.some((l) => l.includes('stepwise:flag-name') || l.includes('stepwise:migration-id')));
+    const withRules = emitRuntime('F', 'id', { ignoreFields: ["it's"], unordered: true, numericTolerance: 0.5, ttlSkewMs: 1000 });
+    const rulesLine = withRules.find((l) => l.startsWith('const stepwiseCompareRules'));
+    assert.ok(rulesLine && !rulesLine.includes('stepwise:compare-rules'), rulesLine);
+    assert.match(rulesLine, /numericTolerance/);
   });
 
   it('the generated source is the module as it is now (npm run build writes it)', () => {

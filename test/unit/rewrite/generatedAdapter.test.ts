@@ -116,10 +116,10 @@ describe('generated adapter at run time (demo workspace)', () => {
     );
     assert.equal(seen.flag, 'new');
     assert.equal(seen.counters.newCalls, 1);
-    assert.equal(seen.counters.legacyCalls, 0);
+    assert.equal(seen.counters.legacyCalls, 1, 'the new side missed, so legacy was asked (the warm switch)');
   });
 
-  it("'new': the new implementation serves, and writes reach the legacy side too", async () => {
+  it("'new': the new implementation serves, writes reach the legacy side too, and a miss reads through from legacy (warm switch)", async () => {
     const seen = await child<Record<string, unknown>>(
       ws,
       `const cache = new adapter.AsyncTTLCache({ cleanupIntervalMs: 0 });
@@ -129,21 +129,30 @@ describe('generated adapter at run time (demo workspace)', () => {
        await cache.set('k', 'v');
        const fromNew = await cache.get('k');
        const legacyOnlyFromNew = (await cache.get('before')) ?? null;
+       await turn();
        const inNewMode = counters();
+       const { readThroughs, fills } = stepwiseAdapter.metrics();
        const calls = { ...improvedCalls };
+       const secondRead = await cache.get('before');
+       const legacyCallsAfterFill = counters().legacyCalls;
        stepwiseAdapter.setFlag('legacy');
        const fromLegacy = await cache.get('k');
-       return { fromNew, legacyOnlyFromNew, inNewMode, calls, fromLegacy, legacyCallsAfter: counters().legacyCalls };`,
+       return { fromNew, legacyOnlyFromNew, inNewMode, readThroughs, fills, calls, secondRead, legacyCallsAfterFill, fromLegacy, legacyCallsAfter: counters().legacyCalls };`,
     );
     assert.deepEqual(seen, {
       fromNew: 'v',
-      // The new implementation answers reads: it never saw the write made in legacy mode.
-      legacyOnlyFromNew: null,
-      inNewMode: { legacyCalls: 0, newCalls: 3, fallbacks: 0, errors: 0, shadowMismatches: 0 },
-      calls: { get: 2, set: 1 },
+      // The new side never saw the write made in legacy mode: its miss was answered by legacy…
+      legacyOnlyFromNew: 'legacy only',
+      inNewMode: { legacyCalls: 1, newCalls: 3, fallbacks: 0, errors: 0, shadowMismatches: 0 },
+      readThroughs: 1,
+      // …and back-filled into the new side (a second set), so the next read is the new side's alone.
+      fills: 1,
+      calls: { get: 2, set: 2 },
+      secondRead: 'legacy only',
+      legacyCallsAfterFill: 1,
       // Dual write: rolling the flag back finds the value written in 'new' mode.
       fromLegacy: 'v',
-      legacyCallsAfter: 1,
+      legacyCallsAfter: 2,
     });
   });
 
@@ -195,10 +204,10 @@ describe('generated adapter at run time (demo workspace)', () => {
     const seen = await child<Record<string, unknown>>(
       ws,
       `const cache = new adapter.AsyncTTLCache({ cleanupIntervalMs: 0 });
+       // Written before the new side exists: only legacy has it.
+       await cache.set('legacy-only', 2);
        stepwiseAdapter.setFlag('new');
        await cache.set('both', 1);
-       stepwiseAdapter.setFlag('legacy');
-       await cache.set('legacy-only', 2);
        stepwiseAdapter.setFlag('shadow');
        stepwiseAdapter.resetMetrics();
        const same = await cache.get('both');
@@ -206,15 +215,27 @@ describe('generated adapter at run time (demo workspace)', () => {
        const afterSame = counters().shadowMismatches;
        const differing = await cache.get('legacy-only');
        await turn();
-       return { same, afterSame, differing, counters: counters(), newReads: improvedCalls.get };`,
+       const { shadowMatch, shadowMissing, samples } = stepwiseAdapter.metrics();
+       return { same, afterSame, differing, counters: counters(), shadowMatch, shadowMissing, sample: samples[0], newReads: improvedCalls.get };`,
     );
-    assert.deepEqual(seen, {
-      same: 1,
-      afterSame: 0,
-      differing: 2,
-      counters: { legacyCalls: 2, newCalls: 0, fallbacks: 0, errors: 0, shadowMismatches: 1 },
-      newReads: 2,
-    });
+    const sample = seen.sample as Record<string, unknown>;
+    assert.deepEqual(
+      { ...seen, sample: undefined },
+      {
+        same: 1,
+        afterSame: 0,
+        differing: 2,
+        counters: { legacyCalls: 2, newCalls: 0, fallbacks: 0, errors: 0, shadowMismatches: 1 },
+        shadowMatch: 1,
+        shadowMissing: 1,
+        sample: undefined,
+        newReads: 2,
+      },
+    );
+    assert.equal(sample.member, 'get');
+    assert.equal(sample.category, 'missing');
+    assert.match(String(sample.key), /^[0-9a-f]{8}$/, 'the key is hashed');
+    assert.deepEqual([sample.legacy, sample.new], ['2', 'undefined']);
   });
 
   it('instances still are instances of the legacy class', async () => {

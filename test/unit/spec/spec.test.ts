@@ -331,6 +331,9 @@ describe('spec validation', () => {
           pause: { p99IncreasePercent: 20, errorRatePercent: 0.1, shadowAgreementPercent: 99.5 },
           rollback: { p99IncreasePercent: 50, errorRatePercent: 0.5 },
         },
+        compare: { ignoreFields: [], unordered: false, numericTolerance: 0, ttlSkewMs: 1000 },
+        stageMinutes: 60,
+        autoRollback: false,
       });
       assert.equal(spec.redis, undefined);
     });
@@ -359,6 +362,9 @@ describe('spec validation', () => {
           pause: { p99IncreasePercent: 20, errorRatePercent: 0.1, shadowAgreementPercent: 99.5 },
           rollback: { p99IncreasePercent: 50, errorRatePercent: 0.5 },
         },
+        compare: { ignoreFields: [], unordered: false, numericTolerance: 0, ttlSkewMs: 1000 },
+        stageMinutes: 60,
+        autoRollback: false,
       });
       assert.deepEqual(spec?.risk, { critical: [] });
     });

@@ -13,8 +13,14 @@
 
 export type StepwiseMode = 'legacy' | 'shadow' | 'new';
 export interface StepwiseRoute<Next> {
-  /** Runs on both implementations in "new" mode (writes, lifecycle). */
+  /** A write or lifecycle call: it runs on both implementations while the new one may serve reads. */
   both?: boolean;
+  /** A read: a miss on the new side reads through from legacy (the warm switch). */
+  read?: boolean;
+  /** The route that back-fills the new side after a read-through, called with [key, value]. */
+  fill?: string;
+  /** A TTL answer: compared within the rules' TTL skew. */
+  ttl?: boolean;
   call(next: Next, args: any[]): unknown;
 }
 export type StepwiseRoutes<Next> = Record<string, StepwiseRoute<Next>>;
@@ -35,6 +41,21 @@ export const stepwiseCounters = {
   circuitOpens: 0,
   /** Reads of the control store that failed or timed out (the last known mode stayed in use). */
   controlErrors: 0,
+  /** Shadow comparisons by category (see StepwiseCategory). */
+  shadowMatch: 0,
+  shadowAcceptable: 0,
+  shadowOrdering: 0,
+  shadowPrecision: 0,
+  shadowSemantic: 0,
+  shadowMissing: 0,
+  /** Reads the new side missed that were answered by legacy (the warm switch), and the back-fills they made. */
+  readThroughs: 0,
+  fills: 0,
+  fillErrors: 0,
+  /** Writes sent to the new side while legacy answered (not awaited), those that failed, and those skipped. */
+  mirrorWrites: 0,
+  mirrorErrors: 0,
+  mirrorSkips: 0,
 };
 /**
  * Latency histograms, one per side: a fixed array of counts (no per-call allocation or shifting).
@@ -82,6 +103,10 @@ export interface StepwiseReport {
   mode: string;
   counters: Record<string, number>;
   latency: { legacy: number[]; new: number[] };
+  /** Per member (counters as StepwiseMemberCounters). */
+  members?: Record<string, Record<string, number>>;
+  /** The last few shadow differences. */
+  samples?: StepwiseSample[];
 }
 
 /** This process, among all that report (several app processes add up). */
@@ -115,6 +140,8 @@ export function stepwiseReportSoon(): void {
     mode: stepwiseAdapter.flag(),
     counters: { ...stepwiseCounters },
     latency: { legacy: [...stepwiseLatency.legacy], new: [...stepwiseLatency.new] },
+    members: JSON.parse(JSON.stringify(stepwiseMembers)) as Record<string, Record<string, number>>,
+    samples: [...stepwiseSamples],
   };
   void Promise.resolve()
     .then(() => store.report?.(snapshot))
@@ -126,12 +153,21 @@ export function stepwiseReportSoon(): void {
     });
 }
 
-export function stepwiseControlValue(): string | undefined {
+/** The environment's override, read when the runtime loads and again once per control period (never per call). */
+export let stepwiseEnvFlag: string | undefined = stepwiseReadEnv();
+
+function stepwiseReadEnv(): string | undefined {
+  return (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.[stepwiseFlagName];
+}
+
+export function stepwiseControlValue(now: number = stepwiseNow()): string | undefined {
   const control = stepwiseControl;
+  if (now - control.readAt < control.periodMs) return control.value;
+  control.readAt = now;
+  stepwiseEnvFlag = stepwiseReadEnv();
   const store = control.store;
-  if (!store || control.reading === store || stepwiseNow() - control.readAt < control.periodMs) return control.value;
+  if (!store || control.reading === store) return control.value;
   control.reading = store;
-  control.readAt = stepwiseNow();
   // Timers through globalThis, so the adapter compiles without Node's or the DOM's typings.
   const timers = globalThis as unknown as {
     setTimeout(run: () => void, ms: number): { unref?(): void } | number;
@@ -146,6 +182,7 @@ export function stepwiseControlValue(): string | undefined {
     .then(
       (value) => {
         if (control.store === store) control.value = typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
+        stepwiseTick.due = true;
       },
       () => {
         stepwiseCounters.controlErrors++;
@@ -169,6 +206,31 @@ export function stepwiseUseControl(
   if (options.reportMs !== undefined) stepwiseControl.reportMs = options.reportMs;
   if (options.periodMs !== undefined) stepwiseControl.periodMs = options.periodMs;
   if (options.timeoutMs !== undefined) stepwiseControl.timeoutMs = options.timeoutMs;
+  stepwiseTick.due = true;
+}
+
+/**
+ * The hot path's clock: instead of reading the time on every call to see whether the control
+ * period has passed, a call in legacy mode looks at `due`, which an unref'd interval timer (and
+ * every change of flag or store) sets. The call that finds it set takes the full path, reads the
+ * clock and the store as their periods say, and clears it.
+ */
+export const stepwiseTick = { due: true, timer: undefined as unknown, everyMs: 0 };
+
+export function stepwiseTicker(): void {
+  const tick = stepwiseTick;
+  tick.due = false;
+  const every = Math.max(1, Math.min(stepwiseControl.periodMs, stepwiseControl.reportMs));
+  if (tick.timer !== undefined && tick.everyMs === every) return;
+  const timers = globalThis as unknown as {
+    setInterval(run: () => void, ms: number): { unref?(): void } | number;
+    clearInterval(handle: unknown): void;
+  };
+  if (tick.timer !== undefined) timers.clearInterval(tick.timer);
+  tick.everyMs = every;
+  const timer = timers.setInterval(() => (tick.due = true), every);
+  if (typeof timer === 'object') timer.unref?.();
+  tick.timer = timer;
 }
 
 /**
@@ -322,9 +384,9 @@ export const stepwiseAdapter = {
    * The flag's current value: this process's override if set, else the environment, else the
    * control store's last known value, else "legacy".
    */
-  flag(): string {
-    const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
-    return stepwiseFlagOverride ?? env?.[stepwiseFlagName] ?? stepwiseControlValue() ?? 'legacy';
+  flag(now: number = stepwiseNow()): string {
+    const stored = stepwiseControlValue(now);
+    return stepwiseFlagOverride ?? stepwiseEnvFlag ?? stored ?? 'legacy';
   },
   /** Reads the mode from a control store from now on (checked at most every `periodMs`, default 2 s). */
   useControl: stepwiseUseControl,
@@ -355,10 +417,13 @@ export const stepwiseAdapter = {
   /** Overrides the environment for this process; undefined goes back to the environment. */
   setFlag(value: string | undefined): void {
     stepwiseFlagOverride = value;
+    stepwiseTick.due = true;
   },
   metrics() {
     return {
       ...stepwiseCounters,
+      members: stepwiseMembers,
+      samples: stepwiseSamples,
       p50LegacyMs: stepwisePercentile(stepwiseLatency.legacy, 0.5),
       p99LegacyMs: stepwisePercentile(stepwiseLatency.legacy, 0.99),
       p50NewMs: stepwisePercentile(stepwiseLatency.new, 0.5),
@@ -370,21 +435,75 @@ export const stepwiseAdapter = {
     Object.assign(stepwiseCircuit, { state: 'closed', windowStart: stepwiseNow(), calls: 0, failures: 0, openedAt: 0 });
     stepwiseLatency.legacy.fill(0);
     stepwiseLatency.new.fill(0);
+    for (const member of Object.values(stepwiseMembers))
+      for (const name of Object.keys(member) as (keyof StepwiseMemberCounters)[]) member[name] = 0;
+    stepwiseSamples.length = 0;
   },
 };
 
-/** The mode for a call with this key: a percentage sends the keys below it to the new side. */
+/** The flag as last parsed: parsing happens only when its text changes. */
+export const stepwiseParsedFlag = { raw: 'legacy', mode: 'legacy' as 'legacy' | 'shadow' | 'new' | number };
+
+/** The flag as a mode: legacy, shadow, new, or a percentage of keys. */
+export function stepwiseFlagMode(now: number = stepwiseNow()): 'legacy' | 'shadow' | 'new' | number {
+  const raw = stepwiseAdapter.flag(now);
+  const parsed = stepwiseParsedFlag;
+  if (raw === parsed.raw) return parsed.mode;
+  const value = raw.trim().toLowerCase();
+  const percent = Number(value.replace(/%$/, ''));
+  parsed.raw = raw;
+  if (value === 'new' || value === 'on' || value === 'true') parsed.mode = 'new';
+  else if (value === 'shadow') parsed.mode = 'shadow';
+  else if (value !== '' && Number.isFinite(percent)) parsed.mode = percent >= 100 ? 'new' : percent <= 0 ? 'legacy' : percent;
+  else parsed.mode = 'legacy';
+  return parsed.mode;
+}
+
+/** The side a call with this key takes under a flag: a percentage sends the keys below it to the new side. */
+export function stepwiseModeOf(flag: 'legacy' | 'shadow' | 'new' | number, key?: unknown): StepwiseMode {
+  if (typeof flag !== 'number') return flag;
+  return stepwiseKeyPoint(key) < flag ? 'new' : 'legacy';
+}
+
+/** The mode for a call with this key now. */
 export function stepwiseMode(key?: unknown): StepwiseMode {
-  const raw = stepwiseAdapter.flag().trim().toLowerCase();
-  if (raw === 'new' || raw === 'on' || raw === 'true') return 'new';
-  if (raw === 'shadow') return 'shadow';
-  const percent = Number(raw);
-  if (raw !== '' && Number.isFinite(percent)) return stepwiseKeyPoint(key) < percent ? 'new' : 'legacy';
-  return 'legacy';
+  return stepwiseModeOf(stepwiseFlagMode(), key);
 }
 
 export function stepwiseIsPromise(value: unknown): value is Promise<unknown> {
   return typeof (value as { then?: unknown } | null)?.then === 'function';
+}
+
+/**
+ * The hot path in legacy mode: two counters and, for one call in 16, two clock reads and a
+ * histogram bucket; no allocation for a synchronous cache. The control store and the report are
+ * looked at only when their period has passed (see stepwiseTick).
+ */
+export function stepwiseLegacyCall(
+  member: StepwiseMemberCounters,
+  value: (...args: any[]) => unknown,
+  target: object,
+  args: any[],
+): unknown {
+  stepwiseCounters.legacyCalls++;
+  member.legacyCalls++;
+  // One call in 16 is timed: reading the clock costs more than the rest of this path.
+  if ((stepwiseCounters.legacyCalls & 15) !== 0) return value.apply(target, args);
+  const started = stepwiseNow();
+  if (started - stepwiseControl.reportedAt >= stepwiseControl.reportMs) stepwiseReportSoon();
+  const result = value.apply(target, args);
+  if (stepwiseIsPromise(result)) return result.finally(() => stepwiseLatency.legacy[stepwiseBucketOf(stepwiseNow() - started)]++);
+  stepwiseLatency.legacy[stepwiseBucketOf(stepwiseNow() - started)]++;
+  return result;
+}
+
+/** Whether a call may take the hot path; when a period is due, it reads the flag (and the store) first. */
+export function stepwiseHot(keepsNextInStep: boolean): boolean {
+  if (stepwiseTick.due) {
+    stepwiseTicker();
+    stepwiseFlagMode();
+  }
+  return stepwiseParsedFlag.mode === 'legacy' && !keepsNextInStep;
 }
 
 export function stepwiseTimed(side: 'legacy' | 'new', call: () => unknown): unknown {
@@ -401,40 +520,281 @@ export function stepwiseTimed(side: 'legacy' | 'new', call: () => unknown): unkn
   return result;
 }
 
-export function stepwiseSame(a: unknown, b: unknown): boolean {
+/** How the spec says two answers may differ and still agree (`observation.compare`). */
+export interface StepwiseCompareRules {
+  /** Object fields whose values are not compared (timestamps, request ids). */
+  ignoreFields: string[];
+  /** Whether arrays that hold the same items in another order agree. */
+  unordered: boolean;
+  /** Numbers within this much of each other agree. */
+  numericTolerance: number;
+  /** TTL answers (members named like ttl or expire) within this many ms agree. */
+  ttlSkewMs: number;
+}
+export const stepwiseCompareRules: StepwiseCompareRules = { ignoreFields: [], unordered: false, numericTolerance: 0, ttlSkewMs: 0 }; // stepwise:compare-rules
+
+/**
+ * How the new side's answer differs from legacy's: the same, different only where the rules allow
+ * (acceptable), only in order, only in numeric precision, in meaning (semantic), or missing on
+ * the new side. Agreement is match + acceptable.
+ */
+export type StepwiseCategory = 'match' | 'acceptable' | 'ordering' | 'precision' | 'semantic' | 'missing';
+
+export function stepwiseIsMiss(value: unknown): boolean {
+  return value === undefined || value === null;
+}
+
+export function stepwiseCompare(
+  legacyValue: unknown,
+  nextValue: unknown,
+  rules: StepwiseCompareRules = stepwiseCompareRules,
+  ttl = false,
+): StepwiseCategory {
+  if (stepwiseIsMiss(nextValue) && !stepwiseIsMiss(legacyValue)) return 'missing';
+  if (stepwiseIsMiss(nextValue) && stepwiseIsMiss(legacyValue)) return 'match';
+  if (ttl && typeof legacyValue === 'number' && typeof nextValue === 'number' && Math.abs(legacyValue - nextValue) <= rules.ttlSkewMs)
+    return legacyValue === nextValue ? 'match' : 'acceptable';
+  const found = new Set<'allowed' | 'ordering' | 'precision' | 'semantic'>();
+  stepwiseWalk(legacyValue, nextValue, rules, found, 0);
+  if (found.has('semantic')) return 'semantic';
+  if (found.has('precision')) return 'precision';
+  if (found.has('ordering')) return 'ordering';
+  return found.has('allowed') ? 'acceptable' : 'match';
+}
+
+function stepwiseCanonical(value: unknown): string {
   try {
-    return JSON.stringify(a) === JSON.stringify(b);
+    return JSON.stringify(value, (_, v: unknown) =>
+      v && typeof v === 'object' && !Array.isArray(v)
+        ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+        : v,
+    );
   } catch {
-    return a === b;
+    return String(value);
   }
 }
 
-export function stepwiseCall<Next>(route: StepwiseRoute<Next>, legacyCall: () => unknown, nextCall: () => unknown, key?: unknown): unknown {
-  const mode = stepwiseMode(key);
-  if (mode === 'legacy') return stepwiseTimed('legacy', legacyCall);
-  if (mode === 'shadow') {
+function stepwiseWalk(a: unknown, b: unknown, rules: StepwiseCompareRules, found: Set<string>, depth: number): void {
+  if (Object.is(a, b)) return;
+  if (depth > 32) return void found.add('semantic');
+  if (typeof a === 'number' && typeof b === 'number') {
+    const gap = Math.abs(a - b);
+    if (gap <= rules.numericTolerance) found.add('allowed');
+    else if (gap <= 1e-3 * Math.max(Math.abs(a), Math.abs(b))) found.add('precision');
+    else found.add('semantic');
+    return;
+  }
+  if (a instanceof Map && b instanceof Map) return stepwiseWalk(Object.fromEntries(a), Object.fromEntries(b), rules, found, depth + 1);
+  if (a instanceof Set && b instanceof Set) return stepwiseWalk([...a], [...b], { ...rules, unordered: true }, found, depth + 1);
+  if (Array.isArray(a) && Array.isArray(b)) {
+    if (a.length !== b.length) return void found.add('semantic');
+    const inOrder = new Set<string>();
+    a.forEach((item, i) => stepwiseWalk(item, b[i], rules, inOrder, depth + 1));
+    if (!inOrder.has('semantic')) return void inOrder.forEach((kind) => found.add(kind));
+    const sorted = (list: unknown[]): string[] => list.map(stepwiseCanonical).sort();
+    const [left, right] = [sorted(a), sorted(b)];
+    if (left.every((item, i) => item === right[i])) return void found.add(rules.unordered ? 'allowed' : 'ordering');
+    return void found.add('semantic');
+  }
+  if (a && b && typeof a === 'object' && typeof b === 'object') {
+    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+    for (const key of keys) {
+      const [x, y] = [(a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]];
+      if (rules.ignoreFields.includes(key)) {
+        if (!Object.is(x, y) && stepwiseCanonical(x) !== stepwiseCanonical(y)) found.add('allowed');
+      } else if (!(key in a) || !(key in b)) found.add('semantic');
+      else stepwiseWalk(x, y, rules, found, depth + 1);
+    }
+    return;
+  }
+  found.add('semantic');
+}
+
+/** A difference kept as an example: the member, the category, the key hashed, the values cut short. */
+export interface StepwiseSample {
+  member: string;
+  category: StepwiseCategory;
+  key: string;
+  legacy: string;
+  new: string;
+  /** Milliseconds since the epoch. */
+  at: number;
+}
+/** The last few differences (at most `stepwiseSampleLimit`, the newest last). */
+export const stepwiseSamples: StepwiseSample[] = [];
+export const stepwiseSampleLimit = 5;
+
+/** A key as a sample shows it: 8 hex digits of its hash (FNV-1a), never the key itself. */
+export function stepwiseHashKey(key: unknown): string {
+  const text = stepwiseCanonical(key);
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  return (hash >>> 0).toString(16).padStart(8, '0');
+}
+
+function stepwiseShort(value: unknown): string {
+  const text = value === undefined ? 'undefined' : stepwiseCanonical(value);
+  return text.length > 60 ? `${text.slice(0, 59)}…` : text;
+}
+
+const stepwiseCategoryCounter: Record<StepwiseCategory, keyof typeof stepwiseCounters> = {
+  match: 'shadowMatch',
+  acceptable: 'shadowAcceptable',
+  ordering: 'shadowOrdering',
+  precision: 'shadowPrecision',
+  semantic: 'shadowSemantic',
+  missing: 'shadowMissing',
+};
+
+/** Counts one shadow comparison by its category, keeping a sample of a difference. */
+export function stepwiseRecordComparison(member: string, key: unknown, legacyValue: unknown, nextValue: unknown, ttl: boolean): void {
+  const category = stepwiseCompare(legacyValue, nextValue, stepwiseCompareRules, ttl);
+  stepwiseCounters.shadowComparisons++;
+  stepwiseCounters[stepwiseCategoryCounter[category]]++;
+  if (category === 'match' || category === 'acceptable') return;
+  stepwiseCounters.shadowMismatches++;
+  stepwiseMember(member).shadowMismatches++;
+  if (stepwiseSamples.length >= stepwiseSampleLimit) stepwiseSamples.shift();
+  stepwiseSamples.push({
+    member,
+    category,
+    key: stepwiseHashKey(key),
+    legacy: stepwiseShort(legacyValue),
+    new: stepwiseShort(nextValue),
+    at: Date.now(),
+  });
+}
+
+/** Per member: calls per side, errors, fallbacks, read-throughs and back-fills, shadow differences. */
+export interface StepwiseMemberCounters {
+  legacyCalls: number;
+  newCalls: number;
+  errors: number;
+  fallbacks: number;
+  readThroughs: number;
+  fills: number;
+  shadowMismatches: number;
+}
+export const stepwiseMembers: Record<string, StepwiseMemberCounters> = {};
+
+export function stepwiseMember(name: string): StepwiseMemberCounters {
+  return (stepwiseMembers[name] ??= {
+    legacyCalls: 0,
+    newCalls: 0,
+    errors: 0,
+    fallbacks: 0,
+    readThroughs: 0,
+    fills: 0,
+    shadowMismatches: 0,
+  });
+}
+
+/** Where a call comes from: its member, and the adapted instance's new side when it exists. */
+export interface StepwiseSite {
+  member: string;
+  /** Whether this instance's new side was made (writes keep it in step once it exists). */
+  hasNext(): boolean;
+  /** Back-fills the new side after a read-through: the route named by `route.fill`, with [key, value]. */
+  fill?(key: unknown, value: unknown): unknown;
+}
+
+/** Write mirrors to the new side not yet settled (bounded: beyond it a mirror is skipped, counted). */
+export const stepwiseMirror = { inFlight: 0, limit: 100 };
+
+/** Runs a call on the new side without the caller waiting for it; its failure is counted, never thrown. */
+function stepwiseBackground(call: () => unknown, counter: 'mirrorErrors' | 'fillErrors'): void {
+  if (stepwiseMirror.inFlight >= stepwiseMirror.limit || !stepwiseCircuitAllows()) {
+    stepwiseCounters.mirrorSkips++;
+    return;
+  }
+  try {
+    const result = call();
+    if (!stepwiseIsPromise(result)) return;
+    stepwiseMirror.inFlight++;
+    result.then(
+      () => stepwiseMirror.inFlight--,
+      () => {
+        stepwiseMirror.inFlight--;
+        stepwiseCounters[counter]++;
+      },
+    );
+  } catch {
+    stepwiseCounters[counter]++;
+  }
+}
+
+const stepwiseNoSite: StepwiseSite = { member: '(call)', hasNext: () => true };
+
+export function stepwiseCall<Next>(
+  route: StepwiseRoute<Next>,
+  legacyCall: () => unknown,
+  nextCall: () => unknown,
+  key?: unknown,
+  site: StepwiseSite = stepwiseNoSite,
+): unknown {
+  const member = stepwiseMember(site.member);
+  const flag = stepwiseFlagMode();
+  const mode = stepwiseModeOf(flag, key);
+  if (mode === 'legacy') {
+    member.legacyCalls++;
     const result = stepwiseTimed('legacy', legacyCall);
+    // Writes go to both while both may serve reads, and once the new side exists (after a rollback
+    // too), so it never serves what it missed. The caller does not wait for the new side.
+    if (route.both && (flag !== 'legacy' || site.hasNext())) {
+      stepwiseCounters.mirrorWrites++;
+      stepwiseBackground(nextCall, 'mirrorErrors');
+    }
+    return result;
+  }
+  if (mode === 'shadow') {
+    member.legacyCalls++;
+    const result = stepwiseTimed('legacy', legacyCall);
+    if (route.both) {
+      stepwiseCounters.mirrorWrites++;
+      stepwiseBackground(nextCall, 'mirrorErrors');
+      return result;
+    }
     void Promise.resolve(result)
       .then(async (legacyValue) => {
         const nextValue = await nextCall();
-        if (route.both) return;
-        stepwiseCounters.shadowComparisons++;
-        if (!stepwiseSame(legacyValue, nextValue)) stepwiseCounters.shadowMismatches++;
+        stepwiseRecordComparison(site.member, key, legacyValue, nextValue, route.ttl === true);
       })
       .catch(() => {
         stepwiseCounters.errors++;
+        member.errors++;
       });
     return result;
   }
   if (!stepwiseCircuitAllows()) {
     stepwiseCounters.circuitSkips++;
+    member.legacyCalls++;
     return stepwiseTimed('legacy', legacyCall);
   }
+  member.newCalls++;
   const fallback = (): unknown => {
     stepwiseCounters.errors++;
     stepwiseCounters.fallbacks++;
+    member.errors++;
+    member.fallbacks++;
     stepwiseCircuitRecord(false);
+    member.legacyCalls++;
     return stepwiseTimed('legacy', legacyCall);
+  };
+  // Warm switch: a read the new side misses asks legacy, which has had every write, and back-fills.
+  const readThrough = (value: unknown): unknown => {
+    if (!route.read || !stepwiseIsMiss(value)) return value;
+    stepwiseCounters.readThroughs++;
+    member.readThroughs++;
+    const answer = (legacyValue: unknown): unknown => {
+      if (!stepwiseIsMiss(legacyValue) && site.fill) {
+        stepwiseCounters.fills++;
+        member.fills++;
+        stepwiseBackground(() => site.fill?.(key, legacyValue), 'fillErrors');
+      }
+      return legacyValue;
+    };
+    const legacyValue = stepwiseTimed('legacy', legacyCall);
+    return stepwiseIsPromise(legacyValue) ? legacyValue.then(answer) : answer(legacyValue);
   };
   let result: unknown;
   try {
@@ -451,6 +811,8 @@ export function stepwiseCall<Next>(route: StepwiseRoute<Next>, legacyCall: () =>
       const answer = result.catch(() => {
         stepwiseCounters.errors++;
         stepwiseCounters.fallbacks++;
+        member.errors++;
+        member.fallbacks++;
         stepwiseCircuitRecord(false);
         return legacyResult;
       });
@@ -461,7 +823,7 @@ export function stepwiseCall<Next>(route: StepwiseRoute<Next>, legacyCall: () =>
     }
     return result;
   }
-  return stepwiseIsPromise(result) ? result.catch(fallback) : result;
+  return stepwiseIsPromise(result) ? result.then(readThrough, fallback) : readThrough(result);
 }
 
 export const stepwiseAdapted = new WeakMap<object, object>();
@@ -480,14 +842,26 @@ export function stepwiseAdapt<T extends object, Next>(instance: T, createNext: (
       const known = members.get(key);
       if (known) return known;
       const route = typeof key === 'string' && createNext && Object.prototype.hasOwnProperty.call(routes, key) ? routes[key] : undefined;
+      const fillRoute =
+        route?.fill !== undefined && Object.prototype.hasOwnProperty.call(routes, route.fill) ? routes[route.fill] : undefined;
+      const site: StepwiseSite = {
+        member: String(key),
+        hasNext: () => next !== undefined,
+        fill: fillRoute && ((fillKey, fillValue) => fillRoute.call(getNext(), [fillKey, fillValue])),
+      };
+      const counters = stepwiseMember(site.member);
       const member = route
         ? (...args: any[]) =>
-            stepwiseCall(
-              route,
-              () => value.apply(target, args),
-              () => route.call(getNext(), args),
-              args[0],
-            )
+            // Legacy mode, no period due, and no new side to keep in step: the hot path.
+            stepwiseHot(route.both === true && next !== undefined)
+              ? stepwiseLegacyCall(counters, value, target, args)
+              : stepwiseCall(
+                  route,
+                  () => value.apply(target, args),
+                  () => route.call(getNext(), args),
+                  args[0],
+                  site,
+                )
         : (value.bind(target) as unknown);
       members.set(key, member);
       return member;
