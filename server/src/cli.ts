@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import * as readline from 'node:readline/promises';
 import { createTwoFilesPatch } from 'diff';
-import type { EngineResult, SpecProblem } from './protocol';
+import type { EngineResult, RolloutState, SpecProblem } from './protocol';
 import { writeFileAtomic } from './workspace/edits';
 import { MigrationSession } from './session/session';
 import type { ComputedEdit, SessionHost } from './session/session';
@@ -59,12 +59,16 @@ Commands:
   cleanup FILE [--dry-run]  rewrite FILE's uses of the old API to the new API
   scaffold-adapter [--dry-run]  generate the adapter module
   check [--update]        CI ratchet: fail when legacy usages grow (or exist, without a ratchet)
-  rollout set MODE        set the mode every adapter reads from the file store within 2 s:
+  rollout set MODE        set the mode every adapter reads (the file store, or Redis) within 2 s:
                           legacy, shadow, a percentage of keys (0-100), or new [--reason TEXT]
   rollout next            the spec's next stage (shadow, 10, 25, 50, 100, new), only while the
                           figures say advance
-  rollout rollback        the same as "rollout set legacy"
-  observe                 the mode now and what the reporting processes counted
+  rollout rollback        the same as "rollout set legacy"; [--wait] until every serving process
+                          reports legacy, and how long that took
+  observe [FILE]          the mode, where it lives, the window's figures, the verdict and the next
+                          stage [--watch] again every 5 s, [--json]
+  drill                   a rollback drill: legacy until every serving process reports it, then
+                          back to the stage, each step timed and recorded
   init                    write a starter .stepwise/migration.json
 
 Options:
@@ -72,6 +76,8 @@ Options:
   --json       print one JSON document on stdout
   --trust      allow running the spec's commands (tests, type check, benchmark); also STEPWISE_TRUST=1.
                Without it only Stepwise's own type check runs, and the output says what was skipped.
+  --redis URL  the rollout's control plane on Redis (also STEPWISE_REDIS_URL; the spec's redis.url
+               otherwise); the password from STEPWISE_REDIS_PASSWORD, a private CA from STEPWISE_REDIS_CA
   --help       this text`;
 
 const commands: Record<string, (open: () => Promise<MigrationSession>, options: Options, io: Io) => Promise<number>> = {
@@ -298,35 +304,50 @@ const commands: Record<string, (open: () => Promise<MigrationSession>, options: 
     const result =
       action === 'next' ? await session.rolloutNext(reason) : await session.rollout(action === 'rollback' ? 'legacy' : value, reason);
     if (!result.ok) throw new CliError(result.error);
-    io.out(options.json ? JSON.stringify(result, null, 2) : result.message);
+    const confirmed = options.flags.has('wait') ? await session.confirmRollback() : undefined;
+    if (options.json) io.out(JSON.stringify({ ...result, confirmed }, null, 2));
+    else {
+      io.out(result.message);
+      if (options.flags.has('wait'))
+        io.out(
+          !confirmed
+            ? 'No process was serving in the last 15 s; nothing to wait for.'
+            : confirmed.ms === null
+              ? `Not every process reported legacy within a minute: ${confirmed.waitingFor.join(', ')}.`
+              : `Every one of ${confirmed.processes} serving process(es) served from legacy ${formatFigure(confirmed.ms / 1000)} s after the change.`,
+        );
+    }
     return exitCodes.ok;
   },
 
   observe: async (open, options, io) => {
-    const result = await (await open()).observe();
-    if ('error' in result) throw new CliError(result.error);
-    if (options.json) {
-      io.out(JSON.stringify(result, null, 2));
-      return exitCodes.ok;
-    }
-    const { observation: o } = result;
-    io.out(`${result.migration}: mode ${result.mode}${result.setAt ? ` (set ${localTime(result.setAt)})` : ' (never set: legacy)'}.`);
-    if (o.instances.length === 0) {
-      io.out('No process has reported yet (adapters report every 5 s while they serve calls).');
-      return exitCodes.ok;
-    }
-    const c = o.counters;
-    io.out(`${o.instances.length} process(es) reporting, last ${localTime(o.lastAt ?? 0)}.`);
-    io.out(
-      `Calls: ${c.legacyCalls ?? 0} legacy, ${c.newCalls ?? 0} new; ${c.errors ?? 0} errors, ${c.fallbacks ?? 0} fallbacks, ${c.shadowMismatches ?? 0} shadow mismatches, circuit opened ${c.circuitOpens ?? 0} time(s).`,
-    );
-    const ms = (v: number | null): string => (v === null ? '—' : `${formatFigure(v)} ms`);
-    io.out(
-      `p50/p99: legacy ${ms(o.latency.p50LegacyMs)} / ${ms(o.latency.p99LegacyMs)}, new ${ms(o.latency.p50NewMs)} / ${ms(o.latency.p99NewMs)}.`,
-    );
-    io.out(
-      `Verdict: ${result.judgement.verdict}: ${result.judgement.reasons.join('; ')}.${result.next ? ` Next stage: ${result.next}.` : ''}`,
-    );
+    const session = await open();
+    const file = options.positional[0] ? toRelLoose(session, options, options.positional[0]) : undefined;
+    const show = async (): Promise<void> => {
+      const state = await session.observe();
+      if ('error' in state) throw new CliError(state.error);
+      if (options.json) io.out(JSON.stringify(state, null, options.flags.has('watch') ? undefined : 2));
+      else describeRollout(state, file, io);
+    };
+    await show();
+    if (!options.flags.has('watch')) return exitCodes.ok;
+    // --watch: again every 5 s until interrupted.
+    await new Promise<void>((resolve) => {
+      const timer = setInterval(() => {
+        void show().catch((error: unknown) => io.err(`stepwise: ${(error as Error).message}`));
+      }, 5000);
+      process.once('SIGINT', () => {
+        clearInterval(timer);
+        resolve();
+      });
+    });
+    return exitCodes.ok;
+  },
+
+  drill: async (open, options, io) => {
+    const result = await (await open()).drill();
+    if (!result.ok) throw new CliError(result.error, exitCodes.findings);
+    io.out(options.json ? JSON.stringify(result, null, 2) : result.message);
     return exitCodes.ok;
   },
 
@@ -482,6 +503,63 @@ function toRel(session: MigrationSession, options: Options, file: string): strin
   return rel;
 }
 
+/** The rollout as \`stepwise observe\` prints it: the mode and where it lives, the window's figures, the verdict. */
+function describeRollout(state: RolloutState, file: string | undefined, io: Io): void {
+  const f = state.figures;
+  const where = state.plane.kind === 'redis' ? `Redis at ${state.plane.where}` : 'the file store';
+  io.out(
+    `${state.migration}: mode ${state.mode}${state.setAt ? ` (set ${localTime(state.setAt)}${state.setBy ? ` by ${state.setBy}` : ''})` : ' (never set: legacy)'}, on ${where}.`,
+  );
+  if (state.plane.error) io.out(`${where} could not be read: ${state.plane.error} The figures below are what it last said.`);
+  if (file && state.window.file !== file) io.out(`${file} is not in observation now; the figures are the migration's current window.`);
+  io.out(
+    `Window: ${state.window.file ?? 'no file in observation'}${state.window.since ? ` since ${localTime(state.window.since)}` : ''}; stage ${state.mode} for ${Math.floor(state.stage.minutes)} of its ${state.stage.minimumMinutes} minutes.`,
+  );
+  if (state.processes.length === 0) io.out('No process has reported yet (adapters report every 5 s while they serve calls).');
+  else
+    io.out(
+      `${state.processes.length} process(es) reporting: ${state.processes.map((p) => `${p.instance} (${p.mode}, ${localTime(p.at)})`).join(', ')}.`,
+    );
+  io.out(
+    `Calls: ${f.legacyCalls} legacy, ${f.newCalls} new; ${f.errors} errors, ${f.fallbacks} fallbacks, ${f.readThroughs} read-throughs (${f.fills} back-filled), circuit opened ${f.circuitOpens} time(s).`,
+  );
+  const pct = (v: number | null | undefined): string => (v === null || v === undefined ? '—' : `${formatFigure(v)} %`);
+  const ms = (v: number | null | undefined): string => (v === null || v === undefined ? '—' : `${formatFigure(v)} ms`);
+  if (f.shadowComparisons > 0)
+    io.out(
+      `Shadow: ${f.shadowComparisons} compared, agreement ${pct(f.shadowAgreementPercent)}: ${Object.entries(state.categories)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}.`,
+    );
+  for (const sample of state.samples)
+    io.out(`  ${sample.category} in ${sample.member}(key ${sample.key}): legacy ${sample.legacy}, new ${sample.new}`);
+  io.out(
+    `p99: legacy ${ms(f.p99LegacyMs)}, new ${ms(f.p99NewMs)}${f.p99IncreasePercent === null ? '' : ` (${f.p99IncreasePercent >= 0 ? '+' : ''}${pct(f.p99IncreasePercent)})`}; error rate ${pct(f.errorRatePercent)}.`,
+  );
+  const h = state.health;
+  if (h && !h.error)
+    io.out(
+      `Redis: PING ${ms(h.pingMs)}${h.infoError ? `; ${h.infoError}` : `, hit rate ${pct(h.hitRatePercent)} (before the move ${pct(h.baselineHitRatePercent)}), ${h.evictedKeys ?? 0} evictions, ${h.opsPerSecond ?? 0} ops/s`}.`,
+    );
+  io.out(
+    `Verdict: ${state.verdict}: ${state.reasons.join('; ')}.${state.next ? ` Next stage: ${state.next}${state.canNext.ok ? '' : ` (not yet: ${state.canNext.reason})`}.` : ''}`,
+  );
+  const r = state.lastRollback;
+  if (r)
+    io.out(
+      r.ms === null
+        ? `Last rollback (${localTime(r.at)}): not confirmed by ${r.waitingFor.join(', ')}.`
+        : `Last rollback (${localTime(r.at)}): every one of ${r.processes} process(es) served from legacy ${formatFigure(r.ms / 1000)} s after it.`,
+    );
+  const d = state.lastDrill;
+  if (d)
+    io.out(
+      d.ok
+        ? `Last drill (${localTime(d.at)}): legacy in ${formatFigure((d.rollbackMs ?? 0) / 1000)} s, ${d.stage} again in ${formatFigure((d.restoreMs ?? 0) / 1000)} s.`
+        : `Last drill (${localTime(d.at)}) did not finish: ${d.error ?? 'unknown'}.`,
+    );
+}
+
 /** The session's host in the CLI: the real clock (or STEPWISE_NOW), trust from --trust or STEPWISE_TRUST, edits on disk. */
 function host(options: Options, logger: Logger): SessionHost {
   const trusted = options.flags.has('trust') || process.env.STEPWISE_TRUST === '1';
@@ -491,6 +569,14 @@ function host(options: Options, logger: Logger): SessionHost {
     logger,
     trusted: () => trusted,
     autoRevert: () => options.flags.has('auto-revert'),
+    redis: () => {
+      const url = options.flags.get('redis');
+      return {
+        url: typeof url === 'string' ? url : process.env.STEPWISE_REDIS_URL || undefined,
+        password: process.env.STEPWISE_REDIS_PASSWORD || undefined,
+        caFile: process.env.STEPWISE_REDIS_CA || undefined,
+      };
+    },
     // Command output goes to stderr, so --json keeps stdout to one document.
     output: (text) => {
       if (!options.json) process.stderr.write(text);
@@ -501,7 +587,7 @@ function host(options: Options, logger: Logger): SessionHost {
 function parseArgs(argv: string[]): { command: string | undefined; options: Options } {
   const flags = new Map<string, string | true>();
   const positional: string[] = [];
-  const valued = new Set(['root', 'legacy', 'exports', 'target', 'adapter', 'preset', 'id', 'reason', 'out']);
+  const valued = new Set(['root', 'legacy', 'exports', 'target', 'adapter', 'preset', 'id', 'reason', 'out', 'redis']);
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg.startsWith('--')) {
@@ -542,10 +628,14 @@ const known = new Set([
   'no-verify',
   'auto-revert',
   'out',
+  'redis',
+  'watch',
+  'wait',
 ]);
 
 export async function runCli(argv: string[], io: Io): Promise<number> {
   let json = argv.includes('--json');
+  let opened: MigrationSession | undefined;
   try {
     const { command, options } = parseArgs(argv);
     json = options.json;
@@ -560,6 +650,7 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
     const open = async (): Promise<MigrationSession> => {
       const logger: Logger = { error: (m) => io.err(m), warn: () => undefined, info: () => undefined, debug: () => undefined };
       const session = await MigrationSession.open(options.root, host(options, logger));
+      opened = session;
       const summary = session.indexSummary();
       if (command !== 'init') {
         if (!session.index.specText()) throw new CliError(`No ${specRelativePath} in ${options.root}; run "stepwise init" to create one.`);
@@ -570,20 +661,27 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
     };
     return await handler(open, options, io);
   } catch (error) {
-    if (!(error instanceof CliError)) {
-      const message = `Stepwise failed unexpectedly: ${(error as Error).stack ?? String(error)}`;
-      if (json) io.out(JSON.stringify({ error: message }));
-      else io.err(message);
-      return exitCodes.usage;
-    }
-    if (json) io.out(JSON.stringify({ error: error.message, problems: error.problems }, null, 2));
-    else {
-      io.err(`stepwise: ${error.message}`);
-      for (const p of error.problems)
-        io.err(`${specRelativePath}:${p.line}:${p.column}: ${p.severity}: ${p.message}${p.path ? ` (at ${p.path})` : ''}`);
-    }
-    return error.code;
+    return failed(error, json, io);
+  } finally {
+    // Closes what the session holds open (a Redis connection), so the process can end.
+    opened?.dispose();
   }
+}
+
+function failed(error: unknown, json: boolean, io: Io): number {
+  if (!(error instanceof CliError)) {
+    const message = `Stepwise failed unexpectedly: ${(error as Error).stack ?? String(error)}`;
+    if (json) io.out(JSON.stringify({ error: message }));
+    else io.err(message);
+    return exitCodes.usage;
+  }
+  if (json) io.out(JSON.stringify({ error: error.message, problems: error.problems }, null, 2));
+  else {
+    io.err(`stepwise: ${error.message}`);
+    for (const p of error.problems)
+      io.err(`${specRelativePath}:${p.line}:${p.column}: ${p.severity}: ${p.message}${p.path ? ` (at ${p.path})` : ''}`);
+  }
+  return error.code;
 }
 
 /** Runs the CLI as a process: its arguments, its output streams, its exit code. */

@@ -13,6 +13,7 @@ import type {
   EngineResult,
   IndexStatus,
   PlanEntry,
+  RolloutState,
   SpecProblem,
   WorkflowAction,
   WorkflowStatus,
@@ -43,6 +44,8 @@ export interface WorkflowSnapshot extends WorkflowStatus {
   trusted: boolean;
   /** The server's clock (ms), so countdowns agree with the engine's deadlines. */
   now: number;
+  /** The adapter's rollout, once there is something to show (an adapter, a mode, a report). */
+  rollout?: RolloutState | null;
 }
 
 /** `stepwise/indexStatus` — client → server, any time: where indexing stands, and the spec's problems. */

@@ -1,7 +1,7 @@
 import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { stepwisePercentile } from '../rewrite/runtime/adapterRuntime';
-import type { StepwiseReport } from '../rewrite/runtime/adapterRuntime';
+import type { StepwiseReport, StepwiseSample } from '../rewrite/runtime/adapterRuntime';
 import { writeFileAtomic } from '../workspace/edits';
 
 /**
@@ -54,9 +54,13 @@ export async function writeControl(root: string, migration: string, record: Cont
 
 /** What the reporting processes say, added up. */
 export interface Observation {
-  /** Each process's last report: when, and the mode it served with. */
-  instances: { instance: string; at: number; mode: string }[];
+  /** Each process's last report: when, the mode it served with, and since when. */
+  instances: { instance: string; at: number; mode: string; modeSince?: number }[];
   counters: Record<string, number>;
+  /** Per member, added up over the processes. */
+  members: Record<string, Record<string, number>>;
+  /** The newest shadow differences over all processes (at most five). */
+  samples: StepwiseSample[];
   latency: { p50LegacyMs: number | null; p99LegacyMs: number | null; p50NewMs: number | null; p99NewMs: number | null };
   /** The newest report (ms), or null when no process reported. */
   lastAt: number | null;
@@ -73,15 +77,26 @@ export function aggregate(reports: StepwiseReport[]): Observation {
   const legacy: number[] = [];
   const next: number[] = [];
   const add = (into: number[], from: number[]): void => from.forEach((n, i) => (into[i] = (into[i] ?? 0) + n));
+  const members: Record<string, Record<string, number>> = {};
+  const samples: StepwiseSample[] = [];
   for (const report of last.values()) {
     for (const [name, value] of Object.entries(report.counters)) counters[name] = (counters[name] ?? 0) + value;
+    for (const [member, figures] of Object.entries(report.members ?? {})) {
+      const into = (members[member] ??= {});
+      for (const [name, value] of Object.entries(figures)) into[name] = (into[name] ?? 0) + value;
+    }
+    samples.push(...(report.samples ?? []));
     add(legacy, report.latency.legacy);
     add(next, report.latency.new);
   }
-  const instances = [...last.values()].map((r) => ({ instance: r.instance, at: r.at, mode: r.mode })).sort((a, b) => b.at - a.at);
+  const instances = [...last.values()]
+    .map((r) => ({ instance: r.instance, at: r.at, mode: r.mode, modeSince: r.modeSince }))
+    .sort((a, b) => b.at - a.at);
   return {
     instances,
     counters,
+    members,
+    samples: samples.sort((a, b) => a.at - b.at).slice(-5),
     latency: {
       p50LegacyMs: stepwisePercentile(legacy, 0.5),
       p99LegacyMs: stepwisePercentile(legacy, 0.99),
@@ -92,20 +107,24 @@ export function aggregate(reports: StepwiseReport[]): Observation {
   };
 }
 
-/** Reads and adds up the metrics the adapters reported to the file store (lines cut short are skipped). */
-export async function readObservation(root: string, migration: string): Promise<Observation> {
+/** The reports the adapters appended to the file store (lines cut short are skipped). */
+export async function readReports(root: string, migration: string): Promise<StepwiseReport[]> {
   const { metrics } = controlPaths(root, migration);
   const reports: StepwiseReport[] = [];
-  if (existsSync(metrics)) {
-    for (const line of (await fs.readFile(metrics, 'utf8')).split('\n')) {
-      if (!line.trim()) continue;
-      try {
-        const parsed = JSON.parse(line) as StepwiseReport;
-        if (parsed && typeof parsed.instance === 'string' && parsed.counters && parsed.latency) reports.push(parsed);
-      } catch {
-        // A line a process was still writing.
-      }
+  if (!existsSync(metrics)) return reports;
+  for (const line of (await fs.readFile(metrics, 'utf8')).split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      const parsed = JSON.parse(line) as StepwiseReport;
+      if (parsed && typeof parsed.instance === 'string' && parsed.counters && parsed.latency) reports.push(parsed);
+    } catch {
+      // A line a process was still writing.
     }
   }
-  return aggregate(reports);
+  return reports;
+}
+
+/** Reads and adds up the metrics the adapters reported to the file store. */
+export async function readObservation(root: string, migration: string): Promise<Observation> {
+  return aggregate(await readReports(root, migration));
 }

@@ -313,3 +313,68 @@ export interface IndexStatus {
   /** Milliseconds the initial index took (0 until it is ready). */
   indexMs: number;
 }
+
+/** One point of an observation's charts: the window's figures at a sample. */
+export interface RolloutPoint {
+  at: number;
+  errorRatePercent: number | null;
+  shadowAgreementPercent: number | null;
+  p99LegacyMs: number | null;
+  p99NewMs: number | null;
+}
+
+/**
+ * The rollout of the migration's adapter as every surface shows it: where the mode lives, the
+ * mode, the current window's figures and verdict, what may happen next, the processes reporting,
+ * the store's health, and the last rollback's measured time.
+ */
+export interface RolloutState {
+  migration: string;
+  plane: { kind: 'file' | 'redis'; where: string; error?: string };
+  mode: string;
+  setAt: number | null;
+  setBy: string | null;
+  /** The stage "next stage" moves to, or null at the last. */
+  next: string | null;
+  canNext: { ok: boolean; reason?: string };
+  /** The current stage: since when, and its minimum observation. */
+  stage: { since: number | null; minutes: number; minimumMinutes: number };
+  /** What the window's figures say, with one sentence per reason. */
+  verdict: 'advance' | 'hold' | 'pause' | 'rollback';
+  reasons: string[];
+  /** The window's figures (since the file's verification or the last stage change, whichever is later). */
+  window: { since: number | null; file: string | null };
+  figures: {
+    legacyCalls: number;
+    newCalls: number;
+    errors: number;
+    fallbacks: number;
+    readThroughs: number;
+    fills: number;
+    circuitOpens: number;
+    shadowComparisons: number;
+    errorRatePercent: number | null;
+    p99LegacyMs: number | null;
+    p99NewMs: number | null;
+    p99IncreasePercent: number | null;
+    shadowAgreementPercent: number | null;
+  };
+  /** Shadow differences by category (match, acceptable, ordering, precision, semantic, missing). */
+  categories: Record<string, number>;
+  samples: { member: string; category: string; key: string; legacy: string; new: string; at: number }[];
+  processes: { instance: string; mode: string; at: number }[];
+  health?: {
+    pingMs?: number;
+    hitRatePercent?: number | null;
+    baselineHitRatePercent?: number | null;
+    usedMemoryBytes?: number;
+    evictedKeys?: number;
+    opsPerSecond?: number;
+    error?: string;
+    infoError?: string;
+  };
+  series: RolloutPoint[];
+  lastRollback?: { at: number; ms: number | null; processes: number; waitingFor: string[] } | null;
+  lastDrill?: { at: number; stage: string; rollbackMs: number | null; restoreMs: number | null; ok: boolean; error?: string } | null;
+  observedAt: number;
+}

@@ -9,10 +9,9 @@ import { analyzeReport, dossierOf, planEntries } from '../operations/overview';
 import { checkRatchet, parseRatchet, ratchetOf, ratchetRelativePath } from '../operations/ratchet';
 import type { Ratchet, RatchetVerdict } from '../operations/ratchet';
 import type { AnalyzeReport, Dossier, IndexSummary, PlanEntry, WorkflowAction, WorkflowSnapshot } from '../protocol';
-import { parseMode, readControl, readObservation, writeControl } from '../observe/fileStore';
-import type { Observation } from '../observe/fileStore';
-import { judge, nextStage } from '../observe/verdict';
-import type { Judgement } from '../observe/verdict';
+import type { RolloutState } from '../protocol/wire';
+import { RolloutMonitor } from './rollout';
+import type { RedisSettings, RolloutResult } from './rollout';
 import { specRelativePath } from '../spec/validate';
 import { Emitter } from '../util/events';
 import { Timer } from '../util/resources';
@@ -39,6 +38,8 @@ export interface SessionHost {
   edits?: EditApplier;
   /** Globs left out of the index, in addition to .gitignore. */
   exclude?: string[];
+  /** Where Redis is when it is the rollout's control plane (else the spec's, else the file store). */
+  redis?(): RedisSettings;
 }
 
 /** Options of one workflow action. */
@@ -72,6 +73,7 @@ export class MigrationSession {
   /** A file's observation ended; it awaits approval. */
   readonly onObservationEnded = new Emitter<string>();
   private readonly engine: WorkflowEngine;
+  private readonly rolloutMonitor: RolloutMonitor;
   private readonly edits: EditApplier;
   private readonly pushTimer: Timer;
   private lastPushed: string | undefined;
@@ -88,7 +90,20 @@ export class MigrationSession {
       trusted: () => host.trusted(),
       autoRevert: () => host.autoRevert(),
       output: (text) => host.output(text),
+      approvalGate: () => this.rolloutMonitor.gate(),
     });
+    this.rolloutMonitor = new RolloutMonitor({
+      root,
+      clock: host.clock,
+      logger: host.logger,
+      redis: () => host.redis?.() ?? {},
+      spec: () => this.index.currentSpec(),
+      status: () => this.engine.status(),
+      record: (entry) => this.engine.record(entry),
+      entries: () => this.engine.entries(),
+      who: () => this.engine.who(),
+    });
+    this.rolloutMonitor.onDidChange.on(() => this.workflowChanged());
     this.pushTimer = new Timer(root);
     this.edits = host.edits ?? new FileSystemEdits(root, (_rels, texts) => this.index.filesWritten(texts));
     this.engine.onDidChange.on(() => this.workflowChanged());
@@ -109,11 +124,13 @@ export class MigrationSession {
     await this.index.start(progress);
     if (this.disposed) return;
     await this.engine.startWatching();
+    this.rolloutMonitor.watch();
   }
 
   dispose(): void {
     this.disposed = true;
     this.pushTimer.clear();
+    void this.rolloutMonitor.dispose();
     this.engine.dispose();
     this.index.dispose();
     this.onDidChangeWorkflow.dispose();
@@ -180,9 +197,12 @@ export class MigrationSession {
   // ---- the workflow ----------------------------------------------------------------------------
 
   /** Runs one workflow action on one file, through every gate of the engine. */
-  run(action: WorkflowAction, rel: string, options: ActionOptions = {}, control: OperationControl = {}): Promise<EngineResult> {
+  async run(action: WorkflowAction, rel: string, options: ActionOptions = {}, control: OperationControl = {}): Promise<EngineResult> {
     if (options.version !== undefined && options.version !== (this.index.versionOf(rel) ?? null))
-      return Promise.resolve({ ok: false, file: rel, error: `${rel} changed since this was offered; ask again.` });
+      return { ok: false, file: rel, error: `${rel} changed since this was offered; ask again.` };
+    // Approval weighs the rollout's figures as they are now; a move takes Redis's INFO first.
+    if (action === 'approve') await this.rolloutMonitor.observe();
+    if (action === 'analyze' || action === 'migrate') await this.rolloutMonitor.baseline(rel).catch(() => undefined);
     switch (action) {
       case 'analyze':
         return this.engine.analyze(rel, control);
@@ -207,72 +227,38 @@ export class MigrationSession {
     return this.engine.clockChanged();
   }
 
-  // ---- rollout and observation (the local file store) ------------------------------------------
+  // ---- rollout and observation -----------------------------------------------------------------
 
-  /** The mode the adapters read now, and what the reporting processes counted. */
-  async observe(): Promise<
-    | { migration: string; mode: string; setAt: number | null; observation: Observation; judgement: Judgement; next: string | null }
-    | { error: string }
-  > {
-    const spec = this.index.currentSpec();
-    if (!spec) return { error: 'There is no valid spec.' };
-    const control = await readControl(this.root, spec.id);
-    const observation = await readObservation(this.root, spec.id);
-    const mode = control?.mode ?? 'legacy';
-    return {
-      migration: spec.id,
-      mode,
-      setAt: control?.at ?? null,
-      observation,
-      judgement: judge(observation, spec.observation.thresholds, spec.observation.minimumCalls),
-      next: nextStage(mode, spec.observation.stages) ?? null,
-    };
+  /** The mode the adapters read now, the current window's figures and verdict, the store's health. */
+  observe(): Promise<RolloutState | { error: string }> {
+    return this.rolloutMonitor.observe();
   }
 
   /**
    * Moves to the next stage of the spec's rollout (shadow → 10 → 25 → 50 → 100 → new by default),
-   * only while the figures say advance; from legacy the first stage needs no figures.
+   * only while the figures say advance and the stage was observed for its minimum; from legacy the
+   * first stage needs no figures.
    */
-  async rolloutNext(reason?: string): Promise<{ ok: true; message: string; from: string; to: string } | { ok: false; error: string }> {
-    const observed = await this.observe();
-    if ('error' in observed) return { ok: false, error: observed.error };
-    if (!observed.next) return { ok: false, error: `${observed.migration} is at its last stage (${observed.mode}); there is no next one.` };
-    const { verdict, reasons } = observed.judgement;
-    if (observed.mode !== 'legacy' && verdict !== 'advance')
-      return { ok: false, error: `Not moving past ${observed.mode}: the figures say ${verdict} (${reasons.join('; ')}).` };
-    return this.rollout(observed.next, reason, { from: observed.mode, observed: observed.observation.counters });
+  rolloutNext(reason?: string): Promise<RolloutResult> {
+    return this.rolloutMonitor.next(reason);
   }
 
   /**
    * Sets the rollout mode every adapter of this migration reads (within its period, 2 s by default),
    * and records who changed it, from what to what, with the figures at that moment.
    */
-  async rollout(
-    value: string,
-    reason?: string,
-    /** What `rolloutNext` read already: the mode now and the counts, so the store is read once. */
-    known?: { from: string; observed: Record<string, number> },
-  ): Promise<{ ok: true; message: string; from: string; to: string } | { ok: false; error: string }> {
-    const spec = this.index.currentSpec();
-    if (!spec) return { ok: false, error: 'There is no valid spec.' };
-    const parsed = parseMode(value);
-    if ('error' in parsed) return { ok: false, error: parsed.error };
-    const from = known?.from ?? (await readControl(this.root, spec.id))?.mode ?? 'legacy';
-    const observed = known?.observed ?? (await readObservation(this.root, spec.id)).counters;
-    await writeControl(this.root, spec.id, { mode: parsed.mode, at: this.host.clock.now(), by: 'stepwise' });
-    await this.engine.recordRollout({ from, to: parsed.mode, reason, observed });
-    const what =
-      parsed.mode === 'legacy'
-        ? 'from legacy'
-        : parsed.mode === 'new' || parsed.mode === 'shadow'
-          ? `in ${parsed.mode} mode`
-          : `${parsed.mode} % of keys on the new side`;
-    return {
-      ok: true,
-      from,
-      to: parsed.mode,
-      message: `${spec.id}: ${from} → ${parsed.mode}. Every adapter reading the file store serves ${what} within its read period (2 s by default).`,
-    };
+  rollout(value: string, reason?: string): Promise<RolloutResult> {
+    return this.rolloutMonitor.set(value, reason);
+  }
+
+  /** After a rollback: waits until every process that was serving reports legacy, and how long it took. */
+  confirmRollback(): ReturnType<RolloutMonitor['confirm']> {
+    return this.rolloutMonitor.confirm();
+  }
+
+  /** A rollback drill: legacy, then back to the stage, each step timed until every process reports it. */
+  drill(): ReturnType<RolloutMonitor['drill']> {
+    return this.rolloutMonitor.drill();
   }
 
   // ---- edits -----------------------------------------------------------------------------------
@@ -384,7 +370,14 @@ export class MigrationSession {
   }
 
   private snapshot(status: Awaited<ReturnType<WorkflowEngine['status']>>): WorkflowSnapshot {
-    return { ...status, root: this.root, title: this.index.currentSpec()?.title, trusted: this.host.trusted(), now: this.host.clock.now() };
+    return {
+      ...status,
+      root: this.root,
+      title: this.index.currentSpec()?.title,
+      trusted: this.host.trusted(),
+      now: this.host.clock.now(),
+      rollout: this.rolloutMonitor.current() ?? null,
+    };
   }
 
   /**

@@ -32,6 +32,8 @@ export interface MigrationSpec {
     stageMinutes: number;
     /** Whether Stepwise sets legacy by itself when the roll-back criteria hold. */
     autoRollback: boolean;
+    /** Seconds between the samples of a window kept in the evidence. */
+    sampleSeconds: number;
   };
   redis?: { url: string; prefix: string };
 }

@@ -46,6 +46,7 @@ interface RawSpec extends RawSpecFragment {
     compare?: Partial<CompareRules>;
     stageMinutes?: number;
     autoRollback?: boolean;
+    sampleSeconds?: number;
   };
   redis?: { url: string; prefix?: string };
 }
@@ -253,6 +254,7 @@ export function parseSpec(text: string, env?: SpecEnvironment): SpecResult {
       compare: { ...defaultCompareRules, ...spec.observation?.compare },
       stageMinutes: spec.observation?.stageMinutes ?? 60,
       autoRollback: spec.observation?.autoRollback ?? false,
+      sampleSeconds: spec.observation?.sampleSeconds ?? 60,
     },
     redis: spec.redis ? { url: spec.redis.url, prefix: spec.redis.prefix ?? 'stepwise:' } : undefined,
   };

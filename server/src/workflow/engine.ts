@@ -15,6 +15,7 @@ import type { Clock } from './clock';
 import { GitProblem, GitRepo, Trailers } from './git';
 import { Journal } from './journal';
 import type { JournalEntry } from './journal';
+import type { ApprovalGate } from './state';
 import { renderReport } from './report';
 import { deriveStatus } from './state';
 import type { FileStatus, WorkflowStatus } from './state';
@@ -23,6 +24,12 @@ import type { VerificationResults } from './verification';
 import type { EngineResult } from '../protocol/wire';
 
 export type { EngineResult };
+
+/** The journal entries a session records itself, without the time and migration the engine adds. */
+type WithoutStamp<T> = T extends unknown ? Omit<T, 'at' | 'migration'> : never;
+export type SessionEvidence = WithoutStamp<
+  Extract<JournalEntry, { type: 'rollout' | 'window' | 'sample' | 'redis-baseline' | 'rollback-time' | 'drill' }>
+>;
 
 export interface EngineOptions {
   clock: Clock;
@@ -33,6 +40,11 @@ export interface EngineOptions {
   autoRevert(): boolean;
   /** Command output as it arrives (the log channel). */
   output(text: string): void;
+  /**
+   * What the rollout's figures say about approving the file in flight now: undefined when no
+   * process reported and the rollout never started (the observation time alone decides).
+   */
+  approvalGate?(): ApprovalGate | undefined;
 }
 
 /** How a long operation reports progress and is cancelled. */
@@ -194,6 +206,7 @@ export class WorkflowEngine {
       journalSize,
       blocked,
       analysisSignature(this.index),
+      this.options.approvalGate?.(),
     ]);
     if (this.cached?.key === key && now < this.cached.validUntil) return this.cached.status;
     this.statusComputations++;
@@ -221,6 +234,7 @@ export class WorkflowEngine {
       requireApproval: spec?.observation.requireApproval ?? true,
       blocked,
       trusted: this.options.trusted(),
+      approvalGate: this.options.approvalGate?.(),
     });
     // The answer holds until the next observation deadline, when a state turns by the clock alone.
     const deadlines = status.files.map((f) => (f.observeUntil ? Date.parse(f.observeUntil) : Infinity)).filter((t) => t > now);
@@ -543,12 +557,24 @@ export class WorkflowEngine {
   }
 
   /** Records a change of the rollout mode (who, from what to what, the figures at that moment). */
-  async recordRollout(change: { from: string; to: string; reason?: string; observed: Record<string, number> }): Promise<void> {
+  /** Appends evidence the session gathered after the move (rollout changes, samples, drills). */
+  async record(entry: SessionEvidence): Promise<void> {
     const spec = this.index.currentSpec();
     if (!spec) return;
-    const by = await (await this.git()).identity();
-    await (await this.journal()).append({ type: 'rollout', at: this.options.clock.now(), migration: spec.id, by, ...change });
-    this.onDidChange.fire();
+    await (await this.journal()).append({ ...entry, at: this.options.clock.now(), migration: spec.id });
+    if (entry.type !== 'sample') this.onDidChange.fire();
+  }
+
+  /** The journal's entries for the current migration, oldest first. */
+  async entries(): Promise<JournalEntry[]> {
+    const spec = this.index.currentSpec();
+    if (!spec) return [];
+    return (await (await this.journal()).read()).filter((e) => e.migration === spec.id);
+  }
+
+  /** Who is acting (git's identity). */
+  async who(): Promise<{ name: string; email: string }> {
+    return (await this.git()).identity();
   }
 
   /** A file's text at a commit (for diffs in the editor). */

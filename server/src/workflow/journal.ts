@@ -3,6 +3,8 @@ import * as path from 'node:path';
 import type { Dossier } from '../analysis/types';
 import type { VerificationResults } from './verification';
 import type { Person } from '../protocol/wire';
+import type { RedisInfo } from '../observe/controlPlane';
+import type { WindowStart } from '../observe/window';
 
 export type { Person };
 
@@ -44,6 +46,46 @@ export type JournalEntry =
       reason?: string;
       /** What the reporting processes had counted when it changed. */
       observed: Record<string, number>;
+      /** The verdict and its figures at that moment (the window that ended). */
+      verdict?: string;
+      figures?: Record<string, number | null>;
+      /** Where each process stood: the next stage's window starts here. */
+      start?: WindowStart;
+      /** Set by Stepwise itself (automatic rollback, a drill). */
+      automatic?: string;
+    })
+  /** A file's observation window opened (its verification passed): where each process stood. */
+  | (Base & { type: 'window'; file: string; commit: string; start: WindowStart })
+  /** One sample of the window: the mode, the verdict, its figures, and the store's health. */
+  | (Base & {
+      type: 'sample';
+      file: string;
+      mode: string;
+      verdict: string;
+      figures: Record<string, number | null>;
+      health?: {
+        pingMs?: number;
+        hitRatePercent?: number | null;
+        usedMemoryBytes?: number;
+        evictedKeys?: number;
+        opsPerSecond?: number;
+        error?: string;
+      };
+    })
+  /** Redis INFO before a file moved: what the window's figures are set against. */
+  | (Base & { type: 'redis-baseline'; file: string; info: RedisInfo })
+  /** How long a rollback took to reach every reporting process (null: not all of them in time). */
+  | (Base & { type: 'rollback-time'; rolloutAt: number; ms: number | null; processes: number; waitingFor: string[] })
+  /** A rollback drill: legacy, then back to the stage it left, each step timed. */
+  | (Base & {
+      type: 'drill';
+      by: Person;
+      stage: string;
+      rollbackMs: number | null;
+      restoreMs: number | null;
+      processes: number;
+      ok: boolean;
+      error?: string;
     });
 
 export type JournalEntryType = JournalEntry['type'];

@@ -45,10 +45,13 @@ export function renderReport(input: ReportInput): string {
   }
 
   lines.push('## Timeline', '');
-  const timeline = journal.filter((e) => e.migration === status.migration).sort((a, b) => a.at - b.at);
+  const mine = journal.filter((e) => e.migration === status.migration).sort((a, b) => a.at - b.at);
+  // Samples are summed up per file below; the timeline keeps the events.
+  const timeline = mine.filter((e) => e.type !== 'sample');
   if (timeline.length === 0) lines.push('Nothing recorded yet.');
   for (const entry of timeline) lines.push(`- ${time(entry.at)} — ${describeEntry(entry)}`);
   lines.push('');
+  lines.push(...samplesSection(mine));
 
   lines.push('## Rollback', '');
   const flag = spec ? flagNameOf(spec.id) : 'the adapter flag';
@@ -97,6 +100,34 @@ function fileSection(file: FileStatus, input: ReportInput): string[] {
   return lines;
 }
 
+/** Per file: how many samples its observation took, the verdicts they gave, and the worst figures. */
+function samplesSection(entries: JournalEntry[]): string[] {
+  const byFile = new Map<string, Extract<JournalEntry, { type: 'sample' }>[]>();
+  for (const e of entries) if (e.type === 'sample') byFile.set(e.file, [...(byFile.get(e.file) ?? []), e]);
+  if (byFile.size === 0) return [];
+  const lines = ['## Observation', ''];
+  for (const [file, samples] of byFile) {
+    const verdicts = new Map<string, number>();
+    for (const s of samples) verdicts.set(s.verdict, (verdicts.get(s.verdict) ?? 0) + 1);
+    const worst = (name: string, pick: (a: number, b: number) => number): number | null =>
+      samples
+        .map((s) => s.figures[name])
+        .reduce<number | null>((w, v) => (typeof v === 'number' ? (w === null ? v : pick(w, v)) : w), null);
+    const fmt = (v: number | null, unit: string): string => (v === null ? '—' : `${Number(v.toPrecision(3))}${unit}`);
+    lines.push(
+      `- \`${file}\`: ${samples.length} sample(s) from ${time(samples[0].at)} to ${time(samples[samples.length - 1].at)}; ` +
+        `verdicts ${[...verdicts].map(([v, n]) => `${v} ×${n}`).join(', ')}; worst error rate ${fmt(worst('errorRatePercent', Math.max), ' %')}, ` +
+        `worst p99 increase ${fmt(worst('p99IncreasePercent', Math.max), ' %')}, lowest shadow agreement ${fmt(worst('shadowAgreementPercent', Math.min), ' %')}.`,
+    );
+  }
+  lines.push('');
+  return lines;
+}
+
+function fmtMs(ms: number | null): string {
+  return ms === null ? '—' : `${(ms / 1000).toFixed(1)} s`;
+}
+
 function describeEntry(entry: JournalEntry): string {
   switch (entry.type) {
     case 'dossier':
@@ -117,7 +148,21 @@ function describeEntry(entry: JournalEntry): string {
       return `\`${entry.file}\` reverted (\`${short(entry.commit)}\` by \`${short(entry.revertCommit)}\`): ${entry.reason}`;
     case 'rollout': {
       const calls = (entry.observed.legacyCalls ?? 0) + (entry.observed.newCalls ?? 0);
-      return `rollout ${entry.from} → ${entry.to} by ${entry.by.name}${entry.reason ? `: ${entry.reason}` : ''} (${calls} calls, ${entry.observed.errors ?? 0} errors, ${entry.observed.fallbacks ?? 0} fallbacks observed)`;
+      return `rollout ${entry.from} → ${entry.to} by ${entry.automatic ? `Stepwise (${entry.automatic})` : entry.by.name}${entry.reason ? `: ${entry.reason}` : ''} (${calls} calls, ${entry.observed.errors ?? 0} errors, ${entry.observed.fallbacks ?? 0} fallbacks observed${entry.verdict ? `; verdict ${entry.verdict}` : ''})`;
     }
+    case 'window':
+      return `observation window of \`${entry.file}\` opened (${Object.keys(entry.start.instances).length} process(es) reporting)`;
+    case 'sample':
+      return `sample of \`${entry.file}\` in ${entry.mode}: ${entry.verdict}${entry.figures.newCalls !== undefined ? ` (${entry.figures.newCalls} new calls)` : ''}`;
+    case 'redis-baseline':
+      return `Redis INFO baseline before \`${entry.file}\` moved: hit rate ${entry.info.hitRatePercent === null ? '—' : `${entry.info.hitRatePercent.toFixed(1)} %`}, ${entry.info.evictedKeys} evictions`;
+    case 'rollback-time':
+      return entry.ms === null
+        ? `rollback not confirmed by every process (waiting for ${entry.waitingFor.join(', ')})`
+        : `rollback reached all ${entry.processes} reporting process(es) in ${(entry.ms / 1000).toFixed(1)} s`;
+    case 'drill':
+      return entry.ok
+        ? `rollback drill from ${entry.stage} by ${entry.by.name}: legacy in ${fmtMs(entry.rollbackMs)}, ${entry.stage} again in ${fmtMs(entry.restoreMs)} (${entry.processes} process(es))`
+        : `rollback drill from ${entry.stage} by ${entry.by.name} did not finish: ${entry.error ?? 'unknown'}`;
   }
 }

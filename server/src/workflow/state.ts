@@ -21,6 +21,15 @@ export interface DeriveInput {
   blocked?: string;
   /** Whether commands from the workspace may run (for the reasons shown). */
   trusted: boolean;
+  /** What the rollout's figures say about approving (undefined: the observation time alone decides). */
+  approvalGate?: ApprovalGate;
+}
+
+/** The rollout verdict as a gate on approval: refused on pause, roll back, or too few calls. */
+export interface ApprovalGate {
+  ok: boolean;
+  /** Why not, with the figures (or, when ok, what the figures say). */
+  reason: string;
 }
 
 const inFlightStates: FileState[] = ['migrated', 'verified', 'failed', 'observing', 'awaiting-approval'];
@@ -199,7 +208,9 @@ function allowedActions(
         : no(notMigrated ? `${status.path} is not migrated yet.` : `${status.path} is past verification (${state}).`),
     approve:
       state === 'awaiting-approval'
-        ? yes()
+        ? input.approvalGate && !input.approvalGate.ok
+          ? no(`Not approving ${status.path} yet: ${input.approvalGate.reason}`)
+          : yes()
         : state === 'observing'
           ? no(`Observation of ${status.path} runs until ${status.observeUntil ? localTime(status.observeUntil) : '?'}.`)
           : state === 'approved'

@@ -11,6 +11,7 @@ import {
   stepwiseBucketOf,
   stepwiseBuckets,
   stepwiseCall,
+  stepwiseReportSoon,
   stepwiseFileStore,
 } from '../../../server/src/rewrite/runtime/adapterRuntime';
 import type { StepwiseReport } from '../../../server/src/rewrite/runtime/adapterRuntime';
@@ -97,8 +98,10 @@ describe('the rollout control on the file store', function () {
     );
     // The report is written a moment after the call (never on its path); read once it is there.
     let o = await readObservation(root, migrationId);
-    while (o.instances.length === 0) {
+    while ((o.counters.newCalls ?? 0) === 0) {
       await turn();
+      // The mode change was reported at once; the call goes out with the next report.
+      stepwiseReportSoon();
       o = await readObservation(root, migrationId);
     }
     assert.equal(o.instances.length, 1);
@@ -120,32 +123,34 @@ describe('the rollout control on the file store', function () {
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /"250" is not a rollout mode/);
 
+    // Two processes report during the 25 % stage: 1 error in 5 calls on the new side.
     const { dir, metrics } = controlPaths(root, migrationId);
     await mkdir(dir, { recursive: true });
-    await appendFile(metrics, `${JSON.stringify(report('p1', 10, { legacyCalls: 7, newCalls: 3, errors: 1 }))}\n`);
-    await appendFile(metrics, `${JSON.stringify(report('p2', 11, { legacyCalls: 2, newCalls: 2 }))}\n`);
+    await appendFile(metrics, `${JSON.stringify(report('p1', Date.now(), { legacyCalls: 7, newCalls: 3, errors: 1 }))}\n`);
+    await appendFile(metrics, `${JSON.stringify(report('p2', Date.now(), { legacyCalls: 2, newCalls: 2 }))}\n`);
+    const observed = jsonOf<{ mode: string; processes: unknown[]; figures: Record<string, number>; verdict: string }>(
+      await cli('observe', '--json', '--root', root),
+    );
+    assert.equal(observed.mode, '25');
+    assert.equal(observed.processes.length, 2);
+    assert.deepEqual([observed.figures.legacyCalls, observed.figures.newCalls, observed.figures.errors], [9, 5, 1]);
+    assert.equal(observed.verdict, 'rollback');
+    // Past the first stage, the figures must say advance (here 1 error in 5 calls: roll back).
+    const held = await cli('rollout', 'next', '--root', root);
+    assert.equal(held.code, 2);
+    assert.match(held.stderr, /Not moving past 25: the figures say rollback: the new side's error rate is 20 % \(limit 0\.5 %\)/);
+    const verdict = await cli('observe', '--root', root);
+    assert.match(verdict.stdout, /Verdict: rollback: .* Next stage: 50 \(not yet: /);
+
     const back = await cli('rollout', 'rollback', '--root', root);
     assert.equal(back.code, 0, back.stderr);
     assert.match(back.stdout, /25 → legacy/);
-
-    const observed = jsonOf<{ mode: string; observation: { instances: unknown[]; counters: Record<string, number> } }>(
-      await cli('observe', '--json', '--root', root),
-    );
-    assert.equal(observed.mode, 'legacy');
-    assert.equal(observed.observation.instances.length, 2);
-    assert.deepEqual(observed.observation.counters, { legacyCalls: 9, newCalls: 5, errors: 1 });
-
-    // The stages: from legacy the first one needs no figures; past it, the figures must say advance
-    // (here 1 error in 5 calls on the new side: roll back).
-    await cli('rollout', 'rollback', '--root', root);
+    // A new window opens with the change: nothing counted in it yet; from legacy the first stage needs no figures.
+    const after = jsonOf<{ figures: Record<string, number> }>(await cli('observe', '--json', '--root', root));
+    assert.equal(after.figures.newCalls, 0);
     const first = await cli('rollout', 'next', '--root', root);
     assert.equal(first.code, 0, first.stderr);
     assert.match(first.stdout, /legacy → shadow/);
-    const held = await cli('rollout', 'next', '--root', root);
-    assert.equal(held.code, 2);
-    assert.match(held.stderr, /Not moving past shadow: the figures say rollback \(the new side's error rate is 20 % \(limit 0\.5 %\)\)/);
-    const verdict = await cli('observe', '--root', root);
-    assert.match(verdict.stdout, /Verdict: rollback: .* Next stage: 10\./);
 
     const changes = journalOf(root)
       .filter((e) => e.type === 'rollout')

@@ -13,6 +13,8 @@ function observed(counters: Record<string, number>, p99: { legacy?: number; new?
   return {
     instances: [{ instance: 'p', at: 1, mode: '25' }],
     counters,
+    members: {},
+    samples: [],
     latency: { p50LegacyMs: null, p99LegacyMs: bound(p99.legacy), p50NewMs: null, p99NewMs: bound(p99.new) },
     lastAt: 1,
   };

@@ -334,6 +334,7 @@ describe('spec validation', () => {
         compare: { ignoreFields: [], unordered: false, numericTolerance: 0, ttlSkewMs: 1000 },
         stageMinutes: 60,
         autoRollback: false,
+        sampleSeconds: 60,
       });
       assert.equal(spec.redis, undefined);
     });
@@ -365,6 +366,7 @@ describe('spec validation', () => {
         compare: { ignoreFields: [], unordered: false, numericTolerance: 0, ttlSkewMs: 1000 },
         stageMinutes: 60,
         autoRollback: false,
+        sampleSeconds: 60,
       });
       assert.deepEqual(spec?.risk, { critical: [] });
     });

@@ -101,6 +101,8 @@ export interface StepwiseReport {
   /** Milliseconds since the epoch. */
   at: number;
   mode: string;
+  /** When this process started serving in `mode` (ms since the epoch). */
+  modeSince?: number;
   counters: Record<string, number>;
   latency: { legacy: number[]; new: number[] };
   /** Per member (counters as StepwiseMemberCounters). */
@@ -137,7 +139,8 @@ export function stepwiseReportSoon(): void {
     instance: stepwiseInstance,
     migration: stepwiseMigration,
     at: Date.now(),
-    mode: stepwiseAdapter.flag(),
+    mode: stepwiseParsedFlag.raw,
+    modeSince: stepwiseParsedFlag.since,
     counters: { ...stepwiseCounters },
     latency: { legacy: [...stepwiseLatency.legacy], new: [...stepwiseLatency.new] },
     members: JSON.parse(JSON.stringify(stepwiseMembers)) as Record<string, Record<string, number>>,
@@ -442,7 +445,7 @@ export const stepwiseAdapter = {
 };
 
 /** The flag as last parsed: parsing happens only when its text changes. */
-export const stepwiseParsedFlag = { raw: 'legacy', mode: 'legacy' as 'legacy' | 'shadow' | 'new' | number };
+export const stepwiseParsedFlag = { raw: 'legacy', mode: 'legacy' as 'legacy' | 'shadow' | 'new' | number, since: Date.now() };
 
 /** The flag as a mode: legacy, shadow, new, or a percentage of keys. */
 export function stepwiseFlagMode(now: number = stepwiseNow()): 'legacy' | 'shadow' | 'new' | number {
@@ -456,6 +459,10 @@ export function stepwiseFlagMode(now: number = stepwiseNow()): 'legacy' | 'shado
   else if (value === 'shadow') parsed.mode = 'shadow';
   else if (value !== '' && Number.isFinite(percent)) parsed.mode = percent >= 100 ? 'new' : percent <= 0 ? 'legacy' : percent;
   else parsed.mode = 'legacy';
+  // Say so at once: Stepwise measures a rollback by when every process reports the new mode.
+  parsed.since = Date.now();
+  stepwiseControl.reportedAt = -Infinity;
+  stepwiseReportSoon();
   return parsed.mode;
 }
 
