@@ -12,6 +12,7 @@ export class Config {
         routingIssues: c.get<boolean>('diagnostics.routingIssues', true),
       },
       verification: { autoRevert: c.get<boolean>('verification.autoRevert', false) },
+      redis: { url: c.get<string>('redis.url', '') },
     };
   }
 

@@ -323,14 +323,16 @@ const commands: Record<string, (open: () => Promise<MigrationSession>, options: 
   observe: async (open, options, io) => {
     const session = await open();
     const file = options.positional[0] ? toRelLoose(session, options, options.positional[0]) : undefined;
-    const show = async (): Promise<void> => {
+    /** Prints the state; false when its store could not be read. */
+    const show = async (): Promise<boolean> => {
       const state = await session.observe();
       if ('error' in state) throw new CliError(state.error);
       if (options.json) io.out(JSON.stringify(state, null, options.flags.has('watch') ? undefined : 2));
       else describeRollout(state, file, io);
+      return !state.plane.error;
     };
-    await show();
-    if (!options.flags.has('watch')) return exitCodes.ok;
+    const readable = await show();
+    if (!options.flags.has('watch')) return readable ? exitCodes.ok : exitCodes.findings;
     // --watch: again every 5 s until interrupted.
     await new Promise<void>((resolve) => {
       const timer = setInterval(() => {

@@ -303,12 +303,17 @@ export interface StepwiseSettings {
     /** Revert a file's migration at once when its verification fails. */
     autoRevert: boolean;
   };
+  redis: {
+    /** The rollout's control plane on Redis (empty: the spec's redis.url, else the local file store). */
+    url: string;
+  };
 }
 
 export const defaultSettings: StepwiseSettings = {
   exclude: [],
   diagnostics: { severity: 'warning', routingIssues: true },
   verification: { autoRevert: false },
+  redis: { url: '' },
 };
 
 /** Settings from a client (any shape) merged over the defaults. */
@@ -317,5 +322,34 @@ export function mergeSettings(partial: Partial<StepwiseSettings> | null | undefi
     exclude: Array.isArray(partial?.exclude) ? partial.exclude.filter((e): e is string => typeof e === 'string') : defaultSettings.exclude,
     diagnostics: { ...defaultSettings.diagnostics, ...(partial?.diagnostics ?? {}) },
     verification: { ...defaultSettings.verification, ...(partial?.verification ?? {}) },
+    redis: { url: typeof partial?.redis?.url === 'string' ? partial.redis.url.trim() : defaultSettings.redis.url },
   };
+}
+
+/** A rollout control: the next stage, a mode, a rollback (legacy at once), or a rollback drill. */
+export type RolloutAction = 'next' | 'set' | 'rollback' | 'drill';
+
+/** `stepwise/rollout` — client → server: steers the adapter's rollout of a folder's migration. */
+export namespace RolloutRequest {
+  export const method = 'stepwise/rollout' as const;
+  export interface Params extends FolderParams {
+    action: RolloutAction;
+    /** For `set`: legacy, shadow, a percentage, new. */
+    value?: string;
+    reason?: string;
+  }
+  export type Result = { ok: true; message: string } | { ok: false; error: string };
+  export const type = new RequestType<Params, Result, void>(method);
+}
+
+/**
+ * `stepwise/redisPassword` — client → server: the Redis password from the editor's secret storage
+ * (null: none). Kept in memory only; never logged, recorded or echoed.
+ */
+export namespace RedisPasswordNotification {
+  export const method = 'stepwise/redisPassword' as const;
+  export interface Params {
+    password: string | null;
+  }
+  export const type = new NotificationType<Params>(method);
 }

@@ -39,6 +39,7 @@ import { LspEdits } from './edits';
 import type { EditCapabilities } from './edits';
 import { isGitWorkspace } from './gitWorkspace';
 import { Sessions } from './sessions';
+import { wireRollout } from './rollout';
 import { wireWorkflow } from './workflow';
 
 /** What the VS Code client (or any client) says in `initializationOptions`. */
@@ -79,7 +80,13 @@ export function startServer(): Connection {
     autoRevert: () => sessions.settingsOf(root).verification.autoRevert,
     output: (text) => void connection.sendNotification(OutputNotification.type, { text }),
     edits: new LspEdits(connection, root, () => editCapabilities),
+    redis: () => ({
+      url: sessions.settingsOf(root).redis.url || process.env.STEPWISE_REDIS_URL || undefined,
+      password: rollout.password() ?? (process.env.STEPWISE_REDIS_PASSWORD || undefined),
+      caFile: process.env.STEPWISE_REDIS_CA || undefined,
+    }),
   }));
+  const rollout = wireRollout(connection, sessions);
   const store = new DiagnosticStore(sessions, (root) => sessions.settingsOf(root));
 
   /** Tells the client which diagnostics changed: a refresh for pull clients, the reports for push ones. */

@@ -71,9 +71,25 @@ export function redisControlPlane(options: RedisPlaneOptions): ControlPlane {
     // Backoff: 0.2 s, 0.4 s, … up to 5 s between attempts, for as long as the session lives.
     retryStrategy: (times) => Math.min(times * 200, 5000),
   };
+  // The URL read here, not by ioredis: "redis://user@host" names a user, never a password.
+  let url: URL | undefined;
+  try {
+    url = new URL(options.url);
+  } catch {
+    url = undefined;
+  }
+  if (url) {
+    settings.host = url.hostname.replace(/^\[|\]$/g, '') || '127.0.0.1';
+    settings.port = Number(url.port) || 6379;
+    if (url.username) settings.username = decodeURIComponent(url.username);
+    if (url.password) settings.password = decodeURIComponent(url.password);
+    const db = Number(url.pathname.slice(1));
+    if (Number.isInteger(db) && db > 0) settings.db = db;
+    if (url.protocol === 'rediss:')
+      settings.tls = { servername: settings.host, ...(options.caFile ? { ca: readFileSync(options.caFile) } : {}) };
+  }
   if (options.password) settings.password = options.password;
-  if (options.url.startsWith('rediss:') && options.caFile) settings.tls = { ca: readFileSync(options.caFile) };
-  const client = new Redis(options.url, settings);
+  const client = url ? new Redis(settings) : new Redis(options.url, settings);
   let lastError: unknown;
   client.on('error', (error: unknown) => (lastError = error));
   let connecting: Promise<void> | undefined;
@@ -99,7 +115,13 @@ export function redisControlPlane(options: RedisPlaneOptions): ControlPlane {
     }
   }
 
-  const fail = (error: unknown): string => describeRedisError(lastError && !(error instanceof Error) ? lastError : error, where, timeoutMs);
+  /** The connection's own error (refused, wrong password, TLS) says more than "the stream is closed". */
+  const fail = (error: unknown): string => {
+    const vague =
+      !(error instanceof Error) ||
+      /Stream isn't writeable|Connection is closed|connection (timed out|wait|end|close|reconnecting)/i.test(error.message);
+    return describeRedisError(vague && lastError ? lastError : error, where, timeoutMs);
+  };
 
   return {
     kind: 'redis',

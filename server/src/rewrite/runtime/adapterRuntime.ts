@@ -401,7 +401,7 @@ export const stepwiseAdapter = {
       hSet?(key: string, field: string, value: string): unknown;
     },
     key = `stepwise:${stepwiseMigration}:mode`,
-    options: { periodMs?: number; timeoutMs?: number } = {},
+    options: { periodMs?: number; timeoutMs?: number; reportMs?: number } = {},
   ): void {
     const metrics = key.replace(/:mode$/, '') + ':metrics';
     stepwiseUseControl(
