@@ -292,17 +292,22 @@ export class RolloutMonitor {
     const inFlight = status.files.find((f) => f.path === status.inFlight);
     const observing = inFlight && (inFlight.state === 'observing' || inFlight.state === 'awaiting-approval') && inFlight.commit;
     let fileStart: WindowStart | undefined;
+    let fileAt = Infinity;
     if (observing && inFlight.commit) {
-      const known = entries.filter((e) => e.type === 'window' && e.file === inFlight.path && e.commit === inFlight.commit).at(-1);
+      fileAt = lastIndex(entries, (e) => e.type === 'window' && e.file === inFlight.path && e.commit === inFlight.commit);
+      const known = entries[fileAt];
       if (known?.type === 'window') fileStart = known.start;
       else if (record) {
         fileStart = windowStart(reports, this.host.clock.now());
+        fileAt = entries.length; // the newest entry now
         await this.host.record({ type: 'window', file: inFlight.path, commit: inFlight.commit, start: fileStart });
       }
     }
-    const stage = entries.filter((e) => e.type === 'rollout' && e.start).at(-1);
+    // Whichever opened last in the journal (a clock can stand still: tests, STEPWISE_NOW).
+    const stageAt = lastIndex(entries, (e) => e.type === 'rollout' && e.start !== undefined);
+    const stage = entries[stageAt];
     const stageStart = stage?.type === 'rollout' ? stage.start : undefined;
-    const start = !fileStart ? stageStart : !stageStart ? fileStart : stageStart.at > fileStart.at ? stageStart : fileStart;
+    const start = !fileStart ? stageStart : !stageStart ? fileStart : stageAt > fileAt ? stageStart : fileStart;
     return { file: observing ? inFlight.path : null, start };
   }
 
@@ -519,4 +524,9 @@ function lastOf<T extends JournalEntry['type'], R>(
 ): R | null {
   const found = entries.filter((e): e is Extract<JournalEntry, { type: T }> => e.type === type).at(-1);
   return found ? map(found) : null;
+}
+
+function lastIndex<T>(items: T[], test: (item: T) => boolean): number {
+  for (let i = items.length - 1; i >= 0; i--) if (test(items[i])) return i;
+  return -1;
 }
