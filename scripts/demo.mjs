@@ -7,11 +7,24 @@
 //   --port N           port on 127.0.0.1 (default 8080; a free one is picked when it is taken)
 //   --screenshot FILE  instead of serving until Ctrl-C: open the workbench in headless Chromium,
 //                      wait until it is ready and the extension has activated, save a PNG, exit.
+//   --no-traffic       do not start the demo traffic (scripts/traffic.js in the workspace: cache calls
+//                      through the service, so an observation shows live figures)
 //
 // The extension is installed by linking this checkout into a dedicated extensions folder, so a
 // rebuild (`npm run build`) followed by "Developer: Reload Window" shows the new code.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, watch, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  watch,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -43,6 +56,7 @@ function parseArgs(argv) {
     open: undefined,
     quickFix: false,
     theme: undefined,
+    traffic: true,
   };
   for (let i = 0; i < argv.length; i++) {
     const value = () => {
@@ -57,6 +71,7 @@ function parseArgs(argv) {
     else if (argv[i] === '--quick-fix') options.quickFix = true;
     else if (argv[i] === '--checklist') options.checklist = true;
     else if (argv[i] === '--theme') options.theme = value();
+    else if (argv[i] === '--no-traffic') options.traffic = false;
     else throw new Error(`unknown argument ${argv[i]}; usage: node scripts/demo.mjs [--dest DIR] [--port N] [--screenshot FILE]`);
   }
   if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535) throw new Error('--port needs a port number');
@@ -221,7 +236,10 @@ async function main() {
     return 0;
   }
 
+  // Traffic through the demo service's cache, so an observation shows live figures (--no-traffic: none).
+  const traffic = options.traffic ? startTraffic(workspace) : undefined;
   log(`Stepwise demo: open ${url}`);
+  if (traffic) log(`demo traffic runs in the background (node scripts/traffic.js in the workspace; its output: ${traffic.logFile})`);
   log('press Ctrl-C to stop');
   activation.promise.then(() => log(`extension ${id} activated`));
   const stopped = await new Promise((resolvePromise) => {
@@ -235,8 +253,27 @@ async function main() {
     throw new Error('code-server stopped unexpectedly');
   }
   log('stopping');
+  traffic?.stop();
   await shutdown();
   return 0;
+}
+
+/**
+ * Starts the demo workspace's traffic script: cache calls through whatever the files import now,
+ * so a migrated file's adapter reports live figures. Its output goes to a log beside the demo state.
+ */
+function startTraffic(workspace) {
+  const script = join(workspace, 'scripts', 'traffic.js');
+  if (!existsSync(script)) {
+    log(`${workspace} predates the demo traffic script; delete it for a fresh start with traffic`);
+    return undefined;
+  }
+  const logFile = join(getToolsDir(), 'demo', 'traffic.log');
+  mkdirSync(dirname(logFile), { recursive: true });
+  const out = openSync(logFile, 'a');
+  const child = spawn(process.execPath, [script], { cwd: workspace, stdio: ['ignore', out, out] });
+  child.on('error', (error) => log(`the demo traffic could not start: ${error.message}`));
+  return { logFile, stop: () => child.kill('SIGTERM') };
 }
 
 /** Opens the Migration Checklist and waits until its webview shows the plan. */

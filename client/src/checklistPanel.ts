@@ -14,6 +14,8 @@ export interface ChecklistHost {
   store: StatusStore;
   /** Runs a workflow action the way the command of the same name does (progress, confirmations). */
   runAction(action: 'analyze' | 'migrate' | 'verify' | 'approve' | 'revert', uri: vscode.Uri): Promise<unknown>;
+  /** Relays a rollout control (next stage, roll back now, drill) for the folder shown. */
+  rollout(action: 'next' | 'rollback' | 'drill', root: string | undefined): Promise<unknown>;
   openDiff(path: string, commit: string, root: string): Promise<unknown>;
   log: vscode.LogOutputChannel;
 }
@@ -145,6 +147,12 @@ export class ChecklistPanel implements vscode.Disposable {
       }
       case 'openDiff':
         if (this.root) await this.host.openDiff(message.path, message.commit, this.root);
+        return;
+      case 'rollout':
+        // Only the controls the panel has, whatever the message says.
+        if (message.action === 'next' || message.action === 'rollback' || message.action === 'drill')
+          await this.host.rollout(message.action, this.root);
+        else this.host.log.warn(`Ignored a checklist message with an unknown rollout action: ${JSON.stringify(message.action)}`);
         return;
       case 'selectFolder':
         // Only a folder of this workspace, whatever the message says.

@@ -5,6 +5,7 @@ import { ChecklistPanel } from './checklistPanel';
 import type { DossierDocuments } from './dossierView';
 import { folderRootOf } from './store';
 import type { StatusStore } from './store';
+import { runRollout, setRedisPassword } from './rolloutCommands';
 import { exportReport, openMigrationDiff, runWorkflowAction, targetUri } from './workflowCommands';
 import type { ActionOptions, WorkflowContext } from './workflowCommands';
 
@@ -36,6 +37,7 @@ export function checklistHost(ctx: CommandContext): Parameters<typeof ChecklistP
     store: ctx.store,
     log: ctx.log,
     runAction: (action, uri) => runWorkflowAction(ctx, action, uri),
+    rollout: (action, root) => runRollout(ctx.client(), action, root),
     openDiff: (path, commit, root) => openMigrationDiff(path, commit, root),
   };
 }
@@ -102,4 +104,8 @@ export const commandTable: Record<string, Handler> = {
       ? openMigrationDiff(path, commit, typeof root === 'string' ? root : undefined)
       : undefined,
   [Commands.exportReport]: (ctx, uriArg) => exportReport(ctx.client(), folderRootOf(targetUri(uriArg))),
+  [Commands.rolloutNext]: (ctx, uriArg) => runRollout(ctx.client(), 'next', folderRootOf(targetUri(uriArg))),
+  [Commands.rollback]: (ctx, uriArg) => runRollout(ctx.client(), 'rollback', folderRootOf(targetUri(uriArg))),
+  [Commands.rolloutDrill]: (ctx, uriArg) => runRollout(ctx.client(), 'drill', folderRootOf(targetUri(uriArg))),
+  [Commands.setRedisPassword]: (ctx) => setRedisPassword(ctx.client(), ctx.extension.secrets),
 };

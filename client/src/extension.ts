@@ -22,6 +22,7 @@ import { DossierDocuments, dossierScheme } from './dossierView';
 import { languageClientChannel } from './logChannel';
 import { StatusBar } from './statusBar';
 import { StatusStore, folderRootOf } from './store';
+import { redisPasswordKey, sendRedisPassword } from './rolloutCommands';
 import { GitContent, gitContentScheme, runWorkflowAction } from './workflowCommands';
 
 // When this module began to run, for the activation time the log reports.
@@ -138,6 +139,7 @@ export function activate(context: vscode.ExtensionContext): StepwiseApi {
       }),
     );
     await client.start();
+    await sendRedisPassword(client, context.secrets);
     for (const folder of vscode.workspace.workspaceFolders ?? []) {
       const current = await client.sendRequest(IndexStatusRequest.type, { uri: folder.uri.toString() });
       if (!current) continue;
@@ -182,6 +184,9 @@ export function activate(context: vscode.ExtensionContext): StepwiseApi {
       },
     }),
     vscode.workspace.registerTextDocumentContentProvider(gitContentScheme, new GitContent(() => client)),
+    context.secrets.onDidChange((event) => {
+      if (event.key === redisPasswordKey) void sendRedisPassword(client, context.secrets);
+    }),
     vscode.workspace.onDidGrantWorkspaceTrust(() => {
       void client?.sendNotification(SetTrustNotification.method, { trusted: true } satisfies SetTrustNotification.Params);
     }),

@@ -9,6 +9,8 @@ import {
 } from '../../server/src/protocol/wording';
 import type { Dossier, FileStatus, VerificationResults, WorkflowAction } from '../../server/src/protocol';
 import type { ChecklistStatus, ChecklistUiState, HostMessage, WebviewMessage } from './messages';
+import { button, el } from './dom';
+import { rolloutView } from './rollout';
 
 interface VsCodeApi {
   postMessage(message: WebviewMessage): void;
@@ -51,20 +53,6 @@ const stateLabels: Record<string, string> = {
   approved: 'approved',
   reverted: 'reverted — back to pending',
 };
-
-function el<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  props: { className?: string; text?: string; title?: string; attrs?: Record<string, string> } = {},
-  children: (Node | string | null)[] = [],
-): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  if (props.className) node.className = props.className;
-  if (props.text !== undefined) node.textContent = props.text;
-  if (props.title) node.title = props.title;
-  for (const [key, value] of Object.entries(props.attrs ?? {})) node.setAttribute(key, value);
-  for (const child of children) if (child !== null) node.append(child);
-  return node;
-}
 
 function saveUi(): void {
   vscode.setState(ui);
@@ -166,6 +154,9 @@ function renderInto(root: HTMLElement): void {
   header.append(el('p', { className: 'busy', attrs: { 'aria-live': 'polite' }, text: busy ?? '' }));
   root.append(header);
 
+  // The rollout shows on the card of the file it is observing; with no file in observation, here.
+  const rollout = status.rollout;
+  if (rollout && !status.files.some((f) => f.path === rollout.window.file)) root.append(rolloutBlock());
   const list = el('ol', { className: 'plan', attrs: { 'aria-label': 'Files in migration order' } });
   for (const file of status.files) list.append(card(file));
   if (status.files.length === 0) list.append(el('li', { className: 'empty', text: 'No file uses the legacy API.' }));
@@ -178,22 +169,6 @@ function bar(kind: string, fraction: number): HTMLSpanElement {
   const span = el('span', { className: `bar ${kind}` });
   span.style.width = `${Math.round(fraction * 1000) / 10}%`;
   return span;
-}
-
-/**
- * A button. An unavailable one stays focusable (aria-disabled, not disabled), so keyboard and
- * screen-reader users reach it and hear why it is unavailable: `reason` is read with it.
- */
-function button(label: string, onClick: () => void, title?: string, disabled = false, reason?: string): HTMLButtonElement {
-  const b = el('button', { text: label, title });
-  b.type = 'button';
-  b.dataset.focusKey = label;
-  if (disabled) b.setAttribute('aria-disabled', 'true');
-  if (disabled && reason) b.append(el('span', { className: 'visually-hidden', text: ` (unavailable: ${reason})` }));
-  b.addEventListener('click', () => {
-    if (b.getAttribute('aria-disabled') !== 'true') onClick();
-  });
-  return b;
 }
 
 function card(file: FileStatus): HTMLLIElement {
@@ -278,10 +253,16 @@ function card(file: FileStatus): HTMLLIElement {
       }),
     );
   }
+  if (status?.rollout && status.rollout.window.file === file.path) li.append(rolloutBlock());
   if (file.evidence.baseline || file.evidence.verification)
     li.append(section(file, 'evidence', 'Baseline and verification', () => evidence(file)));
   li.append(section(file, 'dossier', 'Pre-move analysis', () => dossierView(file)));
   return li;
+}
+
+function rolloutBlock(): HTMLElement {
+  const running = busy !== null || Boolean(status?.activity);
+  return status?.rollout ? rolloutView(status.rollout, (message) => vscode.postMessage(message), running) : el('div');
 }
 
 function section(file: FileStatus, key: string, label: string, body: () => HTMLElement): HTMLDetailsElement {

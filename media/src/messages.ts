@@ -13,7 +13,8 @@ export type ChecklistCommand =
   | { type: 'command'; command: 'openFile' | 'showDossier'; path: string }
   | { type: 'command'; command: 'openDiff'; path: string; commit: string }
   | { type: 'command'; command: 'refresh' | 'exportReport' | 'showLog' }
-  | { type: 'command'; command: 'selectFolder'; root: string };
+  | { type: 'command'; command: 'selectFolder'; root: string }
+  | { type: 'command'; command: 'rollout'; action: 'next' | 'rollback' | 'drill' };
 
 /** Webview → host: a question with an answer. */
 export type ChecklistRequest = { type: 'request'; id: number; method: 'dossier'; path: string };

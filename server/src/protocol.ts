@@ -287,6 +287,10 @@ export const Commands = {
   revertFile: 'stepwise.revertFile',
   openMigrationDiff: 'stepwise.openMigrationDiff',
   exportReport: 'stepwise.exportReport',
+  rolloutNext: 'stepwise.rolloutNext',
+  rollback: 'stepwise.rollback',
+  rolloutDrill: 'stepwise.rolloutDrill',
+  setRedisPassword: 'stepwise.setRedisPassword',
 } as const;
 
 /** Settings (all under `stepwise.`, per workspace folder), read by the server through `workspace/configuration`. */

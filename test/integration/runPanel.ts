@@ -1,9 +1,11 @@
 // Clicks through the Migration Checklist in code-server as a person would — open the panel, see
-// the plan, click Migrate, see the verification, click Revert — and saves screenshots in the dark
+// the plan, click Migrate, see the verification, run the demo's traffic and watch the rollout,
+// click Next stage and Roll back now, click Revert — and saves screenshots in the dark
 // and the light theme under test-results/panel/. Exits non-zero when a step does not happen.
 //
 // Usage: node out/test/integration/runPanel.js
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,6 +39,8 @@ export async function main(): Promise<number> {
   const tmp = mkdtempSync(join(tmpdir(), 'stepwise-panel-'));
   const opened: Workbench = {};
   let passed = false;
+  let traffic: ChildProcess | undefined;
+  let trafficOutput = '';
   try {
     const page = await openDevWorkbench(tools, entry, tmp, { folder: workspace }, opened);
     step('workbench ready, Stepwise indexed the demo');
@@ -67,6 +71,10 @@ export async function main(): Promise<number> {
     const message = git('log', '-1', '--format=%B');
     if (!message.includes(`Stepwise-File: ${first}`)) throw new Error(`the last commit is not the migration of ${first}:\n${message}`);
     step('verification passed; the file is under observation');
+    // The demo's traffic (what `npm run demo` starts): cache calls through the migrated file's adapter.
+    traffic = spawn(process.execPath, [join(workspace, 'scripts', 'traffic.js')], { cwd: workspace, stdio: ['ignore', 'pipe', 'pipe'] });
+    traffic.stdout?.on('data', (chunk: Buffer) => (trafficOutput += chunk.toString()));
+    traffic.stderr?.on('data', (chunk: Buffer) => (trafficOutput += chunk.toString()));
     await card.locator('details.evidence summary').click();
     await card.locator('details.evidence table').waitFor();
     const evidence = await card.locator('details.evidence').innerText();
@@ -100,6 +108,22 @@ export async function main(): Promise<number> {
     step(`the card and the status bar agree: ${readings[0]}`);
     await shoot(page, 'checklist-verified-dark');
 
+    // The rollout on the card: live figures from the running app, then Next stage and Roll back now.
+    const rollout = card.locator('.rollout');
+    // Limits guard against a hang: the app compiles, reports every 5 s, Stepwise reads every 5 s.
+    await rollout.locator('td:has-text("(legacy,")').waitFor({ timeout: 5 * 60_000 });
+    step('the card shows the running process, serving from legacy');
+    const next = rollout.locator('button[data-rollout="next"]');
+    if ((await next.getAttribute('aria-disabled')) === 'true')
+      throw new Error(`Next stage is unavailable from legacy: ${await next.textContent()}`);
+    await next.click();
+    await card.locator('.rollout[data-mode="shadow"] td:has-text("(shadow,")').waitFor({ timeout: 5 * 60_000 });
+    await card.locator('.rollout td:has-text("compared")').waitFor({ timeout: 5 * 60_000 });
+    const figures = await card.locator('.rollout').innerText();
+    if (!/Shadow agreement/.test(figures) || !/p99 latency/.test(figures)) throw new Error(`the rollout shows no figures:\n${figures}`);
+    step('Next stage moved the process to shadow; the card shows its comparisons');
+    await shoot(page, 'rollout-observing-dark');
+
     // Light theme: the panel follows the editor's theme variables.
     await tools.runWorkbenchCommand(page, 'Preferences: Color Theme');
     // The theme picker replaces the command palette; type only once it lists the themes.
@@ -110,6 +134,15 @@ export async function main(): Promise<number> {
     await page.waitForSelector('.monaco-workbench.vs', { timeout: 90_000 });
     await card.locator('details.evidence table').waitFor();
     await shoot(page, 'checklist-verified-light');
+    await card.locator('.rollout').scrollIntoViewIfNeeded();
+    await shoot(page, 'rollout-observing-light');
+
+    await card.locator('.rollout button[data-rollout="rollback"]').click();
+    await card.locator('.rollout[data-mode="legacy"] td:has-text("(legacy,")').waitFor({ timeout: 5 * 60_000 });
+    await card.locator('.rollout td:has-text("served from legacy")').waitFor({ timeout: 5 * 60_000 });
+    const rollback = (await card.locator('.rollout tr:has-text("Last rollback") td').innerText()).trim();
+    step(`Roll back now: ${rollback}`);
+    traffic.kill('SIGTERM');
 
     // The commit opens as a diff in the editor.
     await card.locator('.commit button').click();
@@ -140,9 +173,11 @@ export async function main(): Promise<number> {
     passed = true;
   } catch (error) {
     console.error(`[panel] FAILED: ${(error as Error).message}`);
+    if (trafficOutput) console.error(`[panel] the demo traffic said:\n${trafficOutput.split('\n').slice(-20).join('\n')}`);
     await opened.page?.screenshot({ path: join(shots, 'failure.png') }).catch(() => undefined);
     if (opened.server) console.error(opened.server.output().split('\n').slice(-40).join('\n'));
   } finally {
+    traffic?.kill('SIGTERM');
     await closeWorkbench(opened);
     rmSync(tmp, { recursive: true, force: true });
     if (passed) await removeWorkspace(workspace);

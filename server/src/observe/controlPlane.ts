@@ -1,5 +1,5 @@
 import type { StepwiseReport } from '../rewrite/runtime/adapterRuntime';
-import { readControl, readReports, writeControl } from './fileStore';
+import { compactReports, prepareControl, readControl, readReports, writeControl } from './fileStore';
 import type { ControlRecord } from './fileStore';
 
 /** What the store behind the rollout says about itself: reachable or not, and Redis's own figures. */
@@ -39,6 +39,8 @@ export interface ControlPlane {
   writeMode(record: ControlRecord): Promise<void>;
   readReports(): Promise<{ reports: StepwiseReport[]; error?: string }>;
   health(): Promise<PlaneHealth>;
+  /** Makes the store ready for reports (the file store's folder, which ignores itself in git). */
+  prepare?(): Promise<void>;
   dispose(): Promise<void>;
 }
 
@@ -52,9 +54,11 @@ export function fileControlPlane(root: string, migration: string): ControlPlane 
     },
     writeMode: (record) => writeControl(root, migration, record),
     async readReports() {
+      await compactReports(root, migration);
       return { reports: await readReports(root, migration) };
     },
     health: () => Promise.resolve({}),
+    prepare: () => prepareControl(root),
     dispose: () => Promise.resolve(),
   };
 }

@@ -45,11 +45,17 @@ export async function readControl(root: string, migration: string): Promise<Cont
 
 /** Sets the mode every adapter of this migration reads within its period (atomic; the folder ignores itself in git). */
 export async function writeControl(root: string, migration: string, record: ControlRecord): Promise<void> {
-  const { dir, control } = controlPaths(root, migration);
-  await fs.mkdir(dir, { recursive: true });
+  await prepareControl(root);
+  await writeFileAtomic(controlPaths(root, migration).control, `${JSON.stringify(record, null, 2)}\n`);
+}
+
+/** Makes the control folder (adapters report only where it exists); it ignores itself in git. */
+export async function prepareControl(root: string): Promise<void> {
+  const dir = path.join(root, '.stepwise', 'control');
   const ignore = path.join(dir, '.gitignore');
-  if (!existsSync(ignore)) await writeFileAtomic(ignore, '# Written by Stepwise: the rollout control and metrics stay out of git.\n*\n');
-  await writeFileAtomic(control, `${JSON.stringify(record, null, 2)}\n`);
+  if (existsSync(ignore)) return;
+  await fs.mkdir(dir, { recursive: true });
+  await writeFileAtomic(ignore, '# Written by Stepwise: the rollout control and metrics stay out of git.\n*\n');
 }
 
 /** What the reporting processes say, added up. */
@@ -122,6 +128,23 @@ export async function readReports(root: string, migration: string): Promise<Step
     }
   }
   return reports;
+}
+
+/**
+ * Keeps the metrics file small: past `maxBytes`, it is rewritten (atomically) with each process's
+ * last report only. Reports are cumulative, so nothing is lost; a line a process appends while
+ * this runs is replaced by its next report, a period later.
+ */
+export async function compactReports(root: string, migration: string, maxBytes = 1024 * 1024): Promise<boolean> {
+  const { metrics } = controlPaths(root, migration);
+  if (!existsSync(metrics) || (await fs.stat(metrics)).size <= maxBytes) return false;
+  const last = new Map<string, StepwiseReport>();
+  for (const report of await readReports(root, migration)) {
+    const known = last.get(report.instance);
+    if (!known || report.at >= known.at) last.set(report.instance, report);
+  }
+  await writeFileAtomic(metrics, [...last.values()].map((r) => `${JSON.stringify(r)}\n`).join(''));
+  return true;
 }
 
 /** Reads and adds up the metrics the adapters reported to the file store. */

@@ -146,11 +146,14 @@ export class RolloutMonitor {
     const plane = this.controlPlane();
     if (!spec || !plane) return { error: 'There is no valid spec.' };
     const now = this.host.clock.now();
-    const [control, reported, health, status, entries] = await Promise.all([
+    const status = await this.host.status();
+    // A file in observation: the adapters of the running app may report from now on.
+    if (status.inFlight && status.files.some((f) => f.path === status.inFlight && (f.state === 'observing' || f.state === 'awaiting-approval')))
+      await plane.prepare?.().catch(() => undefined);
+    const [control, reported, health, entries] = await Promise.all([
       plane.readMode(),
       plane.readReports(),
       plane.health(),
-      this.host.status(),
       this.host.entries(),
     ]);
     const mode = control.record?.mode ?? 'legacy';

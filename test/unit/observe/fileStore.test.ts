@@ -4,7 +4,7 @@
 import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { appendFile, mkdir } from 'node:fs/promises';
-import { aggregate, controlPaths, parseMode, readObservation, writeControl } from '../../../server/src/observe/fileStore';
+import { aggregate, compactReports, controlPaths, parseMode, readObservation, writeControl } from '../../../server/src/observe/fileStore';
 import {
   stepwiseAdapter,
   stepwiseBucketBound,
@@ -79,6 +79,24 @@ describe('the rollout control on the file store', function () {
     assert.equal(o.latency.p50LegacyMs, stepwiseBucketBound(stepwiseBucketOf(1)));
     assert.equal(o.latency.p99LegacyMs, stepwiseBucketBound(stepwiseBucketOf(100)));
     assert.equal(aggregate([]).lastAt, null);
+  });
+
+  it('the metrics file is compacted past its limit to each process\u2019s last report, and the figures stay the same', async () => {
+    const root = await prepareWorkflowRepo();
+    roots.push(root);
+    const { dir, metrics } = controlPaths(root, migrationId);
+    await mkdir(dir, { recursive: true });
+    for (let i = 1; i <= 50; i++) {
+      await appendFile(metrics, `${JSON.stringify(report('p1', i, { legacyCalls: i * 10 }))}\n`);
+      await appendFile(metrics, `${JSON.stringify(report('p2', i, { legacyCalls: i }))}\n`);
+    }
+    const before = await readObservation(root, migrationId);
+    assert.equal(await compactReports(root, migrationId, 1_000_000), false, 'under the limit: left alone');
+    assert.equal(await compactReports(root, migrationId, 1000), true);
+    assert.equal(readFileSync(metrics, 'utf8').trim().split('\n').length, 2);
+    const after = await readObservation(root, migrationId);
+    assert.deepEqual(after.counters, before.counters);
+    assert.deepEqual(after.counters, { legacyCalls: 550 });
   });
 
   it('the adapter reads the mode Stepwise writes, and its reports add up in the observation', async () => {

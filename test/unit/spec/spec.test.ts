@@ -332,9 +332,9 @@ describe('spec validation', () => {
           rollback: { p99IncreasePercent: 50, errorRatePercent: 0.5 },
         },
         compare: { ignoreFields: [], unordered: false, numericTolerance: 0, ttlSkewMs: 1000 },
-        stageMinutes: 60,
+        stageMinutes: 1,
         autoRollback: false,
-        sampleSeconds: 60,
+        sampleSeconds: 10,
       });
       assert.equal(spec.redis, undefined);
     });
