@@ -69,6 +69,9 @@ Commands:
                           stage [--watch] again every 5 s, [--json]
   drill                   a rollback drill: legacy until every serving process reports it, then
                           back to the stage, each step timed and recorded
+  sync [REMOTE]           share the evidence (baselines, verifications, observations, rollout
+                          history: git notes on the migration commits, refs/notes/stepwise) with
+                          REMOTE (default origin): fetch, merge, push
   init                    write a starter .stepwise/migration.json
 
 Options:
@@ -343,6 +346,14 @@ const commands: Record<string, (open: () => Promise<MigrationSession>, options: 
         resolve();
       });
     });
+    return exitCodes.ok;
+  },
+
+  sync: async (open, options, io) => {
+    const remote = options.positional[0] ?? 'origin';
+    const result = await (await open()).syncEvidence(remote);
+    if (!result.ok) throw new CliError(result.error);
+    io.out(options.json ? JSON.stringify(result, null, 2) : result.message);
     return exitCodes.ok;
   },
 

@@ -148,7 +148,10 @@ export class RolloutMonitor {
     const now = this.host.clock.now();
     const status = await this.host.status();
     // A file in observation: the adapters of the running app may report from now on.
-    if (status.inFlight && status.files.some((f) => f.path === status.inFlight && (f.state === 'observing' || f.state === 'awaiting-approval')))
+    if (
+      status.inFlight &&
+      status.files.some((f) => f.path === status.inFlight && (f.state === 'observing' || f.state === 'awaiting-approval'))
+    )
       await plane.prepare?.().catch(() => undefined);
     const [control, reported, health, entries] = await Promise.all([
       plane.readMode(),

@@ -256,6 +256,11 @@ export class MigrationSession {
     return this.rolloutMonitor.confirm();
   }
 
+  /** Shares the evidence (git notes on the migration commits) with a remote: fetch, merge, push. */
+  syncEvidence(remote = 'origin'): Promise<EngineResult> {
+    return this.engine.syncEvidence(remote);
+  }
+
   /** A rollback drill: legacy, then back to the stage, each step timed until every process reports it. */
   drill(): ReturnType<RolloutMonitor['drill']> {
     return this.rolloutMonitor.drill();

@@ -31,6 +31,32 @@ export type SessionEvidence = WithoutStamp<
   Extract<JournalEntry, { type: 'rollout' | 'window' | 'sample' | 'redis-baseline' | 'rollback-time' | 'drill' }>
 >;
 
+/**
+ * The local journal with the evidence other clones shared as git notes (`stepwise sync`), each
+ * entry once, oldest first. Lines that do not parse are skipped.
+ */
+export function withNotes(local: JournalEntry[], notes: Map<string, string>): JournalEntry[] {
+  if (notes.size === 0) return local;
+  const seen = new Set(local.map((e) => JSON.stringify(e)));
+  const merged = [...local];
+  for (const text of notes.values()) {
+    for (const line of text.split('\n')) {
+      if (!line.trim() || seen.has(line)) continue;
+      try {
+        const entry = JSON.parse(line) as JournalEntry;
+        if (typeof entry?.type !== 'string' || typeof entry.at !== 'number') continue;
+        const canonical = JSON.stringify(entry);
+        if (seen.has(canonical)) continue;
+        seen.add(canonical);
+        merged.push(entry);
+      } catch {
+        // Not a journal entry.
+      }
+    }
+  }
+  return merged.sort((a, b) => a.at - b.at);
+}
+
 export interface EngineOptions {
   clock: Clock;
   logger: Logger;
@@ -207,6 +233,7 @@ export class WorkflowEngine {
       blocked,
       analysisSignature(this.index),
       this.options.approvalGate?.(),
+      repo ? await repo.notesHead() : undefined,
     ]);
     if (this.cached?.key === key && now < this.cached.validUntil) return this.cached.status;
     this.statusComputations++;
@@ -217,7 +244,7 @@ export class WorkflowEngine {
     try {
       if (repo) {
         history = head ? await repo.history(head) : [];
-        journal = await (await this.journal()).read();
+        journal = withNotes(await (await this.journal()).read(), await repo.notes().catch(() => new Map<string, string>()));
         if (!head) blocked ??= 'The repository has no commit yet; commit the current state first.';
       }
     } catch (error) {
@@ -375,6 +402,7 @@ export class WorkflowEngine {
         forced: reason,
         logOffsets,
       });
+      await this.noteEvidence(file, commit);
       this.onDidChange.fire();
       const committed = `Committed ${commit.slice(0, 8)}: ${file} is routed through the adapter${edit.createsAdapter ? ' (the adapter was created)' : ''}.`;
       if (options.verify === false) return { ok: true, file, commit, message: committed, notes: edit.notes };
@@ -415,6 +443,7 @@ export class WorkflowEngine {
     const journal = await this.journal();
     const now = this.options.clock.now();
     await journal.append({ type: 'verification', at: now, migration: spec.id, file, commit: status.commit, results, ok: results.ok });
+    await this.noteEvidence(file, status.commit);
     if (!results.ok) {
       this.onDidChange.fire();
       const failed = `Verification of ${file} failed: ${results.failures.join(' ')}`;
@@ -426,6 +455,7 @@ export class WorkflowEngine {
     }
     const until = now + spec.observation.hours * 3600_000;
     await journal.append({ type: 'observing', at: now, migration: spec.id, file, commit: status.commit, until });
+    await this.noteEvidence(file, status.commit);
     this.announced.delete(file);
     this.onDidChange.fire();
     const skipped = results.skipped.filter((s) => s.includes('not trusted'));
@@ -473,6 +503,7 @@ export class WorkflowEngine {
       await (
         await this.journal()
       ).append({ type: 'approved', at: this.options.clock.now(), migration: spec.id, file, commit: status.commit, by, approvalCommit });
+      await this.noteEvidence(file, status.commit);
       this.onDidChange.fire();
       return ok(file, `Approved ${file} (${approvalCommit.slice(0, 8)}); the next file is unlocked.`, approvalCommit);
     });
@@ -521,6 +552,7 @@ export class WorkflowEngine {
     await (
       await this.journal()
     ).append({ type: 'reverted', at: this.options.clock.now(), migration: spec.id, file, commit: status.commit, revertCommit, by, reason });
+    await this.noteEvidence(file, status.commit);
     await this.index.filesChangedOnDisk(files);
     this.onDidChange.fire();
     return ok(
@@ -535,7 +567,7 @@ export class WorkflowEngine {
     const status = await this.status();
     let entries: JournalEntry[] = [];
     try {
-      entries = await (await this.journal()).read();
+      entries = await this.allEntries();
     } catch {
       // Without git there is no journal; the report says what it can.
     }
@@ -547,7 +579,7 @@ export class WorkflowEngine {
   async recordedDossier(file: string): Promise<Dossier | undefined> {
     let entries: JournalEntry[];
     try {
-      entries = await (await this.journal()).read();
+      entries = await this.allEntries();
     } catch {
       return undefined;
     }
@@ -556,20 +588,67 @@ export class WorkflowEngine {
     return entry?.type === 'dossier' ? { ...entry.dossier, recorded: { at: entry.at, head: entry.head } } : undefined;
   }
 
-  /** Records a change of the rollout mode (who, from what to what, the figures at that moment). */
   /** Appends evidence the session gathered after the move (rollout changes, samples, drills). */
   async record(entry: SessionEvidence): Promise<void> {
     const spec = this.index.currentSpec();
     if (!spec) return;
     await (await this.journal()).append({ ...entry, at: this.options.clock.now(), migration: spec.id });
-    if (entry.type !== 'sample') this.onDidChange.fire();
+    if (entry.type === 'sample') return;
+    // Milestones of the rollout go with the file in flight's evidence.
+    const inFlight = this.cached?.status.files.find((f) => f.path === this.cached?.status.inFlight);
+    if (inFlight?.commit) await this.noteEvidence(inFlight.path, inFlight.commit);
+    this.onDidChange.fire();
+  }
+
+  /**
+   * Writes a migration commit's evidence as its git note (refs/notes/stepwise), so it travels with
+   * the repository (`stepwise sync`): every entry about the file since its move, the baseline it
+   * was compared with, and the rollout's changes meanwhile. Best effort: the journal stays the
+   * source, and a note that cannot be written is logged.
+   */
+  private async noteEvidence(file: string, commit: string | null): Promise<void> {
+    const spec = this.index.currentSpec();
+    if (!spec || !commit) return;
+    try {
+      const repo = await this.git();
+      // With what other clones shared: a teammate's note keeps the whole story.
+      const entries = (await this.allEntries()).filter((e) => e.migration === spec.id);
+      const migrated = entries.find((e) => e.type === 'migrated' && e.commit === commit);
+      if (migrated?.type !== 'migrated') return;
+      const evidence = entries.filter(
+        (e) =>
+          ('file' in e && e.file === file && (('commit' in e && e.commit === commit) || e.at >= migrated.at || e.type === 'dossier')) ||
+          (e.type === 'baseline' && e.head === migrated.base) ||
+          ((e.type === 'rollout' || e.type === 'rollback-time' || e.type === 'drill') && e.at >= migrated.at),
+      );
+      await repo.writeNote(commit, evidence.map((e) => `${JSON.stringify(e)}\n`).join(''));
+    } catch (error) {
+      this.options.logger.warn(`Could not write the evidence of ${file} as a git note: ${(error as Error).message}`);
+    }
+  }
+
+  /** Shares the evidence (git notes) with a remote: fetch, merge, push. */
+  async syncEvidence(remote: string): Promise<EngineResult> {
+    try {
+      const message = await (await this.git()).syncNotes(remote);
+      this.onDidChange.fire();
+      return { ok: true, file: '', message };
+    } catch (error) {
+      return fail('', (error as Error).message);
+    }
+  }
+
+  /** This clone's journal with the evidence shared as git notes. */
+  private async allEntries(): Promise<JournalEntry[]> {
+    const repo = await this.git();
+    return withNotes(await (await this.journal()).read(), await repo.notes().catch(() => new Map<string, string>()));
   }
 
   /** The journal's entries for the current migration, oldest first. */
   async entries(): Promise<JournalEntry[]> {
     const spec = this.index.currentSpec();
     if (!spec) return [];
-    return (await (await this.journal()).read()).filter((e) => e.migration === spec.id);
+    return (await this.allEntries()).filter((e) => e.migration === spec.id);
   }
 
   /** Who is acting (git's identity). */

@@ -400,6 +400,101 @@ export class GitRepo {
     return this.prefix && clean.startsWith(`${this.prefix}/`) ? clean.slice(this.prefix.length + 1) : clean;
   }
 
+  // ---- evidence as git notes (refs/notes/stepwise) ------------------------------------------
+
+  /** The notes ref's commit, or undefined when there are no Stepwise notes. */
+  async notesHead(): Promise<string | undefined> {
+    try {
+      return (await this.git.raw(['rev-parse', '-q', '--verify', `${notesRef}^{commit}`])).trim() || undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Sets the note on a commit (replacing it): one journal entry per line. */
+  async writeNote(sha: string, text: string): Promise<void> {
+    if (!/^[0-9a-f]{7,64}$/i.test(sha)) throw new Error(`${sha} is not a commit id.`);
+    await this.runWithInput(['notes', `--ref=${notesRef}`, 'add', '-f', '-F', '-', sha], text);
+  }
+
+  /** Every Stepwise note, by the commit it is on. Read once per notes commit. */
+  async notes(): Promise<Map<string, string>> {
+    const head = await this.notesHead();
+    if (!head) return new Map();
+    if (this.notesCache?.head === head) return this.notesCache.notes;
+    const notes = (async (): Promise<Map<string, string>> => {
+      const pairs = (await this.git.raw(['notes', `--ref=${notesRef}`, 'list']))
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => line.split(' ') as [string, string]);
+      const out = new Map<string, string>();
+      if (pairs.length === 0) return out;
+      // One process for all of them: cat-file --batch answers "<id> blob <size>\n<content>\n" per id.
+      const batch = await this.bytesWithInput(['cat-file', '--batch'], `${pairs.map(([blob]) => blob).join('\n')}\n`);
+      let at = 0;
+      for (const [blob, commit] of pairs) {
+        const headerEnd = batch.indexOf(0x0a, at);
+        if (headerEnd < 0) break;
+        const header = batch.subarray(at, headerEnd).toString('utf8').split(' ');
+        const size = Number(header[2]);
+        if (header[0] !== blob || !Number.isFinite(size)) break;
+        out.set(commit, batch.subarray(headerEnd + 1, headerEnd + 1 + size).toString('utf8'));
+        at = headerEnd + 1 + size + 1;
+      }
+      return out;
+    })();
+    this.notesCache = { head, notes: await notes };
+    return this.notesCache.notes;
+  }
+
+  private notesCache: { head: string; notes: Map<string, string> } | undefined;
+
+  /**
+   * Shares the evidence with a remote: fetches its Stepwise notes, merges them with ours (lines of
+   * both, each once), and pushes the result. Says what it did in one sentence.
+   */
+  async syncNotes(remote: string): Promise<string> {
+    if (!/^[\w.\-/]+$/.test(remote)) throw new Error(`"${remote}" is not a remote name.`);
+    const incoming = 'refs/notes/stepwise-incoming';
+    let fetched = false;
+    try {
+      await this.git.raw(['fetch', '--quiet', '--end-of-options', remote, `+${notesRef}:${incoming}`]);
+      fetched = true;
+    } catch (error) {
+      // A remote without Stepwise notes yet: nothing to merge.
+      if (!/couldn't find remote ref|no such ref|not found/i.test(errorOutput(error)))
+        throw new Error(`Fetching the evidence from ${remote} failed: ${firstLines(errorOutput(error))}`);
+    }
+    if (fetched) {
+      if (await this.notesHead()) await this.git.raw(['notes', `--ref=${notesRef}`, 'merge', '-q', '-s', 'cat_sort_uniq', incoming]);
+      else await this.git.raw(['update-ref', notesRef, incoming]);
+      await this.git.raw(['update-ref', '-d', incoming]).catch(() => undefined);
+    }
+    if (!(await this.notesHead())) return `Neither this clone nor ${remote} has Stepwise evidence yet.`;
+    try {
+      await this.git.raw(['push', '--quiet', '--end-of-options', remote, `${notesRef}:${notesRef}`]);
+    } catch (error) {
+      throw new Error(`Pushing the evidence to ${remote} failed: ${firstLines(errorOutput(error))}`);
+    }
+    return `The evidence is shared with ${remote}: ${fetched ? 'fetched, merged and pushed' : 'pushed (it had none)'} (${notesRef}).`;
+  }
+
+  private bytesWithInput(args: string[], input: string): Promise<Buffer> {
+    return new Promise<Buffer>((resolve, reject) => {
+      const child = spawn('git', args, { cwd: this.root, stdio: ['pipe', 'pipe', 'pipe'] });
+      const chunks: Buffer[] = [];
+      let errors = '';
+      child.stdout.on('data', (d: Buffer) => chunks.push(d));
+      child.stderr.on('data', (d: Buffer) => (errors += d.toString()));
+      child.on('error', reject);
+      child.on('close', (code) =>
+        code === 0 ? resolve(Buffer.concat(chunks)) : reject(new GitProblem(errors.trim() || `git ${args[0]} exited with ${code}`, errors)),
+      );
+      child.stdin.end(input);
+    });
+  }
+
   private async runWithInput(args: string[], input: string): Promise<void> {
     await this.outputWithInput(args, input);
   }
@@ -422,6 +517,9 @@ export class GitRepo {
     });
   }
 }
+
+/** Where Stepwise keeps each migration commit's evidence, so it travels with the repository. */
+export const notesRef = 'refs/notes/stepwise';
 
 function errorOutput(error: unknown): string {
   if (error instanceof GitProblem) return error.output || error.message;
