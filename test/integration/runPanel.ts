@@ -9,7 +9,7 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { keepForInspection, prepareWorkspace, removeWorkspace, repoRoot } from '../support/workspace';
 import { loadTools } from './tools';
 import { checklistFrame, closeWorkbench, openDevWorkbench } from './workbench';
@@ -19,6 +19,11 @@ const shots = join(repoRoot, 'test-results', 'panel');
 const step = (message: string): void => console.log(`[panel] ${message}`);
 
 const checklist = checklistFrame;
+
+/** Brings the card's rollout block to the top of the panel (for its screenshots). */
+async function showRollout(card: Locator): Promise<void> {
+  await card.locator('.rollout').evaluate((node) => node.scrollIntoView({ block: 'start' }));
+}
 
 async function shoot(page: Page, name: string): Promise<void> {
   await page.evaluate('document.fonts.ready');
@@ -118,10 +123,13 @@ export async function main(): Promise<number> {
       throw new Error(`Next stage is unavailable from legacy: ${await next.textContent()}`);
     await next.click();
     await card.locator('.rollout[data-mode="shadow"] td:has-text("(shadow,")').waitFor({ timeout: 5 * 60_000 });
-    await card.locator('.rollout td:has-text("compared")').waitFor({ timeout: 5 * 60_000 });
+    // The first file of the plan only writes (set) through the adapter: in shadow they reach both sides.
+    await card.locator('.rollout td:has-text("ms · new")').waitFor({ timeout: 5 * 60_000 });
     const figures = await card.locator('.rollout').innerText();
-    if (!/Shadow agreement/.test(figures) || !/p99 latency/.test(figures)) throw new Error(`the rollout shows no figures:\n${figures}`);
-    step('Next stage moved the process to shadow; the card shows its comparisons');
+    if (!/Calls in the window\s+[1-9]\d* legacy/.test(figures) || !/p99 latency/.test(figures))
+      throw new Error(`the rollout shows no live figures:\n${figures}`);
+    step('Next stage moved the process to shadow; the card shows its calls and latency');
+    await showRollout(card);
     await shoot(page, 'rollout-observing-dark');
 
     // Light theme: the panel follows the editor's theme variables.
@@ -134,7 +142,7 @@ export async function main(): Promise<number> {
     await page.waitForSelector('.monaco-workbench.vs', { timeout: 90_000 });
     await card.locator('details.evidence table').waitFor();
     await shoot(page, 'checklist-verified-light');
-    await card.locator('.rollout').scrollIntoViewIfNeeded();
+    await showRollout(card);
     await shoot(page, 'rollout-observing-light');
 
     await card.locator('.rollout button[data-rollout="rollback"]').click();

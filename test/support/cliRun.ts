@@ -45,3 +45,20 @@ export function fingerprint(root: string): Record<string, string> {
   walk('');
   return result;
 }
+
+/** Runs `run` with some environment variables set (undefined: unset), and puts the environment back afterwards. */
+export async function withEnv<T>(env: Record<string, string | undefined>, run: () => Promise<T>): Promise<T> {
+  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+  const apply = (values: Record<string, string | undefined>): void => {
+    for (const [key, value] of Object.entries(values)) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  };
+  apply(env);
+  try {
+    return await run();
+  } finally {
+    apply(saved);
+  }
+}

@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { localTime } from '../../../server/src/util/time';
-import { cli, jsonOf } from '../../support/cliRun';
+import { cli, jsonOf, withEnv } from '../../support/cliRun';
 import type { CliResult } from '../../support/cliRun';
 import {
   first,
@@ -41,20 +41,6 @@ interface ResultJson {
   verificationFailed?: boolean;
   needsConfirmation?: boolean;
   verification?: { ok: boolean; trusted: boolean; skipped: string[]; test?: { counts?: { passed: number; failed: number } } };
-}
-
-/** Runs the CLI with some environment variables set, and puts the environment back afterwards. */
-async function withEnv(env: Record<string, string>, run: () => Promise<CliResult>): Promise<CliResult> {
-  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
-  Object.assign(process.env, env);
-  try {
-    return await run();
-  } finally {
-    for (const [key, value] of Object.entries(saved)) {
-      if (value === undefined) delete process.env[key];
-      else process.env[key] = value;
-    }
-  }
 }
 
 describe('stepwise workflow verbs on a git repository', function () {

@@ -7,23 +7,10 @@ import { appendFile, mkdir } from 'node:fs/promises';
 import { controlPaths } from '../../../server/src/observe/fileStore';
 import { stepwiseBuckets } from '../../../server/src/rewrite/runtime/adapterRuntime';
 import type { StepwiseReport } from '../../../server/src/rewrite/runtime/adapterRuntime';
-import { cli, jsonOf } from '../../support/cliRun';
+import { cli, jsonOf, withEnv } from '../../support/cliRun';
 import type { CliResult } from '../../support/cliRun';
 import { first, journalOf, migrationId, prepareWorkflowRepo } from '../../support/workflowRepo';
 import { removeWorkspace } from '../../support/workspace';
-
-async function withEnv(env: Record<string, string>, run: () => Promise<CliResult>): Promise<CliResult> {
-  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
-  Object.assign(process.env, env);
-  try {
-    return await run();
-  } finally {
-    for (const [key, value] of Object.entries(saved)) {
-      if (value === undefined) delete process.env[key];
-      else process.env[key] = value;
-    }
-  }
-}
 
 function report(counters: Record<string, number>): StepwiseReport {
   const empty = (): number[] => new Array<number>(stepwiseBuckets + 1).fill(0);

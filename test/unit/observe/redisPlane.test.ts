@@ -13,28 +13,12 @@ import { parseInfo } from '../../../server/src/observe/controlPlane';
 import { describeRedisError, redactUrl } from '../../../server/src/observe/redisPlane';
 import { startCacheApp } from '../../support/cacheApp';
 import type { CacheApp } from '../../support/cacheApp';
-import { cli, jsonOf } from '../../support/cliRun';
+import { cli, jsonOf, withEnv } from '../../support/cliRun';
 import type { CliResult } from '../../support/cliRun';
 import { makeCertificates, startRedis } from '../../support/redis';
 import type { RedisServer } from '../../support/redis';
 import { journalOf, migrationId, prepareWorkflowRepo } from '../../support/workflowRepo';
 import { removeWorkspace } from '../../support/workspace';
-
-async function withEnv(env: Record<string, string | undefined>, run: () => Promise<CliResult>): Promise<CliResult> {
-  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
-  for (const [key, value] of Object.entries(env)) {
-    if (value === undefined) delete process.env[key];
-    else process.env[key] = value;
-  }
-  try {
-    return await run();
-  } finally {
-    for (const [key, value] of Object.entries(saved)) {
-      if (value === undefined) delete process.env[key];
-      else process.env[key] = value;
-    }
-  }
-}
 
 interface State {
   mode: string;
