@@ -27,7 +27,10 @@ const execFileAsync = promisify(execFile);
 
 export const CODE_SERVER_VERSION = '4.100.3';
 
-/** Everything the project's tests and demo need from Debian (neovim: the second, independent LSP client). */
+/**
+ * Everything the project's tests and demo need from Debian (neovim: the second, independent LSP
+ * client; openssl: the certificates of the Redis TLS test).
+ */
 export const DEBIAN_PACKAGES = [
   'chromium',
   'ripgrep',
@@ -38,6 +41,7 @@ export const DEBIAN_PACKAGES = [
   'libkrb5-dev',
   'git',
   'neovim',
+  'openssl',
 ];
 
 /** What code-server's install needs to compile its native modules and fetch ripgrep. */

@@ -90,6 +90,14 @@ export function computeMigrationEdit(index: WorkspaceIndex, rel: string, options
     result.notes.push(...generated.notes);
     result.files.push({ path: spec.adapter.module, create: true, changes: [{ start: 0, end: 0, newText: generated.text }] });
     planned.push({ path: spec.adapter.module, before: undefined, after: generated.text });
+    // Its runtime module beside it (written again if a stale one was left behind).
+    const runtimeBefore = index.textOf(generated.runtime.path);
+    result.files.push({
+      path: generated.runtime.path,
+      create: runtimeBefore === undefined,
+      changes: [{ start: 0, end: runtimeBefore?.length ?? 0, newText: generated.runtime.text }],
+    });
+    planned.push({ path: generated.runtime.path, before: runtimeBefore, after: generated.runtime.text });
   }
   const check = index.checkEdits(planned);
   if (!check.ok) {
@@ -131,7 +139,10 @@ export function generateAdapter(index: WorkspaceIndex, fromRel: string, style: E
     } catch (error) {
       return { error: (error as Error).message };
     }
-    const check = index.checkEdits([{ path: spec.adapter.module, before: undefined, after: scaffold.text }]);
+    const check = index.checkEdits([
+      { path: scaffold.runtime.path, before: index.textOf(scaffold.runtime.path), after: scaffold.runtime.text },
+      { path: spec.adapter.module, before: undefined, after: scaffold.text },
+    ]);
     if (check.ok) return scaffold;
     let mapped = false;
     for (const problem of check.problems) {

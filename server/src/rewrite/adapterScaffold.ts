@@ -2,7 +2,7 @@ import type { AdaptedClass, AdaptedFunction, AdaptedMember, AdapterModel } from 
 import { describeTemplate, fillTemplate } from '../spec/templates';
 import { relativeSpecifier } from './specifiers';
 import type { ExtensionStyle } from './specifiers';
-import { emitRuntime } from './runtime/emit';
+import { emitRuntimeModule, runtimePathOf } from './runtime/emit';
 import type { StepwiseCompareRules } from './runtime/adapterRuntime';
 
 export interface ScaffoldInput {
@@ -18,6 +18,8 @@ export interface ScaffoldInput {
 
 export interface ScaffoldResult {
   text: string;
+  /** The runtime module the adapter imports, beside it. */
+  runtime: { path: string; text: string };
   /** 1-based line of each generated route → `Class.member`, to map type errors back to members. */
   routeLines: Map<number, string>;
   /** What a person should look at, in sentences. */
@@ -90,6 +92,11 @@ export function scaffoldAdapter(input: ScaffoldInput): ScaffoldResult {
     lines.push(`import * as ${legacyAlias(i)} from '${relativeSpecifier(adapterPath, file, style)}';`),
   );
   if (model.targetImports.length > 0) lines.push(`import { ${model.targetImports.join(', ')} } from '${targetSpecifier}';`);
+  const runtimePath = runtimePathOf(adapterPath);
+  const runtimeSpecifier = relativeSpecifier(adapterPath, runtimePath, style);
+  const used = [...(model.functions.length > 0 ? ['stepwiseAdapt'] : []), ...(model.classes.length > 0 ? ['stepwiseAdaptClass'] : [])];
+  if (used.length > 0) lines.push(`import { ${used.join(', ')} } from '${runtimeSpecifier}';`);
+  if (model.classes.length > 0) lines.push(`import type { StepwiseRoutes } from '${runtimeSpecifier}';`);
   lines.push('');
   model.legacyFiles.forEach((file) => lines.push(`export * from '${relativeSpecifier(adapterPath, file, style)}';`));
   for (const pkg of model.packages) lines.push(`export * from '${spec(pkg)}';`);
@@ -97,7 +104,8 @@ export function scaffoldAdapter(input: ScaffoldInput): ScaffoldResult {
     lines.push(`export { default } from '${relativeSpecifier(adapterPath, model.defaultExportFrom, style)}';`);
     notes.push(`The default export of ${model.defaultExportFrom} is passed through unchanged.`);
   }
-  lines.push('', ...emitRuntime(flag, model.migrationId, input.compare));
+  lines.push('', '/** Reads and steers the rollout at run time (the flag, metrics, the control store). */');
+  lines.push(`export { stepwiseAdapter } from '${runtimeSpecifier}';`);
 
   const routeLines = new Map<number, string>();
   for (const cls of model.classes) {
@@ -110,7 +118,12 @@ export function scaffoldAdapter(input: ScaffoldInput): ScaffoldResult {
     const text = adaptedFunction(fn, legacyAlias(fn.moduleIndex), model.classes);
     if (text.length > 0) lines.push('', ...text);
   }
-  return { text: `${lines.join('\n')}\n`, routeLines, notes };
+  return {
+    text: `${lines.join('\n')}\n`,
+    runtime: { path: runtimePath, text: emitRuntimeModule(flag, model.migrationId, input.compare) },
+    routeLines,
+    notes,
+  };
 }
 
 function isPackage(module: string): boolean {

@@ -292,16 +292,29 @@ export class MigrationSession {
     const generated = generateAdapter(this.index, from, this.index.extensionStyleFor(spec.adapter.module));
     if ('error' in generated) return generated;
     const current = exists ? await fs.readFile(this.absolute(spec.adapter.module), 'utf8') : '';
+    const runtimeExists = existsSync(this.absolute(generated.runtime.path));
+    const runtimeNow = runtimeExists ? await fs.readFile(this.absolute(generated.runtime.path), 'utf8') : '';
+    const texts = new Map([
+      [spec.adapter.module, exists ? current : undefined],
+      [generated.runtime.path, runtimeExists ? runtimeNow : undefined],
+    ]);
     return this.computed(
       {
         path: spec.adapter.module,
         version: null,
-        files: [{ path: spec.adapter.module, create: !exists, changes: [{ start: 0, end: current.length, newText: generated.text }] }],
+        files: [
+          { path: spec.adapter.module, create: !exists, changes: [{ start: 0, end: current.length, newText: generated.text }] },
+          {
+            path: generated.runtime.path,
+            create: !runtimeExists,
+            changes: [{ start: 0, end: runtimeNow.length, newText: generated.runtime.text }],
+          },
+        ],
         createsAdapter: true,
         routed: 0,
         notes: generated.notes,
       },
-      exists ? () => current : undefined,
+      (rel) => texts.get(rel),
     );
   }
 

@@ -607,8 +607,20 @@ export class WorkflowEngine {
    * source, and a note that cannot be written is logged.
    */
   private async noteEvidence(file: string, commit: string | null): Promise<void> {
+    if (!commit) return;
+    // During an operation, once at its end (a migration's commit, verification and timer: one note).
+    if (this.busy) {
+      this.pendingNotes.set(file, commit);
+      return;
+    }
+    await this.writeEvidenceNote(file, commit);
+  }
+
+  private readonly pendingNotes = new Map<string, string>();
+
+  private async writeEvidenceNote(file: string, commit: string): Promise<void> {
     const spec = this.index.currentSpec();
-    if (!spec || !commit) return;
+    if (!spec) return;
     try {
       const repo = await this.git();
       // With what other clones shared: a teammate's note keeps the whole story.
@@ -753,6 +765,8 @@ export class WorkflowEngine {
       this.options.logger.error(`${what} failed: ${(error as Error).stack ?? String(error)}`);
       return fail(file, `${what} failed unexpectedly: ${(error as Error).message}`);
     } finally {
+      for (const [noted, commit] of this.pendingNotes) await this.writeEvidenceNote(noted, commit);
+      this.pendingNotes.clear();
       this.busy = undefined;
       this.activity = undefined;
       this.onDidChange.fire();

@@ -132,22 +132,29 @@ export class GitRepo {
       if (/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(head)) return head;
       const ref = /^ref: (refs\/heads\/\S+)$/.exec(head)?.[1];
       if (!ref) return null;
-      const loose = path.join(common, ...ref.split('/'));
-      if (existsSync(loose)) {
-        const sha = (await fs.readFile(loose, 'utf8')).trim();
-        return /^[0-9a-f]{40}([0-9a-f]{24})?$/.test(sha) ? sha : null;
-      }
-      const packed = path.join(common, 'packed-refs');
-      if (existsSync(packed)) {
-        for (const line of (await fs.readFile(packed, 'utf8')).split('\n')) {
-          const [sha, name] = line.trim().split(' ');
-          if (name === ref && /^[0-9a-f]{40}/.test(sha)) return sha;
-        }
-      }
-      return undefined; // a branch with no commit yet
+      return await this.refFromFiles(ref); // undefined: a branch with no commit yet
     } catch {
       return null;
     }
+  }
+
+  /** A ref's commit from the files (loose, then packed-refs); undefined when it does not exist, null: ask git. */
+  private async refFromFiles(ref: string): Promise<string | undefined | null> {
+    const common = await this.commonDir();
+    if (existsSync(path.join(common, 'reftable'))) return null;
+    const loose = path.join(common, ...ref.split('/'));
+    if (existsSync(loose)) {
+      const sha = (await fs.readFile(loose, 'utf8')).trim();
+      return /^[0-9a-f]{40}([0-9a-f]{24})?$/.test(sha) ? sha : null;
+    }
+    const packed = path.join(common, 'packed-refs');
+    if (existsSync(packed)) {
+      for (const line of (await fs.readFile(packed, 'utf8')).split('\n')) {
+        const [sha, name] = line.trim().split(' ');
+        if (name === ref && /^[0-9a-f]{40}/.test(sha)) return sha;
+      }
+    }
+    return undefined;
   }
 
   /** The folder shared by every worktree of the repository (refs, packed-refs). */
@@ -404,6 +411,8 @@ export class GitRepo {
 
   /** The notes ref's commit, or undefined when there are no Stepwise notes. */
   async notesHead(): Promise<string | undefined> {
+    const read = await this.refFromFiles(notesRef).catch(() => null);
+    if (read !== null) return read;
     try {
       return (await this.git.raw(['rev-parse', '-q', '--verify', `${notesRef}^{commit}`])).trim() || undefined;
     } catch {
@@ -414,7 +423,12 @@ export class GitRepo {
   /** Sets the note on a commit (replacing it): one journal entry per line. */
   async writeNote(sha: string, text: string): Promise<void> {
     if (!/^[0-9a-f]{7,64}$/i.test(sha)) throw new Error(`${sha} is not a commit id.`);
+    const before = await this.notesHead();
+    const known = before === undefined ? new Map<string, string>() : this.notesCache?.head === before ? this.notesCache.notes : undefined;
     await this.runWithInput(['notes', `--ref=${notesRef}`, 'add', '-f', '-F', '-', sha], text);
+    // What we wrote is what a read would find: no need to list the notes again.
+    const head = await this.notesHead();
+    if (head && known) this.notesCache = { head, notes: new Map(known).set(sha, text) };
   }
 
   /** Every Stepwise note, by the commit it is on. Read once per notes commit. */

@@ -83,3 +83,25 @@ describe('approval weighs the rollout figures', function () {
     assert.match(result.stdout, /^Approved src\/jobs\/warmup-job\.ts/);
   });
 });
+
+describe('automatic rollback (observation.autoRollback)', function () {
+  this.timeout(120_000);
+  let root: string;
+  before(async () => {
+    root = await prepareWorkflowRepo({ observation: { autoRollback: true } });
+  });
+  after(() => removeWorkspace(root));
+
+  it('the roll-back thresholds crossed: Stepwise sets legacy by itself and records why', async () => {
+    assert.equal((await cli('rollout', 'set', '25', '--root', root)).code, 0);
+    const paths = controlPaths(root, migrationId);
+    await appendFile(paths.metrics, `${JSON.stringify(report({ legacyCalls: 100, newCalls: 100, errors: 5 }))}\n`);
+    const observed = await cli('observe', '--json', '--root', root);
+    assert.equal(jsonOf<{ verdict: string }>(observed).verdict, 'rollback');
+    const after = jsonOf<{ mode: string }>(await cli('observe', '--json', '--root', root));
+    assert.equal(after.mode, 'legacy');
+    const automatic = journalOf(root).filter((e) => e.type === 'rollout' && e.automatic);
+    assert.equal(automatic.length, 1);
+    assert.match(automatic[0].type === 'rollout' ? (automatic[0].reason ?? '') : '', /error rate is 5 % \(limit 0\.5 %\)/);
+  });
+});
