@@ -167,7 +167,10 @@ export async function main(argv: string[]): Promise<number> {
     );
     if (!message.includes(`Stepwise-File: ${first}`)) throw new Error(`the new commit is not the migration of ${first}:\n${message}`);
     const files = git('show', '--format=', '--name-only', 'HEAD').trim().split('\n').sort();
-    if (files.join(' ') !== [first, 'src/core/cache-migration/legacy-adapter.ts'].sort().join(' '))
+    if (
+      files.join(' ') !==
+      [first, 'src/core/cache-migration/legacy-adapter.ts', 'src/core/cache-migration/stepwise-runtime.ts'].sort().join(' ')
+    )
       throw new Error(`the migration commit holds ${files.join(', ')}`);
     step(`the migration commit ${git('rev-parse', '--short', 'HEAD').trim()} holds ${files.join(' and ')}`);
     passed = true;

@@ -20,7 +20,11 @@ const Redis = require('ioredis');
 const client = new Redis(${JSON.stringify(url)}, { maxRetriesPerRequest: 1, enableOfflineQueue: false, retryStrategy: () => 100 });
 client.on('error', () => undefined);
 const { stepwiseAdapter } = runtime;
-stepwiseAdapter.useRedis(client, 'stepwise:${migration}:mode', { periodMs: 200, timeoutMs: 200, reportMs: 300 });
+// The subscriber queues its SUBSCRIBE until connected (ioredis's default), unlike the app's client.
+const subscriber = client.duplicate({ enableOfflineQueue: true });
+subscriber.on('error', () => undefined);
+// The mode read every 2 s (the default); a change Stepwise publishes lands at once through the subscriber.
+stepwiseAdapter.useRedis(client, 'stepwise:${migration}:mode', { timeoutMs: 200, reportMs: 300, subscriber });
 class Cache { constructor() { this.map = new Map(); } get(k) { return this.map.get(k); } set(k, v) { this.map.set(k, v); } }
 const routes = {
   get: { read: true, fill: 'set', call: (next, args) => next.get(args[0]) },
@@ -37,7 +41,7 @@ const tick = () => {
   setTimeout(tick, 1);
 };
 tick();
-process.on('SIGTERM', () => { client.disconnect(); process.exit(0); });
+process.on('SIGTERM', () => { client.disconnect(); subscriber.disconnect(); process.exit(0); });
 `;
 
 /** Starts the app against Redis at `url` for `migration`. */

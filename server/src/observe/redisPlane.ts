@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import Redis from 'ioredis';
 import type { RedisOptions } from 'ioredis';
 import type { StepwiseReport } from '../rewrite/runtime/adapterRuntime';
@@ -86,7 +87,11 @@ export function redisControlPlane(options: RedisPlaneOptions): ControlPlane {
     const db = Number(url.pathname.slice(1));
     if (Number.isInteger(db) && db > 0) settings.db = db;
     if (url.protocol === 'rediss:')
-      settings.tls = { servername: settings.host, ...(options.caFile ? { ca: readFileSync(options.caFile) } : {}) };
+      settings.tls = {
+        // A name to check the certificate against (an address is checked as an address).
+        ...(isIP(settings.host) ? {} : { servername: settings.host }),
+        ...(options.caFile ? { ca: readFileSync(options.caFile) } : {}),
+      };
   }
   if (options.password) settings.password = options.password;
   const client = url ? new Redis(settings) : new Redis(options.url, settings);

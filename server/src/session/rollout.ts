@@ -331,6 +331,8 @@ export class RolloutMonitor {
     const from = state.mode;
     const now = this.host.clock.now();
     const by = await this.host.who();
+    // Reports carry the processes' own wall clock: a rollback is timed from here, on that clock.
+    const wall = Date.now();
     try {
       await plane.writeMode({ mode: parsed.mode, at: now, by: options.automatic ? 'stepwise' : by.name });
     } catch (error) {
@@ -360,8 +362,7 @@ export class RolloutMonitor {
       start: windowStart(reported.reports, now),
       automatic: options.automatic,
     });
-    // Reports carry the processes' own wall clock: the rollback is timed on it, not the test clock.
-    if (isLegacy(parsed.mode) && !isLegacy(from)) this.timeRollback(reported.reports, Date.now());
+    if (isLegacy(parsed.mode) && !isLegacy(from)) this.timeRollback(reported.reports, wall);
     this.schedule(0);
     const what =
       parsed.mode === 'legacy'

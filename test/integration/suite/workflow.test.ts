@@ -65,7 +65,7 @@ describe('the per-file workflow', function () {
     assert.match(message, /^Stepwise-Baseline: tests \d+ passed/m);
     assert.deepEqual(
       git('show', '--format=', '--name-only', 'HEAD').trim().split('\n').sort(),
-      [first, 'src/core/cache-migration/legacy-adapter.ts'].sort(),
+      [first, 'src/core/cache-migration/legacy-adapter.ts', 'src/core/cache-migration/stepwise-runtime.ts'].sort(),
     );
 
     const status = await workflowStatus(api);

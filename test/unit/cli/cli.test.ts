@@ -28,6 +28,8 @@ interface AnalyzeJson {
 const usageKinds = ['import', 'require', 'reexport', 'dynamic-import', 'new', 'call', 'member', 'type'];
 const routingKinds = ['reexport', 'dynamic-import', 'computed-member', 'escaping-instance', 'commonjs-interop', 'any-receiver'];
 const adapterPath = 'src/core/cache-migration/legacy-adapter.ts';
+/** The runtime module the adapter imports, generated beside it. */
+const runtimePath = 'src/core/cache-migration/stepwise-runtime.ts';
 const keys = (value: object): string[] => Object.keys(value).sort();
 const read = (root: string, rel: string): string => readFileSync(join(root, ...rel.split('/')), 'utf8');
 
@@ -338,7 +340,7 @@ describe('stepwise CLI', () => {
       const patches = parsePatch(result.stdout);
       assert.deepEqual(
         patches.map((p) => p.newFileName),
-        ['b/src/api/sessions.ts', `b/${adapterPath}`],
+        ['b/src/api/sessions.ts', `b/${adapterPath}`, `b/${runtimePath}`],
       );
       for (const patch of patches) {
         const rel = (patch.newFileName ?? '').replace(/^b\//, '');
@@ -354,7 +356,7 @@ describe('stepwise CLI', () => {
       const summary = jsonOf<{ path: string; files: string[]; createsAdapter: boolean; diff: string }>(result);
       assert.deepEqual(
         { path: summary.path, files: summary.files, createsAdapter: summary.createsAdapter },
-        { path: 'src/api/sessions.ts', files: ['src/api/sessions.ts', adapterPath], createsAdapter: true },
+        { path: 'src/api/sessions.ts', files: ['src/api/sessions.ts', adapterPath, runtimePath], createsAdapter: true },
       );
       assert.match(summary.diff, /^\+\+\+ b\/src\/api\/sessions\.ts$/m);
       assert.deepEqual(changedFiles(original, fingerprint(ws)), []);
@@ -413,7 +415,7 @@ describe('stepwise CLI', () => {
         result.stdout,
         /^Committed [0-9a-f]{8}: src\/api\/sessions\.ts is routed through the adapter \(the adapter was created\)\./,
       );
-      assert.deepEqual(changedFiles(original, fingerprint(ws)), ['src/api/sessions.ts', adapterPath]);
+      assert.deepEqual(changedFiles(original, fingerprint(ws)), ['src/api/sessions.ts', adapterPath, runtimePath].sort());
       assert.equal(read(ws, 'src/api/sessions.ts'), patched.get('src/api/sessions.ts'));
       assert.equal(read(ws, adapterPath), patched.get(adapterPath));
       const message = git(ws, 'log', '-1', '--format=%B');
@@ -423,7 +425,7 @@ describe('stepwise CLI', () => {
       assert.match(message, /^Out of plan order: sessions block the release$/m);
       assert.deepEqual(
         git(ws, 'show', '--format=', '--name-only', 'HEAD').trim().split('\n').sort(),
-        [adapterPath, 'src/api/sessions.ts'].sort(),
+        [adapterPath, runtimePath, 'src/api/sessions.ts'].sort(),
       );
       assert.equal(git(ws, 'status', '--porcelain'), '', 'nothing left uncommitted');
     });

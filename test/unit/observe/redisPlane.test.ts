@@ -123,7 +123,7 @@ describe('the rollout on a real Redis', function () {
     assert.equal(back.code, 0, back.stderr);
     const measured = /Every one of 2 serving process\(es\) served from legacy ([\d.]+) s after the change/.exec(back.stdout);
     assert.ok(measured, back.stdout);
-    console.log(`      Redis: a rollback reached both processes in ${measured[1]} s (their read period is 0.2 s)`);
+    console.log(`      Redis: a rollback reached both processes in ${measured[1]} s (pub/sub; their read period is 2 s)`);
     await Promise.all(apps.map((a) => a.serves('legacy')));
 
     assert.equal((await withEnv(env, () => cli('rollout', 'set', '50', '--redis', redis!.url, '--root', root))).code, 0);

@@ -22,7 +22,7 @@ import {
   stepwisePercentile,
 } from '../../../server/src/rewrite/runtime/adapterRuntime';
 import type { StepwiseCategory, StepwiseCompareRules, StepwiseRoutes } from '../../../server/src/rewrite/runtime/adapterRuntime';
-import { emitRuntime } from '../../../server/src/rewrite/runtime/emit';
+import { emitRuntimeModule, runtimePathOf } from '../../../server/src/rewrite/runtime/emit';
 import { adapterRuntimeSource } from '../../../server/src/rewrite/runtime/runtimeSource.generated';
 import { repoRoot } from '../../support/workspace';
 
@@ -568,20 +568,21 @@ describe('adapter runtime (the module the scaffold emits)', () => {
     });
   });
 
-  it('the emitted text: this migration\u2019s flag and id, only stepwiseAdapter exported', () => {
-    const lines = emitRuntime('STEPWISE_FLAG_X', "it's-id");
-    assert.ok(lines[0].startsWith('// ---- Stepwise runtime'));
-    assert.ok(lines.includes(`const stepwiseFlagName = 'STEPWISE_FLAG_X';`));
-    assert.ok(lines.includes(`const stepwiseMigration = 'it\\'s-id';`));
-    assert.deepEqual(
-      lines.filter((l) => l.startsWith('export ')),
-      ['export const stepwiseAdapter = {'],
-    );
-    assert.ok(!lines.some((l) => l.includes('stepwise:flag-name') || l.includes('stepwise:migration-id')));
-    const withRules = emitRuntime('F', 'id', { ignoreFields: ["it's"], unordered: true, numericTolerance: 0.5, ttlSkewMs: 1000 });
-    const rulesLine = withRules.find((l) => l.startsWith('const stepwiseCompareRules'));
-    assert.ok(rulesLine && !rulesLine.includes('stepwise:compare-rules'), rulesLine);
-    assert.match(rulesLine, /numericTolerance/);
+  it('the runtime module: this migration\u2019s flag, id and comparison rules, beside the adapter', () => {
+    const text = emitRuntimeModule('STEPWISE_FLAG_X', "it's-id", {
+      ignoreFields: ["it's"],
+      unordered: true,
+      numericTolerance: 0.5,
+      ttlSkewMs: 1000,
+    });
+    const lines = text.split('\n');
+    assert.ok(lines.includes(`export const stepwiseFlagName = 'STEPWISE_FLAG_X';`));
+    assert.ok(lines.includes(`export const stepwiseMigration = 'it\\'s-id';`));
+    assert.ok(lines.some((l) => l.startsWith('export const stepwiseCompareRules') && l.includes('"numericTolerance":0.5')));
+    assert.ok(!text.includes('stepwise:flag-name') && !text.includes('stepwise:migration-id') && !text.includes('stepwise:compare-rules'));
+    assert.ok(lines.includes('export const stepwiseAdapter = {'));
+    assert.equal(runtimePathOf('src/core/cache-migration/legacy-adapter.ts'), 'src/core/cache-migration/stepwise-runtime.ts');
+    assert.equal(runtimePathOf('lib/adapter.mts'), 'lib/stepwise-runtime.mts');
   });
 
   it('the generated source is the module as it is now (npm run build writes it)', () => {

@@ -246,6 +246,14 @@ describe('adapter routing (the per-file migration edit)', () => {
         assert.equal(edit.error, undefined);
         assert.equal(edit.createsAdapter, true);
         const adapter = afterText(index, edit, 'src/adapter/cache.ts');
+        assert.deepEqual(
+          edit.files.map((f) => f.path),
+          ['src/app.ts', 'src/adapter/cache.ts', 'src/adapter/stepwise-runtime.ts'],
+          'the adapter and its runtime module beside it',
+        );
+        assert.match(adapter, /^import \{ stepwiseAdapt, stepwiseAdaptClass \} from '\.\/stepwise-runtime';$/m);
+        assert.match(adapter, /^export \{ stepwiseAdapter \} from '\.\/stepwise-runtime';$/m);
+        assert.ok(adapter.split('\n').length < 120, 'the adapter holds its routes and classes, not the runtime');
         assert.match(adapter, /export \* from '\.\.\/legacy\/cache';/);
         assert.match(adapter, /import \{ NextCache, makeCache \} from '\.\.\/next\/cache';/);
         assert.match(adapter, /"stop": \{ both: true, call: \(next\) => next\.shutdown\(\) \}/);

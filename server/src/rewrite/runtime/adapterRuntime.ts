@@ -393,7 +393,12 @@ export const stepwiseAdapter = {
   },
   /** Reads the mode from a control store from now on (checked at most every `periodMs`, default 2 s). */
   useControl: stepwiseUseControl,
-  /** Reads the mode from Redis through the app's own client (ioredis or node-redis: anything with get). */
+  /**
+   * Reads the mode from Redis through the app's own client (ioredis or node-redis: anything with
+   * get), and reports there. With `subscriber` (a second connection of the app's, e.g.
+   * `client.duplicate()`, able to queue its SUBSCRIBE until it is connected), a change Stepwise
+   * publishes lands at once; the periodic read stays as the safety net.
+   */
   useRedis(
     client: {
       get(key: string): Promise<string | null> | string | null;
@@ -401,17 +406,43 @@ export const stepwiseAdapter = {
       hSet?(key: string, field: string, value: string): unknown;
     },
     key = `stepwise:${stepwiseMigration}:mode`,
-    options: { periodMs?: number; timeoutMs?: number; reportMs?: number } = {},
+    options: {
+      periodMs?: number;
+      timeoutMs?: number;
+      reportMs?: number;
+      subscriber?: {
+        subscribe(channel: string, listener?: (...args: any[]) => void): unknown;
+        on?(event: string, listener: (...args: any[]) => void): unknown;
+      };
+    } = {},
   ): void {
     const metrics = key.replace(/:mode$/, '') + ':metrics';
-    stepwiseUseControl(
-      {
-        read: () => client.get(key),
-        // One write per period per process (ioredis spells it hset, node-redis hSet).
-        report: (snapshot) => (client.hset ?? client.hSet)?.call(client, metrics, snapshot.instance, JSON.stringify(snapshot)),
-      },
-      options,
-    );
+    const store: StepwiseControlStore = {
+      read: () => client.get(key),
+      // One write per period per process (ioredis spells it hset, node-redis hSet).
+      report: (snapshot) => (client.hset ?? client.hSet)?.call(client, metrics, snapshot.instance, JSON.stringify(snapshot)),
+    };
+    stepwiseUseControl(store, options);
+    const subscriber = options.subscriber;
+    if (!subscriber) return;
+    const apply = (message: unknown): void => {
+      if (typeof message !== 'string' || stepwiseControl.store !== store) return;
+      stepwiseControl.value = message.trim() || undefined;
+      stepwiseTick.due = true;
+    };
+    // ioredis emits "message" events; node-redis calls the listener given to subscribe.
+    subscriber.on?.('message', (channel: unknown, message: unknown) => {
+      if (channel === key) apply(message);
+    });
+    void Promise.resolve()
+      .then(() =>
+        subscriber.subscribe(key, (message: unknown, channel: unknown) => {
+          if (channel === undefined || channel === key) apply(message);
+        }),
+      )
+      .catch(() => {
+        stepwiseCounters.controlErrors++;
+      });
   },
   /** The new side's circuit now: closed, open (calls go to legacy) or half-open (probing). */
   circuit(): 'closed' | 'open' | 'half-open' {
