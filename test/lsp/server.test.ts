@@ -19,6 +19,7 @@ import {
   IndexStatusRequest,
   PlanRequest,
   ServerCommands,
+  RolloutRequest,
   WorkflowStatusRequest,
 } from '../../server/src/protocol';
 import type { EngineResult } from '../../server/src/protocol';
@@ -314,5 +315,21 @@ describe('language server: the workflow over LSP (git workspace)', () => {
     })) as EngineResult;
     assert.equal(result.ok, false);
     assert.match(result.ok ? '' : result.error, /changed since this was offered/);
+  });
+
+  it('steers the rollout over LSP (stepwise/rollout): the next stage from legacy, in the file store; the pushed status carries it', async () => {
+    const next = await client.connection.sendRequest(RolloutRequest.type, { action: 'next' });
+    assert.ok(next.ok, next.ok ? '' : next.error);
+    assert.match(next.message, /legacy → shadow/);
+    const control = JSON.parse(readFileSync(join(root, '.stepwise', 'control', 'async-ttl-cache-to-improved.json'), 'utf8')) as {
+      mode: string;
+    };
+    assert.equal(control.mode, 'shadow');
+    await client.until(() => client.workflows.some((w) => w.rollout?.mode === 'shadow'), 'a pushed status with the rollout in shadow');
+    const bad = await client.connection.sendRequest(RolloutRequest.type, { action: 'set', value: 'half' });
+    assert.equal(bad.ok, false);
+    assert.match(bad.ok ? '' : bad.error, /"half" is not a rollout mode/);
+    const back = await client.connection.sendRequest(RolloutRequest.type, { action: 'rollback' });
+    assert.ok(back.ok && /shadow → legacy/.test(back.message), JSON.stringify(back));
   });
 });

@@ -22,6 +22,8 @@ import { prepareWorkspace, removeWorkspace } from './workspace';
 export const first = 'src/jobs/warmup-job.ts';
 export const second = 'src/services/rate-limiter.ts';
 export const adapter = 'src/core/cache-migration/legacy-adapter.ts';
+/** The runtime module the adapter imports, generated beside it in the same commit. */
+export const runtime = 'src/core/cache-migration/stepwise-runtime.ts';
 export const migrationId = 'async-ttl-cache-to-improved';
 export const hour = 3600_000;
 /** The stand-in benchmark, for `prepareWorkflowRepo({ verify: { bench: benchCommand } })`. */

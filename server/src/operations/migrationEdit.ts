@@ -91,10 +91,12 @@ export function computeMigrationEdit(index: WorkspaceIndex, rel: string, options
     result.files.push({ path: spec.adapter.module, create: true, changes: [{ start: 0, end: 0, newText: generated.text }] });
     planned.push({ path: spec.adapter.module, before: undefined, after: generated.text });
     // Its runtime module beside it (written again if a stale one was left behind).
-    const runtimeBefore = index.textOf(generated.runtime.path);
+    // Whether it is there is the disk's answer (a revert deletes it, maybe before the index hears).
+    const runtimeOnDisk = existsSync(index.paths.toAbsolute(generated.runtime.path));
+    const runtimeBefore = runtimeOnDisk ? (index.textOf(generated.runtime.path) ?? '') : undefined;
     result.files.push({
       path: generated.runtime.path,
-      create: runtimeBefore === undefined,
+      create: !runtimeOnDisk,
       changes: [{ start: 0, end: runtimeBefore?.length ?? 0, newText: generated.runtime.text }],
     });
     planned.push({ path: generated.runtime.path, before: runtimeBefore, after: generated.runtime.text });

@@ -275,7 +275,7 @@ export class RolloutMonitor {
     this.state = state;
     if (changed) this.onDidChange.fire(state);
     if (o.autoRollback && judgement.verdict === 'rollback' && !isLegacy(mode) && !state.plane.error) {
-      const result = await this.set('legacy', judgement.reasons.join('; '), { automatic: 'the roll-back thresholds were crossed' });
+      const result = await this.set('legacy', judgement.reasons.join('; '), { automatic: 'the roll-back thresholds were crossed', state });
       this.host.logger.warn(result.ok ? `Automatic rollback: ${result.message}` : `Automatic rollback failed: ${result.error}`);
     }
     return state;
@@ -318,14 +318,15 @@ export class RolloutMonitor {
   }
 
   /** Sets the mode every adapter reads, and records who, from what, to what, and the figures. */
-  async set(value: string, reason?: string, options: { automatic?: string } = {}): Promise<RolloutResult> {
+  async set(value: string, reason?: string, options: { automatic?: string; state?: RolloutState } = {}): Promise<RolloutResult> {
     const spec = this.host.spec();
     const plane = this.controlPlane();
     if (!spec || !plane) return { ok: false, error: 'There is no valid spec.' };
     const parsed = parseMode(value);
     if ('error' in parsed) return { ok: false, error: parsed.error };
     // The figures at this moment go with the change: the window that ends here.
-    const state = await this.observe();
+    // (Given by a read in progress: an automatic rollback must not wait for the read it is part of.)
+    const state = options.state ?? (await this.observe());
     if ('error' in state) return { ok: false, error: state.error };
     const reported = await plane.readReports();
     const from = state.mode;

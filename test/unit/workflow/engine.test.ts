@@ -15,6 +15,7 @@ import type { JournalEntry } from '../../../server/src/workflow/journal';
 import type { FileState } from '../../../server/src/workflow/state';
 import {
   adapter,
+  runtime,
   benchCommand,
   first,
   git,
@@ -117,7 +118,7 @@ describe('WorkflowEngine on git repositories of the demo', function () {
       assert.equal(result.commit, headOf(root));
       assert.equal(git(root, 'rev-parse', 'HEAD~1').trim(), base);
       assert.equal(subjectOf(root), `stepwise: route ${first} through the adapter`);
-      assert.deepEqual(filesOfCommit(root), [adapter, first].sort());
+      assert.deepEqual(filesOfCommit(root), [adapter, runtime, first].sort());
       assert.equal(git(root, 'status', '--porcelain'), '');
       assert.notEqual(read(root, first), original);
       assert.match(read(root, first), /cache-migration\/legacy-adapter/);
@@ -197,7 +198,7 @@ describe('WorkflowEngine on git repositories of the demo', function () {
       git(root, 'add', 'README.md');
       const result = await engine.migrate(first);
       assertOk(result);
-      assert.deepEqual(filesOfCommit(root), [adapter, first].sort());
+      assert.deepEqual(filesOfCommit(root), [adapter, runtime, first].sort());
       assert.equal(git(root, 'diff', '--cached', '--name-only').trim(), 'README.md');
       assert.equal(git(root, 'show', ':README.md'), '# Staged by the user\n');
       assert.equal(read(root, 'notes.txt'), 'untracked notes\n');
@@ -378,7 +379,7 @@ describe('WorkflowEngine on git repositories of the demo', function () {
       rmSync(join(root, '.git/hooks/pre-commit'));
       const retried = await engine.migrate(first);
       assertOk(retried);
-      assert.deepEqual(filesOfCommit(root), [adapter, first].sort());
+      assert.deepEqual(filesOfCommit(root), [adapter, runtime, first].sort());
     });
   });
 
@@ -387,7 +388,7 @@ describe('WorkflowEngine on git repositories of the demo', function () {
       const { root, engine } = await open();
       const result = await engine.migrate(second, { force: true, reason: 'the rate limiter blocks the release' });
       assertOk(result);
-      assert.deepEqual(filesOfCommit(root), [adapter, second].sort(), 'the first migration creates the adapter, whichever file it is');
+      assert.deepEqual(filesOfCommit(root), [adapter, runtime, second].sort(), 'the first migration creates the adapter, whichever file it is');
       assert.match(git(root, 'log', '-1', '--format=%B'), /^Out of plan order: the rate limiter blocks the release$/m);
       const migrated = journalOf(root).find((e) => e.type === 'migrated');
       assert.ok(migrated?.type === 'migrated');
@@ -874,7 +875,7 @@ describe('WorkflowEngine on git repositories of the demo', function () {
 
     const result = await harness.engine.migrate(first);
     assertOk(result);
-    assert.deepEqual(filesOfCommit(top), [`packages/demo/${adapter}`, `packages/demo/${first}`].sort());
+    assert.deepEqual(filesOfCommit(top), [`packages/demo/${adapter}`, `packages/demo/${runtime}`, `packages/demo/${first}`].sort());
     assert.equal(trailersOf(top)['Stepwise-File'], first);
     assert.deepEqual(types(journalOf(top)), ['dossier', 'baseline', 'migrated', 'verification', 'observing']);
     assert.equal((await harness.status(first)).state, 'observing');
@@ -1027,7 +1028,7 @@ describe('WorkflowEngine on git repositories of the demo', function () {
         const migrated = await engine.migrate(first);
         assertOk(migrated);
         c.undo(root, migrated.commit as string);
-        await index.filesChangedOnDisk([first, adapter]);
+        await index.filesChangedOnDisk([first, adapter, runtime]);
         const status = await h!.status(first);
         assert.equal(status.state, 'reverted');
         assert.equal(status.commit, null);
@@ -1054,7 +1055,7 @@ describe('WorkflowEngine on git repositories of the demo', function () {
       assertOk(migrated);
       const firstDeadline = Date.parse((await h!.status(first)).observeUntil ?? '');
       git(root, 'reset', '-q', '--hard', 'HEAD~1');
-      await h!.index.filesChangedOnDisk([first, adapter]);
+      await h!.index.filesChangedOnDisk([first, adapter, runtime]);
       assert.equal((await h!.status(first)).state, 'reverted');
       clock.advance(hour);
       const again = await engine.migrate(first);
@@ -1116,6 +1117,8 @@ describe('WorkflowEngine on git repositories of the demo', function () {
       const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
       assert.equal((JSON.parse(lines[lines.length - 1]) as JournalEntry).type, 'observing');
       writeFileSync(file, `${lines.slice(0, -1).join('\n')}\n${lines[lines.length - 1].slice(0, 20)}`);
+      // A crash before the operation ended: its evidence note was never written either.
+      git(root, 'notes', '--ref=refs/notes/stepwise', 'remove', git(root, 'rev-parse', 'HEAD').trim());
       const status = await h!.status(first);
       assert.equal(status.state, 'verified');
       assert.equal(status.observeUntil, null);
