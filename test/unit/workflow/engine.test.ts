@@ -388,7 +388,11 @@ describe('WorkflowEngine on git repositories of the demo', function () {
       const { root, engine } = await open();
       const result = await engine.migrate(second, { force: true, reason: 'the rate limiter blocks the release' });
       assertOk(result);
-      assert.deepEqual(filesOfCommit(root), [adapter, runtime, second].sort(), 'the first migration creates the adapter, whichever file it is');
+      assert.deepEqual(
+        filesOfCommit(root),
+        [adapter, runtime, second].sort(),
+        'the first migration creates the adapter, whichever file it is',
+      );
       assert.match(git(root, 'log', '-1', '--format=%B'), /^Out of plan order: the rate limiter blocks the release$/m);
       const migrated = journalOf(root).find((e) => e.type === 'migrated');
       assert.ok(migrated?.type === 'migrated');
