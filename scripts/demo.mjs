@@ -271,7 +271,9 @@ function startTraffic(workspace) {
   const logFile = join(getToolsDir(), 'demo', 'traffic.log');
   mkdirSync(dirname(logFile), { recursive: true });
   const out = openSync(logFile, 'a');
-  const child = spawn(process.execPath, [script], { cwd: workspace, stdio: ['ignore', out, out] });
+  // NODE_PATH: with STEPWISE_REDIS_URL set, the traffic's adapter talks to Redis with Stepwise's ioredis.
+  const env = { ...process.env, NODE_PATH: join(root, 'node_modules') };
+  const child = spawn(process.execPath, [script], { cwd: workspace, stdio: ['ignore', out, out], env });
   child.on('error', (error) => log(`the demo traffic could not start: ${error.message}`));
   return { logFile, stop: () => child.kill('SIGTERM') };
 }

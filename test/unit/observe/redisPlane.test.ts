@@ -103,9 +103,18 @@ describe('the rollout on a real Redis', function () {
     apps.push(startCacheApp(appUrl, migrationId), startCacheApp(appUrl, migrationId));
     await Promise.all(apps.map((a) => a.serves('legacy')));
 
+    // Each mode in turn: both processes follow, and Stepwise reads what they report in it.
+    for (const mode of ['shadow', 'new']) {
+      const stage = await withEnv(env, () => cli('rollout', 'set', mode, '--redis', redis!.url, '--root', root));
+      assert.equal(stage.code, 0, stage.stderr);
+      await Promise.all(apps.map((a) => a.serves(mode)));
+      let seen = jsonOf<State>(await observe(redis.url, env));
+      while (seen.processes.filter((p) => p.mode === mode).length < 2) seen = jsonOf<State>(await observe(redis.url, env));
+      if (mode === 'new') while (seen.figures.newCalls === 0) seen = jsonOf<State>(await observe(redis.url, env));
+    }
     const set = await withEnv(env, () => cli('rollout', 'set', '25', '--redis', redis!.url, '--root', root));
     assert.equal(set.code, 0, set.stderr);
-    assert.match(set.stdout, /legacy → 25\. Every adapter reading Redis at redis:\/\/127\.0\.0\.1:\d+ serves 25 % of keys/);
+    assert.match(set.stdout, /new → 25\. Every adapter reading Redis at redis:\/\/127\.0\.0\.1:\d+ serves 25 % of keys/);
     await Promise.all(apps.map((a) => a.serves('25')));
 
     // Both processes report into the hash; what Stepwise shows is their sum.
@@ -119,6 +128,9 @@ describe('the rollout on a real Redis', function () {
     assert.equal(typeof state.health?.pingMs, 'number');
     assert.equal(typeof state.health?.hitRatePercent === 'number' || state.health?.hitRatePercent === null, true);
 
+    // The comparisons made in shadow mode are in the evidence of that stage's change.
+    const shadowEnded = journalOf(root).find((e) => e.type === 'rollout' && e.from === 'shadow');
+    assert.ok(shadowEnded?.type === 'rollout' && (shadowEnded.observed.shadowComparisons ?? 0) > 0, JSON.stringify(shadowEnded));
     const back = await withEnv(env, () => cli('rollout', 'rollback', '--wait', '--redis', redis!.url, '--root', root));
     assert.equal(back.code, 0, back.stderr);
     const measured = /Every one of 2 serving process\(es\) served from legacy ([\d.]+) s after the change/.exec(back.stdout);
