@@ -156,7 +156,9 @@ function renderInto(root: HTMLElement): void {
 
   // The rollout shows on the card of the file it is observing; with no file in observation, here.
   const rollout = status.rollout;
-  if (rollout && !status.files.some((f) => f.path === rollout.window.file)) root.append(rolloutBlock());
+  // (Only while a migration commit stands: with every file pending or reverted there is no adapter.)
+  if (rollout && status.files.some((f) => f.commit) && !status.files.some((f) => f.path === rollout.window.file))
+    root.append(rolloutBlock());
   const list = el('ol', { className: 'plan', attrs: { 'aria-label': 'Files in migration order' } });
   for (const file of status.files) list.append(card(file));
   if (status.files.length === 0) list.append(el('li', { className: 'empty', text: 'No file uses the legacy API.' }));

@@ -140,6 +140,8 @@ export async function main(): Promise<number> {
     await page.waitForSelector('.quick-input-list .monaco-list-row:has-text("Light Modern")', { timeout: 120_000 });
     await page.keyboard.press('Enter');
     await page.waitForSelector('.monaco-workbench.vs', { timeout: 90_000 });
+    // The webview follows a moment later: its body says which theme it has.
+    await panel.locator('body.vscode-light').waitFor({ timeout: 90_000 });
     await card.locator('details.evidence table').waitFor();
     await shoot(page, 'checklist-verified-light');
     await showRollout(card);
