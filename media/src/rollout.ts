@@ -204,41 +204,45 @@ export function rolloutView(state: RolloutState, post: (message: WebviewMessage)
 
   const legacy = state.mode === 'legacy' || state.mode === '0';
   const running = busy ? 'Stepwise is busy; wait for it to finish' : undefined;
-  const nextReason = !state.canNext.ok ? state.canNext.reason : running;
-  const next = button(
+  /** One control: unavailable (focusable, saying why) when `unavailable` is set. */
+  const control = (
+    label: string,
+    action: 'next' | 'rollback' | 'drill',
+    unavailable: string | undefined,
+    title: string,
+    className?: string,
+  ): HTMLButtonElement => {
+    const b = button(
+      label,
+      () => post({ type: 'command', command: 'rollout', action }),
+      unavailable ?? title,
+      unavailable !== undefined,
+      unavailable,
+    );
+    b.dataset.rollout = action;
+    b.dataset.focusKey = `rollout-${action}`;
+    if (className && !unavailable) b.classList.add(className);
+    return b;
+  };
+  const next = control(
     state.next ? `Next stage: ${state.next}` : 'Next stage',
-    () => post({ type: 'command', command: 'rollout', action: 'next' }),
-    nextReason ?? `Move the rollout to ${state.next ?? 'the next stage'}`,
-    nextReason !== undefined,
-    nextReason,
+    'next',
+    !state.canNext.ok ? state.canNext.reason : running,
+    `Move the rollout to ${state.next ?? 'the next stage'}`,
   );
-  next.dataset.rollout = 'next';
-  next.dataset.focusKey = 'rollout-next';
-  const backReason = legacy ? 'legacy serves everything already' : running;
-  const back = button(
+  const back = control(
     'Roll back now',
-    () => post({ type: 'command', command: 'rollout', action: 'rollback' }),
-    backReason ?? 'Set legacy at once: every adapter serves from legacy within its read period',
-    backReason !== undefined,
-    backReason,
+    'rollback',
+    legacy ? 'legacy serves everything already' : running,
+    'Set legacy at once: every adapter serves from legacy within its read period',
+    'danger',
   );
-  back.dataset.rollout = 'rollback';
-  back.dataset.focusKey = 'rollout-rollback';
-  if (!backReason) back.classList.add('danger');
-  const drillReason = legacy
-    ? 'a drill needs a stage to roll back from'
-    : state.processes.length === 0
-      ? 'no process is reporting'
-      : running;
-  const drill = button(
+  const drill = control(
     'Run drill',
-    () => post({ type: 'command', command: 'rollout', action: 'drill' }),
-    drillReason ?? 'Roll back, wait until every process serves from legacy, restore the stage; each step timed',
-    drillReason !== undefined,
-    drillReason,
+    'drill',
+    legacy ? 'a drill needs a stage to roll back from' : state.processes.length === 0 ? 'no process is reporting' : running,
+    'Roll back, wait until every process serves from legacy, restore the stage; each step timed',
   );
-  drill.dataset.rollout = 'drill';
-  drill.dataset.focusKey = 'rollout-drill';
   drill.classList.add('secondary');
   box.append(el('div', { className: 'actions', attrs: { role: 'group', 'aria-label': 'Rollout controls' } }, [next, back, drill]));
   return box;

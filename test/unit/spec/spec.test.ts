@@ -298,6 +298,23 @@ describe('spec validation', () => {
     });
   });
 
+  /** `observation` with every default: the seeds' thresholds and stages, a 24 h window. */
+  const defaultObservation = {
+    hours: 24,
+    requireApproval: true,
+    minimumCalls: 200,
+    stages: ['shadow', '10', '25', '50', '100', 'new'],
+    thresholds: {
+      advance: { p99IncreasePercent: 10, errorRatePercent: 0.01, shadowAgreementPercent: 99.9 },
+      pause: { p99IncreasePercent: 20, errorRatePercent: 0.1, shadowAgreementPercent: 99.5 },
+      rollback: { p99IncreasePercent: 50, errorRatePercent: 0.5 },
+    },
+    compare: { ignoreFields: [], unordered: false, numericTolerance: 0, ttlSkewMs: 1000 },
+    stageMinutes: 60,
+    autoRollback: false,
+    sampleSeconds: 60,
+  };
+
   describe('the demo fixture spec', () => {
     const demo = getFixtureDir('demo');
     const text = readFileSync(join(demo, '.stepwise', 'migration.json'), 'utf8');
@@ -321,21 +338,8 @@ describe('spec validation', () => {
         logs: { glob: 'logs/*.log', pattern: 'ERROR' },
         timeoutSeconds: 300,
       });
-      assert.deepEqual(spec.observation, {
-        hours: 24,
-        requireApproval: true,
-        minimumCalls: 200,
-        stages: ['shadow', '10', '25', '50', '100', 'new'],
-        thresholds: {
-          advance: { p99IncreasePercent: 10, errorRatePercent: 0.01, shadowAgreementPercent: 99.9 },
-          pause: { p99IncreasePercent: 20, errorRatePercent: 0.1, shadowAgreementPercent: 99.5 },
-          rollback: { p99IncreasePercent: 50, errorRatePercent: 0.5 },
-        },
-        compare: { ignoreFields: [], unordered: false, numericTolerance: 0, ttlSkewMs: 1000 },
-        stageMinutes: 1,
-        autoRollback: false,
-        sampleSeconds: 10,
-      });
+      // The demo's spec sets a short stage and frequent samples, so the demo's rollout moves.
+      assert.deepEqual(spec.observation, { ...defaultObservation, stageMinutes: 1, sampleSeconds: 10 });
       assert.equal(spec.redis, undefined);
     });
 
@@ -353,21 +357,7 @@ describe('spec validation', () => {
         logs: undefined,
         timeoutSeconds: 600,
       });
-      assert.deepEqual(spec?.observation, {
-        hours: 24,
-        requireApproval: true,
-        minimumCalls: 200,
-        stages: ['shadow', '10', '25', '50', '100', 'new'],
-        thresholds: {
-          advance: { p99IncreasePercent: 10, errorRatePercent: 0.01, shadowAgreementPercent: 99.9 },
-          pause: { p99IncreasePercent: 20, errorRatePercent: 0.1, shadowAgreementPercent: 99.5 },
-          rollback: { p99IncreasePercent: 50, errorRatePercent: 0.5 },
-        },
-        compare: { ignoreFields: [], unordered: false, numericTolerance: 0, ttlSkewMs: 1000 },
-        stageMinutes: 60,
-        autoRollback: false,
-        sampleSeconds: 60,
-      });
+      assert.deepEqual(spec?.observation, defaultObservation);
       assert.deepEqual(spec?.risk, { critical: [] });
     });
 
