@@ -85,7 +85,7 @@ describe('the quick fix from Neovim (a second LSP client, headless)', function (
     assert.match(body, /^Stepwise-File: src\/jobs\/warmup-job\.ts$/m);
     assert.match(body, /^Stepwise-Migration: async-ttl-cache-to-improved$/m);
     const files = git(root, 'show', '--format=', '--name-only', 'HEAD').trim().split('\n').sort();
-    assert.deepEqual(files, ['src/core/cache-migration/legacy-adapter.ts', file]);
+    assert.deepEqual(files, ['src/core/cache-migration/legacy-adapter.ts', 'src/core/cache-migration/stepwise-runtime.ts', file]);
     assert.equal(git(root, 'status', '--porcelain').trim(), '', 'nothing left uncommitted');
   });
 });
