@@ -9,7 +9,7 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Locator, Page } from 'playwright-core';
+import type { FrameLocator, Locator, Page } from 'playwright-core';
 import { keepForInspection, prepareWorkspace, removeWorkspace, repoRoot } from '../support/workspace';
 import { loadTools } from './tools';
 import { checklistFrame, closeWorkbench, openDevWorkbench } from './workbench';
@@ -19,6 +19,28 @@ const shots = join(repoRoot, 'test-results', 'panel');
 const step = (message: string): void => console.log(`[panel] ${message}`);
 
 const checklist = checklistFrame;
+
+/**
+ * Waits until the webview paints in light colours (its text darker than its background): each
+ * look is a round trip to the page, a bounded number of them.
+ */
+async function lightColours(panel: FrameLocator): Promise<void> {
+  const luminance = (rgb: string): number => {
+    const [r, g, b] = (rgb.match(/\d+/g) ?? ['0', '0', '0']).map(Number);
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  let last = '';
+  for (let look = 0; look < 600; look++) {
+    const { color, background } = await panel.locator('body').evaluate((b) => {
+      const view = b.ownerDocument.defaultView as unknown as { getComputedStyle(e: unknown): { color: string; backgroundColor: string } };
+      const style = view.getComputedStyle(b);
+      return { color: style.color, background: style.backgroundColor };
+    });
+    last = `${color} on ${background}`;
+    if (luminance(color) < 128) return;
+  }
+  throw new Error(`the checklist did not follow the light theme: its text is ${last}`);
+}
 
 /** Brings the card's rollout block to the top of the panel (for its screenshots). */
 async function showRollout(card: Locator): Promise<void> {
@@ -140,8 +162,18 @@ export async function main(): Promise<number> {
     await page.waitForSelector('.quick-input-list .monaco-list-row:has-text("Light Modern")', { timeout: 120_000 });
     await page.keyboard.press('Enter');
     await page.waitForSelector('.monaco-workbench.vs', { timeout: 90_000 });
-    // The webview follows a moment later: its body says which theme it has.
+    // The webview follows a moment later: its body says which theme it has, then its colours change.
     await panel.locator('body.vscode-light').waitFor({ timeout: 90_000 });
+    await lightColours(panel);
+    // Headless Chromium keeps showing the webview's frame as it was painted before the switch
+    // (its computed colours are light already). The panel is drawn afresh when it is shown again,
+    // so the commit's diff comes first, then the panel, then the light screenshots.
+    await card.locator('.commit button').click();
+    await page.waitForSelector('.monaco-diff-editor', { timeout: 90_000 });
+    step('the migration commit opens as a diff');
+    await page.locator('.tab:has-text("Stepwise: Migration Checklist")').click();
+    await card.locator('.rollout').waitFor({ timeout: 120_000 });
+    await lightColours(panel);
     await card.locator('details.evidence table').waitFor();
     await shoot(page, 'checklist-verified-light');
     await showRollout(card);
@@ -153,12 +185,6 @@ export async function main(): Promise<number> {
     const rollback = (await card.locator('.rollout tr:has-text("Last rollback") td').innerText()).trim();
     step(`Roll back now: ${rollback}`);
     traffic.kill('SIGTERM');
-
-    // The commit opens as a diff in the editor.
-    await card.locator('.commit button').click();
-    await page.waitForSelector('.monaco-diff-editor', { timeout: 90_000 });
-    step('the migration commit opens as a diff');
-    await page.locator('.tab:has-text("Stepwise: Migration Checklist")').click();
     await card.locator('button[data-action="revert"]').waitFor();
 
     // Keyboard: the Revert button is reachable and labelled.
