@@ -605,8 +605,13 @@ function parseArgs(argv: string[]): { command: string | undefined; options: Opti
     const arg = argv[i];
     if (arg.startsWith('--')) {
       const [name, inline] = arg.slice(2).split('=', 2);
-      if (inline !== undefined) flags.set(name, inline);
-      else if (valued.has(name)) {
+      if (inline !== undefined && valued.has(name)) flags.set(name, inline);
+      else if (inline !== undefined) {
+        // A switch written with a value means what the value says: --trust=false does not trust.
+        if (/^(true|1|yes)$/i.test(inline)) flags.set(name, true);
+        else if (!/^(false|0|no)$/i.test(inline))
+          throw new CliError(`--${name} is a switch: write --${name}, --${name}=true or --${name}=false, not --${name}=${inline}.`);
+      } else if (valued.has(name)) {
         const value = argv[i + 1];
         if (value === undefined || value.startsWith('--')) throw new CliError(`--${name} needs a value.`);
         flags.set(name, value);

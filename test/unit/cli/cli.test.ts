@@ -256,12 +256,26 @@ describe('stepwise CLI', () => {
     });
   });
 
+  it('a switch written with a value means what the value says, for every switch (--json=false is no --json)', async () => {
+    const off = await cli('plan', '--json=false', '--root', demo);
+    assert.equal(off.code, 0, off.stderr);
+    assert.throws(() => JSON.parse(off.stdout) as unknown, 'text, not JSON');
+    const on = await cli('plan', '--json=true', '--root', demo);
+    assert.equal(on.code, 0, on.stderr);
+    assert.ok(Array.isArray((JSON.parse(on.stdout) as { plan: unknown }).plan));
+  });
+
   describe('usage errors exit 2 with a sentence', () => {
     const elsewhere = join(tmpdir(), 'stepwise-elsewhere.ts');
     const cases: { name: string; argv: (root: string) => string[]; stderr: RegExp }[] = [
       { name: 'an unknown command', argv: (r) => ['frobnicate', '--root', r], stderr: /Unknown command "frobnicate"/ },
       { name: 'an unknown option', argv: (r) => ['analyze', '--frob', '--root', r], stderr: /Unknown option --frob\./ },
       { name: 'an option that needs a value', argv: () => ['analyze', '--root'], stderr: /--root needs a value\./ },
+      {
+        name: 'a switch with a value that is not true or false',
+        argv: (r) => ['analyze', '--trust=maybe', '--root', r],
+        stderr: /--trust is a switch: write --trust, --trust=true or --trust=false, not --trust=maybe\./,
+      },
       { name: 'a missing root folder', argv: (r) => ['analyze', '--root', join(r, 'nope')], stderr: /The folder .*nope does not exist\./ },
       { name: 'a command that needs a FILE', argv: (r) => ['migrate', '--root', r], stderr: /This command needs a FILE/ },
       {
