@@ -75,6 +75,8 @@ export class TestClient {
   /** The server's questions (window/showMessageRequest), and the answer a test wants given. */
   readonly questions: string[] = [];
   answer: string | null = null;
+  /** What the server logged (window/logMessage). */
+  readonly logs: string[] = [];
   /** Messages the server showed (window/showMessage). */
   readonly messages: string[] = [];
 
@@ -108,7 +110,10 @@ export class TestClient {
       }
       this.check();
     });
-    this.connection.onNotification('window/logMessage', () => undefined);
+    this.connection.onNotification('window/logMessage', (params: { message: string }) => {
+      this.logs.push(params.message);
+      this.check();
+    });
     this.connection.onNotification(WorkflowChangedNotification.type, (params) => {
       this.workflows.push(params);
       this.check();
@@ -176,6 +181,21 @@ export class TestClient {
         },
       });
     });
+  }
+
+  /** Writes bytes to the server's stdin as they are, framed or not (the fuzz tests' way in). */
+  writeRaw(bytes: string | Buffer): void {
+    this.process.stdin?.write(bytes);
+  }
+
+  /** The server process's id (to read its memory). */
+  get pid(): number | undefined {
+    return this.process.pid;
+  }
+
+  /** Whether the server process is still running. */
+  get running(): boolean {
+    return this.process.exitCode === null && this.process.signalCode === null;
   }
 
   async stop(): Promise<void> {

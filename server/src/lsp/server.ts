@@ -35,6 +35,7 @@ import { AdjustableClock, systemClock } from '../workflow/clock';
 import { codeActionKinds, provideCodeActions, resolveCodeAction } from './codeActions';
 import { pathToUri, uriToPath } from './convert';
 import { DiagnosticStore } from './diagnostics';
+import { FrameGuard } from './framing';
 import { LspEdits } from './edits';
 import type { EditCapabilities } from './edits';
 import { isGitWorkspace } from './gitWorkspace';
@@ -51,12 +52,31 @@ interface InitOptions {
 }
 
 /**
+ * A connection over stdin and stdout whose input passes the frame guard first: a malformed
+ * header is dropped and logged, and the server goes on answering the messages after it. The
+ * console goes to stderr, since stdout carries the protocol.
+ */
+function stdioConnection(): Connection {
+  const box: { connection?: Connection } = {};
+  const guard = new FrameGuard((reason) => box.connection?.console.warn(reason) ?? process.stderr.write(`${reason}\n`));
+  process.stdin.pipe(guard);
+  // eslint-disable-next-line no-console -- what a library prints must not corrupt the protocol on stdout
+  for (const level of ['log', 'info', 'warn', 'error', 'debug'] as const) console[level] = toStderr;
+  box.connection = createConnection(ProposedFeatures.all, guard, process.stdout);
+  return box.connection;
+}
+
+function toStderr(...args: unknown[]): void {
+  process.stderr.write(`${args.map(String).join(' ')}\n`);
+}
+
+/**
  * Starts the Stepwise language server on the transport given on the command line (`--stdio`,
  * `--node-ipc`, `--socket=N`). The only layer that speaks LSP, and a thin one: every answer comes
  * from the folder's `MigrationSession`.
  */
 export function startServer(): Connection {
-  const connection = createConnection(ProposedFeatures.all);
+  const connection = process.argv.includes('--stdio') ? stdioConnection() : createConnection(ProposedFeatures.all);
   const documents = new TextDocuments(TextDocument);
   const logger: Logger = {
     error: (m) => connection.console.error(m),

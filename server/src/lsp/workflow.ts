@@ -69,6 +69,8 @@ export function wireWorkflow(
     if (!action) throw new ResponseError(ErrorCodes.MethodNotFound, `Stepwise has no command ${params.command}.`);
     const args = (params.arguments?.[0] ?? {}) as Partial<WorkflowCommandArgs>;
     const { session, rel } = located(args.uri);
+    const problem = argumentProblem(args);
+    if (problem) throw new ResponseError(ErrorCodes.InvalidParams, problem);
     const asks = args.confirmations !== 'return';
     if (
       asks &&
@@ -127,4 +129,15 @@ export function wireWorkflow(
   });
 
   return { commands: Object.values(ServerCommands), trusted: () => trusted };
+}
+
+/** What is wrong with a workflow command's arguments (their types), or undefined. */
+function argumentProblem(args: Partial<WorkflowCommandArgs>): string | undefined {
+  if (typeof args !== 'object' || args === null) return 'The command takes one object argument.';
+  if (args.force !== undefined && typeof args.force !== 'boolean') return 'force must be true or false.';
+  if (args.version !== undefined && args.version !== null && !Number.isInteger(args.version)) return 'version must be a number.';
+  if (args.reason !== undefined && typeof args.reason !== 'string') return 'reason must be text.';
+  if (args.confirmations !== undefined && args.confirmations !== 'return' && args.confirmations !== 'ask')
+    return 'confirmations must be "ask" or "return".';
+  return undefined;
 }

@@ -1,8 +1,7 @@
 import { spawn } from 'node:child_process';
+import { killGroup, trackChild } from '../util/children';
 import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { simpleGit } from 'simple-git';
-import type { SimpleGit } from 'simple-git';
 
 /** Trailer keys on Stepwise's commits: a fresh clone knows what was migrated from them alone. */
 export const Trailers = {
@@ -31,6 +30,8 @@ export class GitProblem extends Error {
   constructor(
     message: string,
     readonly output = '',
+    /** git was stopped because it ran past its time limit. */
+    readonly timedOut = false,
   ) {
     super(message);
   }
@@ -45,25 +46,24 @@ const recordSeparator = '\x1e';
  * and the index back as they were.
  */
 export class GitRepo {
-  private readonly git: SimpleGit;
-
   private constructor(
     readonly root: string,
     readonly gitDir: string,
     /** The workspace's folder relative to the repository's top (`''` when they are the same). */
     private readonly prefix: string,
-  ) {
-    this.git = simpleGit({ baseDir: root, trimmed: false });
-  }
+  ) {}
 
   /** Opens the repository that contains `root`, or says why there is none. */
   static async open(root: string): Promise<GitRepo> {
-    const git = simpleGit({ baseDir: root });
     let top: string;
     let gitDir: string;
     try {
-      [top, gitDir] = (await git.raw(['rev-parse', '--show-toplevel', '--absolute-git-dir'])).trim().split('\n');
-    } catch {
+      [top, gitDir] = (await runGit(path.resolve(root), ['rev-parse', '--show-toplevel', '--absolute-git-dir']))
+        .toString()
+        .trim()
+        .split('\n');
+    } catch (error) {
+      if (error instanceof GitProblem && error.timedOut) throw error;
       throw new GitProblem(
         `${root} is not in a git repository; Stepwise records each migration as a commit, so run "git init" and commit first.`,
       );
@@ -79,8 +79,7 @@ export class GitRepo {
    * linked in, because a checkout has none. Returns the workspace's folder inside the worktree.
    */
   async addWorktree(dir: string, sha: string): Promise<string> {
-    if (!/^[0-9a-f]{7,64}$/i.test(sha)) throw new GitProblem(`${sha} is not a commit id.`);
-    await this.git.raw(['worktree', 'add', '--detach', '--quiet', dir, sha]);
+    await this.raw(['worktree', 'add', '--detach', '--quiet', '--end-of-options', dir, objectId(sha)]);
     const workspace = this.prefix ? path.join(dir, ...this.prefix.split('/')) : dir;
     const top = this.prefix ? path.resolve(this.root, ...this.prefix.split('/').map(() => '..')) : this.root;
     for (const [from, to] of [
@@ -94,13 +93,13 @@ export class GitRepo {
 
   /** Removes a worktree made by addWorktree, and git's record of it, whatever state it is in. */
   async removeWorktree(dir: string): Promise<void> {
-    const removed = await this.git.raw(['worktree', 'remove', '--force', '--force', dir]).then(
+    const removed = await this.raw(['worktree', 'remove', '--force', '--force', dir]).then(
       () => true,
       () => false,
     );
     if (removed) return;
     await fs.rm(dir, { recursive: true, force: true });
-    await this.git.raw(['worktree', 'prune']).catch(() => undefined);
+    await this.raw(['worktree', 'prune']).catch(() => undefined);
   }
 
   /** The folder where Stepwise keeps its journal (inside .git, so it never dirties the tree). */
@@ -117,7 +116,7 @@ export class GitRepo {
     const read = await this.headFromFiles();
     if (read !== null) return read;
     try {
-      return (await this.git.raw(['rev-parse', '--verify', '-q', 'HEAD'])).trim() || undefined;
+      return (await this.raw(['rev-parse', '--verify', '-q', 'HEAD'])).trim() || undefined;
     } catch {
       return undefined;
     }
@@ -174,7 +173,7 @@ export class GitRepo {
     if (branch) return branch;
     if (/^[0-9a-f]{40}/.test(head.trim())) return undefined; // detached
     try {
-      const ref = (await this.git.raw(['symbolic-ref', '-q', 'HEAD'])).trim();
+      const ref = (await this.raw(['symbolic-ref', '-q', 'HEAD'])).trim();
       return ref.replace(/^refs\/heads\//, '') || undefined;
     } catch {
       return undefined;
@@ -208,7 +207,7 @@ export class GitRepo {
   /** Workspace-relative paths (of `paths`) that differ from HEAD in the index or the working tree. */
   async changedPaths(paths: string[]): Promise<string[]> {
     if (paths.length === 0) return [];
-    const out = await this.git.raw(['status', '--porcelain=v1', '-z', '--untracked-files=all', '--', ...paths]);
+    const out = await this.raw(['status', '--porcelain=v1', '-z', '--untracked-files=all', '--', ...paths]);
     const changed: string[] = [];
     const entries = out.split('\0').filter(Boolean);
     for (let i = 0; i < entries.length; i++) {
@@ -222,7 +221,7 @@ export class GitRepo {
   async identity(): Promise<{ name: string; email: string }> {
     const read = async (key: string): Promise<string> => {
       try {
-        return (await this.git.raw(['config', '--get', key])).trim();
+        return (await this.raw(['config', '--get', key])).trim();
       } catch {
         return '';
       }
@@ -242,7 +241,7 @@ export class GitRepo {
   ): Promise<string> {
     const before = await this.head();
     try {
-      if (paths.length > 0) await this.git.raw(['add', '--', ...paths]);
+      if (paths.length > 0) await this.raw(['add', '--', ...paths]);
       const args = ['commit', '-q', '-F', '-'];
       if (options.allowEmpty) args.push('--allow-empty');
       if (paths.length > 0) args.push('--only', '--', ...paths);
@@ -251,7 +250,7 @@ export class GitRepo {
       const output = errorOutput(error);
       try {
         if (paths.length > 0)
-          await this.git.raw(['reset', '-q', '--', ...paths]).catch(() => this.git.raw(['rm', '-q', '--cached', '--', ...paths]));
+          await this.raw(['reset', '-q', '--', ...paths]).catch(() => this.raw(['rm', '-q', '--cached', '--', ...paths]));
       } finally {
         await restore();
       }
@@ -268,9 +267,9 @@ export class GitRepo {
   async commitEmpty(message: string): Promise<string> {
     await this.assertCanCommit();
     const head = (await this.head()) as string;
-    const tree = (await this.git.raw(['rev-parse', 'HEAD^{tree}'])).trim();
+    const tree = (await this.raw(['rev-parse', 'HEAD^{tree}'])).trim();
     const commit = (await this.outputWithInput(['commit-tree', tree, '-p', head, '-F', '-'], message)).trim();
-    await this.git.raw(['update-ref', '-m', 'stepwise: approval', 'HEAD', commit, head]);
+    await this.raw(['update-ref', '-m', 'stepwise: approval', 'HEAD', commit, head]);
     return this.committed(head);
   }
 
@@ -282,11 +281,11 @@ export class GitRepo {
     await this.assertCanCommit();
     const before = await this.head();
     try {
-      await this.git.raw(['revert', '--no-edit', sha]);
+      await this.raw(['revert', '--no-edit', '--end-of-options', objectId(sha)]);
     } catch (error) {
       const output = errorOutput(error);
       const conflicted = /conflict/i.test(output);
-      if (existsSync(path.join(this.gitDir, 'REVERT_HEAD'))) await this.git.raw(['revert', '--abort']).catch(() => undefined);
+      if (existsSync(path.join(this.gitDir, 'REVERT_HEAD'))) await this.raw(['revert', '--abort']).catch(() => undefined);
       if (/local changes|would be overwritten|overwritten by merge/i.test(output)) {
         throw new GitProblem(`Reverting ${sha.slice(0, 8)} would overwrite uncommitted changes; commit or stash them first.`, output);
       }
@@ -353,7 +352,7 @@ export class GitRepo {
     const format = ['%H', '%s', '%an <%ae>', '%aI', '%B'].join(fieldSeparator) + recordSeparator;
     let out: string;
     try {
-      out = await this.git.raw(['log', `--format=${format}`, '-E', '--grep=^(Stepwise-|This reverts commit )', head]);
+      out = await this.raw(['log', `--format=${format}`, '-E', '--grep=^(Stepwise-|This reverts commit )', head]);
     } catch (error) {
       throw new GitProblem(`git log failed: ${firstLines(errorOutput(error))}`);
     }
@@ -376,7 +375,7 @@ export class GitRepo {
   /** Whether a commit is in HEAD's history (false for commits dropped by a reset). */
   async isInHistory(sha: string): Promise<boolean> {
     try {
-      await this.git.raw(['merge-base', '--is-ancestor', sha, 'HEAD']);
+      await this.raw(['merge-base', '--is-ancestor', '--end-of-options', objectId(sha), 'HEAD']);
       return true;
     } catch {
       return false;
@@ -385,7 +384,7 @@ export class GitRepo {
 
   /** Workspace-relative paths a commit changed. */
   async filesOf(sha: string): Promise<string[]> {
-    const out = await this.git.raw(['show', '--format=', '--name-only', '-z', sha]);
+    const out = await this.raw(['show', '--format=', '--name-only', '-z', '--end-of-options', objectId(sha)]);
     return out
       .split('\0')
       .filter(Boolean)
@@ -395,7 +394,7 @@ export class GitRepo {
   /** A file's text at a commit, or undefined when the file does not exist there. */
   async show(sha: string, workspaceRelative: string): Promise<string | undefined> {
     try {
-      return await this.git.raw(['show', `${sha}:./${workspaceRelative}`]);
+      return await this.raw(['show', '--end-of-options', `${objectId(sha)}:./${workspaceRelative}`]);
     } catch {
       return undefined;
     }
@@ -414,7 +413,7 @@ export class GitRepo {
     const read = await this.refFromFiles(notesRef).catch(() => null);
     if (read !== null) return read;
     try {
-      return (await this.git.raw(['rev-parse', '-q', '--verify', `${notesRef}^{commit}`])).trim() || undefined;
+      return (await this.raw(['rev-parse', '-q', '--verify', `${notesRef}^{commit}`])).trim() || undefined;
     } catch {
       return undefined;
     }
@@ -422,10 +421,10 @@ export class GitRepo {
 
   /** Sets the note on a commit (replacing it): one journal entry per line. */
   async writeNote(sha: string, text: string): Promise<void> {
-    if (!/^[0-9a-f]{7,64}$/i.test(sha)) throw new Error(`${sha} is not a commit id.`);
+    objectId(sha);
     const before = await this.notesHead();
     const known = before === undefined ? new Map<string, string>() : this.notesCache?.head === before ? this.notesCache.notes : undefined;
-    await this.runWithInput(['notes', `--ref=${notesRef}`, 'add', '-f', '-F', '-', sha], text);
+    await this.runWithInput(['notes', `--ref=${notesRef}`, 'add', '-f', '-F', '-', '--end-of-options', sha], text);
     // What we wrote is what a read would find: no need to list the notes again.
     const head = await this.notesHead();
     if (head && known) this.notesCache = { head, notes: new Map(known).set(sha, text) };
@@ -437,7 +436,7 @@ export class GitRepo {
     if (!head) return new Map();
     if (this.notesCache?.head === head) return this.notesCache.notes;
     const notes = (async (): Promise<Map<string, string>> => {
-      const pairs = (await this.git.raw(['notes', `--ref=${notesRef}`, 'list']))
+      const pairs = (await this.raw(['notes', `--ref=${notesRef}`, 'list']))
         .trim()
         .split('\n')
         .filter(Boolean)
@@ -473,7 +472,7 @@ export class GitRepo {
     const incoming = 'refs/notes/stepwise-incoming';
     let fetched = false;
     try {
-      await this.git.raw(['fetch', '--quiet', '--end-of-options', remote, `+${notesRef}:${incoming}`]);
+      await this.raw(['fetch', '--quiet', '--end-of-options', remote, `+${notesRef}:${incoming}`]);
       fetched = true;
     } catch (error) {
       // A remote without Stepwise notes yet: nothing to merge.
@@ -481,55 +480,111 @@ export class GitRepo {
         throw new Error(`Fetching the evidence from ${remote} failed: ${firstLines(errorOutput(error))}`);
     }
     if (fetched) {
-      if (await this.notesHead()) await this.git.raw(['notes', `--ref=${notesRef}`, 'merge', '-q', '-s', 'cat_sort_uniq', incoming]);
-      else await this.git.raw(['update-ref', notesRef, incoming]);
-      await this.git.raw(['update-ref', '-d', incoming]).catch(() => undefined);
+      if (await this.notesHead()) await this.raw(['notes', `--ref=${notesRef}`, 'merge', '-q', '-s', 'cat_sort_uniq', incoming]);
+      else await this.raw(['update-ref', notesRef, incoming]);
+      await this.raw(['update-ref', '-d', incoming]).catch(() => undefined);
     }
     if (!(await this.notesHead())) return `Neither this clone nor ${remote} has Stepwise evidence yet.`;
     try {
-      await this.git.raw(['push', '--quiet', '--end-of-options', remote, `${notesRef}:${notesRef}`]);
+      await this.raw(['push', '--quiet', '--end-of-options', remote, `${notesRef}:${notesRef}`]);
     } catch (error) {
       throw new Error(`Pushing the evidence to ${remote} failed: ${firstLines(errorOutput(error))}`);
     }
     return `The evidence is shared with ${remote}: ${fetched ? 'fetched, merged and pushed' : 'pushed (it had none)'} (${notesRef}).`;
   }
 
+  /** git's standard output as text; see runGit. */
+  private async raw(args: string[]): Promise<string> {
+    return (await runGit(this.root, args)).toString();
+  }
+
   private bytesWithInput(args: string[], input: string): Promise<Buffer> {
-    return new Promise<Buffer>((resolve, reject) => {
-      const child = spawn('git', args, { cwd: this.root, stdio: ['pipe', 'pipe', 'pipe'] });
-      const chunks: Buffer[] = [];
-      let errors = '';
-      child.stdout.on('data', (d: Buffer) => chunks.push(d));
-      child.stderr.on('data', (d: Buffer) => (errors += d.toString()));
-      child.on('error', reject);
-      child.on('close', (code) =>
-        code === 0 ? resolve(Buffer.concat(chunks)) : reject(new GitProblem(errors.trim() || `git ${args[0]} exited with ${code}`, errors)),
-      );
-      child.stdin.end(input);
-    });
+    return runGit(this.root, args, input);
   }
 
   private async runWithInput(args: string[], input: string): Promise<void> {
-    await this.outputWithInput(args, input);
+    await runGit(this.root, args, input);
   }
 
-  private outputWithInput(args: string[], input: string): Promise<string> {
-    return new Promise<string>((resolve, reject) => {
-      const child = spawn('git', args, { cwd: this.root, stdio: ['pipe', 'pipe', 'pipe'] });
-      let output = '';
-      let stdout = '';
-      child.stdout.on('data', (d: Buffer) => {
-        output += d.toString();
-        stdout += d.toString();
-      });
-      child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-      child.on('error', reject);
-      child.on('close', (code) =>
-        code === 0 ? resolve(stdout) : reject(new GitProblem(output.trim() || `git ${args[0]} exited with ${code}`, output)),
-      );
-      child.stdin.end(input);
-    });
+  private async outputWithInput(args: string[], input: string): Promise<string> {
+    return (await runGit(this.root, args, input)).toString();
   }
+}
+
+/**
+ * How long one git command (with its hooks) may take before it is stopped: 2 minutes, or
+ * STEPWISE_GIT_TIMEOUT_SECONDS (1 to 86400).
+ */
+export function gitTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
+  const seconds = Number(env.STEPWISE_GIT_TIMEOUT_SECONDS);
+  return Number.isFinite(seconds) && seconds >= 1 && seconds <= 86_400 ? seconds * 1000 : 120_000;
+}
+
+/**
+ * Runs git without a shell, in its own process group, and never without a bound: when it (or a
+ * hook it started) has not finished within gitTimeoutMs, the whole group is killed and the
+ * promise rejects with a GitProblem saying so. git never prompts (no terminal to answer it).
+ * Resolves with standard output; rejects with standard output and error as the problem's output.
+ */
+export function runGit(cwd: string, args: string[], input?: string): Promise<Buffer> {
+  const timeoutMs = gitTimeoutMs();
+  return new Promise<Buffer>((resolve, reject) => {
+    const child = spawn('git', args, {
+      cwd,
+      stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+      detached: process.platform !== 'win32',
+      env: { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: process.env.GIT_ASKPASS ?? '', LC_ALL: 'C' },
+    });
+    const group = trackChild(child);
+    const chunks: Buffer[] = [];
+    let errors = '';
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      killGroup(child);
+    }, timeoutMs);
+    child.stdout?.on('data', (d: Buffer) => chunks.push(d));
+    child.stderr?.on('data', (d: Buffer) => (errors += d.toString()));
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      group.dispose();
+      reject(new GitProblem(`git could not start: ${error.message}`));
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      group.dispose();
+      const stdout = Buffer.concat(chunks);
+      if (timedOut) {
+        const what = args.find((a) => !a.startsWith('-')) ?? args[0];
+        reject(
+          new GitProblem(
+            `git ${what} did not finish within ${Math.round(timeoutMs / 1000)} s (a hook or a lock may be hanging), so it was stopped.`,
+            `${stdout.toString()}${errors}`,
+            true,
+          ),
+        );
+      } else if (code === 0) resolve(stdout);
+      else {
+        const output = `${stdout.toString()}${errors}`;
+        reject(new GitProblem(output.trim() || `git ${args[0]} exited with ${code}`, output));
+      }
+    });
+    if (input !== undefined) {
+      child.stdin?.on('error', () => undefined); // git may exit before reading it all
+      child.stdin?.end(input);
+    }
+  });
+}
+
+/**
+ * A commit given by a caller (the editor, a journal line, a trailer), accepted only as an object
+ * id (optionally `id^`, its parent), so it can never be read by git as an option or a revision
+ * expression; throws a GitProblem otherwise.
+ */
+export function objectId(sha: string): string {
+  if (typeof sha !== 'string' || !/^[0-9a-f]{4,64}\^?$/i.test(sha))
+    throw new GitProblem(`"${String(sha).slice(0, 80)}" is not a commit id.`);
+  return sha;
 }
 
 /** Where Stepwise keeps each migration commit's evidence, so it travels with the repository. */

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { killGroup, trackChild } from '../util/children';
 
 /** A command line that cannot run without a shell, said in one sentence. */
 export class CommandLineProblem extends Error {}
@@ -87,6 +88,9 @@ export interface RunResult {
 
 const maxKept = 1024 * 1024;
 
+/** The longest delay a Node timer takes. */
+export const maxTimerMs = 2 ** 31 - 1;
+
 const keepTail = (text: string): string => (text.length > maxKept ? text.slice(text.length - maxKept) : text);
 
 /**
@@ -107,19 +111,17 @@ export function runCommand(argv: string[], options: RunOptions): Promise<RunResu
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: process.platform !== 'win32',
     });
-    const kill = (): void => {
-      if (child.pid === undefined) return;
-      try {
-        if (process.platform !== 'win32') process.kill(-child.pid, 'SIGKILL');
-        else child.kill('SIGKILL');
-      } catch {
-        // Already gone.
-      }
-    };
-    const timer = setTimeout(() => {
-      timedOut = true;
-      kill();
-    }, options.timeoutMs);
+    // Stopped with Stepwise too (an exit, or a signal such as a closed terminal's).
+    const tracked = trackChild(child);
+    const kill = (): void => killGroup(child);
+    // setTimeout takes at most 2^31 − 1 ms (about 24.8 days); beyond that it would fire at once.
+    const timer = setTimeout(
+      () => {
+        timedOut = true;
+        kill();
+      },
+      Math.min(Math.max(options.timeoutMs, 0), maxTimerMs),
+    );
     const onAbort = (): void => {
       cancelled = true;
       kill();
@@ -138,6 +140,7 @@ export function runCommand(argv: string[], options: RunOptions): Promise<RunResu
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      tracked.dispose();
       options.signal?.removeEventListener('abort', onAbort);
       resolve({ argv, exitCode, timedOut, cancelled, durationMs: Date.now() - started, stdout, output, startError });
     };
