@@ -66,9 +66,12 @@ export function activate(context: vscode.ExtensionContext): StepwiseApi {
 
   const start = async (): Promise<void> => {
     const serverModule = context.asAbsolutePath(path.join('dist', 'server.js'));
+    // Read once per start: the server's git calls are bounded by it.
+    const gitTimeout = vscode.workspace.getConfiguration('stepwise').get<number>('git.timeoutSeconds', 120);
+    const env = { ...process.env, STEPWISE_GIT_TIMEOUT_SECONDS: String(gitTimeout) };
     const serverOptions: ServerOptions = {
-      run: { module: serverModule, transport: TransportKind.ipc },
-      debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
+      run: { module: serverModule, transport: TransportKind.ipc, options: { env } },
+      debug: { module: serverModule, transport: TransportKind.ipc, options: { env, execArgv: ['--nolazy', '--inspect=6019'] } },
     };
     const clientOptions: LanguageClientOptions = {
       documentSelector: [

@@ -345,9 +345,11 @@ function evidence(file: FileStatus): HTMLElement {
       'Logs',
       (r) =>
         r.logs
-          ? r.logs.matches.length === 0
-            ? 'no new matching lines'
-            : `${r.logs.matches.length} new matching line${r.logs.matches.length === 1 ? '' : 's'}`
+          ? r.logs.problem
+            ? r.logs.problem
+            : r.logs.matches.length === 0
+              ? 'no new matching lines'
+              : `${r.logs.matches.length} new matching line${r.logs.matches.length === 1 ? '' : 's'}`
           : 'not configured',
       (r) => r.logs?.ok,
     ],

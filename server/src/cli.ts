@@ -2,6 +2,7 @@
  * `stepwise` — the command line on the same core as the language server, for CI (a ratchet) and
  * scripts. Exit codes: 0 ok, 1 findings or violations, 2 usage or spec errors.
  */
+import { leavesBase } from './workspace/paths';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import * as readline from 'node:readline/promises';
@@ -493,7 +494,7 @@ function patchOf(o: { path: string; create: boolean; before: string; after: stri
 function toRelLoose(session: MigrationSession, options: Options, file: string): string {
   const absolute = path.isAbsolute(file) ? file : path.join(options.root, file);
   const rel = session.relative(absolute);
-  if (rel.startsWith('..')) throw new CliError(`${file} is outside the workspace ${session.root}.`);
+  if (leavesBase(rel)) throw new CliError(`${file} is outside the workspace ${session.root}.`);
   return rel;
 }
 
@@ -507,10 +508,10 @@ function toRel(session: MigrationSession, options: Options, file: string): strin
   // A relative FILE names a workspace file; it is taken from the current folder only when that
   // path exists and lies inside the workspace (as when running from a sub-folder of it).
   const fromCwd = path.resolve(file);
-  const insideRoot = !path.relative(options.root, fromCwd).startsWith('..');
+  const insideRoot = !leavesBase(path.relative(options.root, fromCwd));
   const absolute = path.isAbsolute(file) ? file : existsSync(fromCwd) && insideRoot ? fromCwd : path.join(options.root, file);
   const rel = session.relative(absolute);
-  if (rel.startsWith('..')) throw new CliError(`${file} is outside the workspace ${session.root}.`);
+  if (leavesBase(rel)) throw new CliError(`${file} is outside the workspace ${session.root}.`);
   if (!session.index.hasFile(rel))
     throw new CliError(`${rel} is not a source file Stepwise indexes (missing, ignored, or not TypeScript/JavaScript).`);
   return rel;

@@ -1,3 +1,4 @@
+import { leavesBase } from '../workspace/paths';
 import * as path from 'node:path';
 import { defaultSettings } from '../protocol';
 import type { StepwiseSettings } from '../protocol';
@@ -65,7 +66,7 @@ export class Sessions {
     let best: MigrationSession | undefined;
     for (const session of this.sessions.values()) {
       const rel = path.relative(session.root, absolute);
-      if (rel.startsWith('..') || path.isAbsolute(rel)) continue;
+      if (leavesBase(rel)) continue;
       if (!best || session.root.length > best.root.length) best = session;
     }
     return best ? { session: best, index: best.index, rel: best.relative(absolute) } : undefined;

@@ -216,6 +216,8 @@ export interface LogsStep {
   offsets: Record<string, number>;
   /** Lines matching the pattern written since the migration (verification only). */
   matches: string[];
+  /** Why the logs could not be scanned (a pattern that ran past its time budget). */
+  problem?: string;
   ok: boolean;
 }
 

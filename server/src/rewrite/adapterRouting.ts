@@ -1,3 +1,4 @@
+import { stringLiteral } from './literal';
 import type { FileAnalysis, ImportBinding, ImportSite } from '../analysis/types';
 import { LineIndex } from '../util/lineIndex';
 import type { TextChange } from './textChange';
@@ -26,7 +27,7 @@ export function planAdapterRouting(analysis: FileAnalysis, text: string, adapter
     if (!site.direct && legacy.length === 0) continue;
     const line = lines.positionAt(site.span.start).line + 1;
     const specifier = adapterSpecifier(site);
-    const quoted = `${site.quote}${specifier}${site.quote}`;
+    const quoted = stringLiteral(specifier, site.quote);
     if (site.direct) {
       changes.push({ start: site.specifier.start, end: site.specifier.end, newText: quoted });
       routed++;

@@ -1,3 +1,4 @@
+import { stringLiteral } from './literal';
 import type { FileAnalysis, ImportSite, Span } from '../analysis/types';
 import { describeTemplate, fillTemplate, templateAwaits } from '../spec/templates';
 import { LineIndex } from '../util/lineIndex';
@@ -209,7 +210,7 @@ function importChanges(sites: ImportSite[], text: string, names: string[], targe
       if (site.kind === 'require' || site.kind === 'import-equals') {
         const keyword =
           site.kind === 'require' ? (/^\s*(const|let|var)\b/.exec(text.slice(site.span.start, site.span.end))?.[1] ?? 'const') : 'const';
-        return `${keyword} { ${names.join(', ')} } = require(${quote}${targetSpecifier}${quote})${semicolon}`;
+        return `${keyword} { ${names.join(', ')} } = require(${stringLiteral(targetSpecifier, quote)})${semicolon}`;
       }
       const typeOnly = site.isTypeOnly ? 'type ' : '';
       return `import ${typeOnly}{ ${names.join(', ')} } from ${quote}${targetSpecifier}${quote}${semicolon}`;

@@ -4,6 +4,7 @@ import { findNodeAtLocation, getNodeValue, parseTree, printParseErrorCode } from
 import type { Node as JsonNode, ParseError } from 'jsonc-parser';
 import schema from '../../../schemas/migration.schema.json';
 import { LineIndex } from '../util/lineIndex';
+import { workspacePathProblem } from '../workspace/paths';
 import { presets } from './presets';
 import type { RawSpecFragment } from './presets';
 import { isKnownPlaceholder, knownPlaceholdersText, placeholdersOf } from './templates';
@@ -136,8 +137,16 @@ export function parseSpec(text: string, env?: SpecEnvironment): SpecResult {
     );
   }
 
+  // Paths in the spec name workspace files: Stepwise reads, writes and generates only inside it.
+  const confined = (jsonPath: JsonPath, written: unknown, what: string): boolean => {
+    if (typeof written !== 'string') return true;
+    const problem = workspacePathProblem(written);
+    if (problem) report(jsonPath, `${what} "${written}" ${problem}.`, at(jsonPath) ?? at(['preset']));
+    return !problem;
+  };
   for (const [i, module] of (legacyModules ?? []).entries()) {
     const node = at(['legacy', 'modules', i]) ?? at(['preset']);
+    if (!confined(['legacy', 'modules', i], module, 'The legacy module')) continue;
     if (env && !moduleExists(module, env)) {
       report(
         ['legacy', 'modules', i],
@@ -149,7 +158,8 @@ export function parseSpec(text: string, env?: SpecEnvironment): SpecResult {
     }
   }
   const targetModule = merged.target?.module;
-  if (targetModule && env && !moduleExists(targetModule, env)) {
+  const targetConfined = confined(['target', 'module'], targetModule, 'The target module');
+  if (targetModule && targetConfined && env && !moduleExists(targetModule, env)) {
     report(
       ['target', 'module'],
       `Target module "${targetModule}" does not exist yet; adapter routing works, but the adapter and native rewrites need it.`,
@@ -165,6 +175,8 @@ export function parseSpec(text: string, env?: SpecEnvironment): SpecResult {
         `"adapter.module" must be a workspace file path, not a package ("${adapterModule}").`,
         at(['adapter', 'module']),
       );
+    } else if (!confined(['adapter', 'module'], adapterModule, 'The adapter module')) {
+      // Said above.
     } else if ((legacyModules ?? []).includes(adapterModule) || adapterModule === targetModule) {
       report(['adapter', 'module'], 'The adapter module must differ from the legacy and target modules.', at(['adapter', 'module']));
     }
@@ -259,6 +271,7 @@ export function parseSpec(text: string, env?: SpecEnvironment): SpecResult {
     redis: spec.redis ? { url: spec.redis.url, prefix: spec.redis.prefix ?? 'stepwise:' } : undefined,
   };
   if (result.verify.logs) {
+    if (!confined(['verify', 'logs', 'glob'], result.verify.logs.glob, 'The log glob')) return { problems };
     try {
       new RegExp(result.verify.logs.pattern);
     } catch (error) {

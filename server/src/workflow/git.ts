@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { killGroup, trackChild } from '../util/children';
+import { killTree, trackChild } from '../util/children';
 import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 
@@ -521,8 +521,8 @@ export function gitTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
 }
 
 /**
- * Runs git without a shell, in its own process group, and never without a bound: when it (or a
- * hook it started) has not finished within gitTimeoutMs, the whole group is killed and the
+ * Runs git without a shell and never without a bound: when it (or a hook it started) has not
+ * finished within gitTimeoutMs, it is killed with everything it started, and the
  * promise rejects with a GitProblem saying so. git never prompts (no terminal to answer it).
  * Resolves with standard output; rejects with standard output and error as the problem's output.
  */
@@ -532,16 +532,15 @@ export function runGit(cwd: string, args: string[], input?: string): Promise<Buf
     const child = spawn('git', args, {
       cwd,
       stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
-      detached: process.platform !== 'win32',
       env: { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: process.env.GIT_ASKPASS ?? '', LC_ALL: 'C' },
     });
-    const group = trackChild(child);
+    const group = trackChild(child, 'tree');
     const chunks: Buffer[] = [];
     let errors = '';
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      killGroup(child);
+      killTree(child);
     }, timeoutMs);
     child.stdout?.on('data', (d: Buffer) => chunks.push(d));
     child.stderr?.on('data', (d: Buffer) => (errors += d.toString()));

@@ -94,6 +94,32 @@ export const maxTimerMs = 2 ** 31 - 1;
 const keepTail = (text: string): string => (text.length > maxKept ? text.slice(text.length - maxKept) : text);
 
 /**
+ * The supervisor (run with `node -e`, the program's argv after it): starts the program in its own
+ * process group, passes its exit on, and kills the group when the channel to Stepwise closes.
+ */
+const supervisorSource = `
+const { spawn } = require('node:child_process');
+const [command, ...args] = process.argv.slice(1);
+let exiting = false;
+const child = spawn(command, args, { stdio: ['ignore', 'inherit', 'inherit'] });
+child.on('error', (error) => {
+  exiting = true;
+  if (process.send) process.send({ startError: error.message }, () => process.exit(127));
+  else process.exit(127);
+});
+child.on('exit', (code, signal) => {
+  exiting = true;
+  if (process.connected) process.disconnect();
+  if (signal) process.kill(process.pid, signal);
+  process.exit(code ?? 1);
+});
+process.on('disconnect', () => {
+  if (exiting) return;
+  try { process.kill(-process.pid, 'SIGKILL'); } catch { process.exit(1); }
+});
+`;
+
+/**
  * Runs a program without a shell, with a timeout and cancellation. The program gets its own
  * process group, so a timeout or a cancel stops everything it started.
  */
@@ -105,11 +131,25 @@ export function runCommand(argv: string[], options: RunOptions): Promise<RunResu
     let timedOut = false;
     let cancelled = false;
     let settled = false;
-    const child = spawn(argv[0], argv.slice(1), {
-      cwd: options.cwd,
-      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', ...options.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: process.platform !== 'win32',
+    const posix = process.platform !== 'win32';
+    // On POSIX the program runs under a small supervisor that leads its process group and ends
+    // the whole group when Stepwise's side of their channel closes — also when Stepwise itself
+    // is killed outright (SIGKILL, an OOM kill), which no handler of ours would see.
+    const child = posix
+      ? spawn(process.execPath, ['-e', supervisorSource, '--', ...argv], {
+          cwd: options.cwd,
+          env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', ...options.env },
+          stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+          detached: true,
+        })
+      : spawn(argv[0], argv.slice(1), {
+          cwd: options.cwd,
+          env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', ...options.env },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+    let startError: string | undefined;
+    child.on('message', (message: { startError?: string }) => {
+      if (typeof message?.startError === 'string') startError = message.startError;
     });
     // Stopped with Stepwise too (an exit, or a signal such as a closed terminal's).
     const tracked = trackChild(child);
@@ -134,8 +174,8 @@ export function runCommand(argv: string[], options: RunOptions): Promise<RunResu
       output = keepTail(output + text);
       options.onOutput?.(text);
     };
-    child.stdout.on('data', (chunk: Buffer) => take(chunk, true));
-    child.stderr.on('data', (chunk: Buffer) => take(chunk, false));
+    child.stdout?.on('data', (chunk: Buffer) => take(chunk, true));
+    child.stderr?.on('data', (chunk: Buffer) => take(chunk, false));
     const finish = (exitCode: number | null, startError?: string): void => {
       if (settled) return;
       settled = true;
@@ -145,6 +185,6 @@ export function runCommand(argv: string[], options: RunOptions): Promise<RunResu
       resolve({ argv, exitCode, timedOut, cancelled, durationMs: Date.now() - started, stdout, output, startError });
     };
     child.on('error', (error) => finish(null, `could not start ${argv[0]}: ${error.message}`));
-    child.on('close', (code) => finish(code));
+    child.on('close', (code) => finish(startError ? null : code, startError && `could not start ${argv[0]}: ${startError}`));
   });
 }

@@ -8,6 +8,26 @@ export function isSourcePath(file: string): boolean {
   return sourceExtensions.some((ext) => file.endsWith(ext));
 }
 
+/**
+ * Whether a path made by path.relative leaves its base: `..`, `../x` or another drive. A name
+ * that merely starts with two dots (`..foo.ts`) is inside.
+ */
+export function leavesBase(rel: string): boolean {
+  return rel === '..' || rel.startsWith(`..${path.sep}`) || rel.startsWith('../') || path.isAbsolute(rel);
+}
+
+/**
+ * Why a path written in the spec is not a workspace path (absolute, or climbing out with `..`),
+ * or undefined when it is one.
+ */
+export function workspacePathProblem(written: string): string | undefined {
+  if (path.isAbsolute(written) || /^[a-zA-Z]:[\\/]/.test(written) || written.startsWith('\\'))
+    return 'is absolute; write it relative to the workspace folder';
+  if (written.startsWith('~')) return 'starts with ~; write it relative to the workspace folder';
+  if (written.split(/[\\/]/).includes('..')) return 'climbs out of the workspace with ".."';
+  return undefined;
+}
+
 /** Converts between absolute paths and workspace-relative paths with `/`. */
 export class WorkspacePaths {
   readonly root: string;
@@ -27,7 +47,7 @@ export class WorkspacePaths {
   /** Whether an absolute path lies inside the workspace (and not in node_modules). */
   contains(absolute: string): boolean {
     const rel = path.relative(this.root, absolute);
-    return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel) && !rel.split(path.sep).includes('node_modules');
+    return rel !== '' && !leavesBase(rel) && !rel.split(path.sep).includes('node_modules');
   }
 }
 

@@ -205,7 +205,7 @@ describe('stepwise workflow verbs on a git repository', function () {
     );
     assert.match(
       result.stdout,
-      /Skipped: tests: not run because the workspace is not trusted; type check command \(Stepwise's own type check ran instead\): not run because the workspace is not trusted\./,
+      /Skipped: tests: not run because the workspace is not trusted; type check command \(Stepwise's own type check ran instead\): not run because the workspace is not trusted; logs \(the pattern comes from the workspace\): not run because the workspace is not trusted\./,
     );
     assert.equal(ranLog(ws).length, ran, 'no command from the workspace ran');
     assert.equal((await stateOf(second)).state, 'observing');

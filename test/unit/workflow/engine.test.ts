@@ -660,7 +660,9 @@ describe('WorkflowEngine on git repositories of the demo', function () {
         'tests: not run because the workspace is not trusted',
         "type check command (Stepwise's own type check ran instead): not run because the workspace is not trusted",
         'benchmark: not run because the workspace is not trusted',
+        'logs (the pattern comes from the workspace): not run because the workspace is not trusted',
       ]);
+      assert.equal(verification.logs, undefined, "the spec's log pattern did not run");
       assert.match(result.message, /untrusted: commands skipped/);
       assert.match(result.message, /Skipped: tests: not run because the workspace is not trusted;/);
       assert.match(trailersOf(root)['Stepwise-Baseline'], /untrusted: commands skipped/);

@@ -2,7 +2,8 @@
 // the whole process group, cancelling through an AbortSignal, a program that does not exist, and
 // arguments reaching the program untouched because no shell runs in between.
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseCommandLine, runCommand } from '../../../server/src/workflow/runner';
@@ -165,4 +166,51 @@ describe('workflow runCommand', () => {
     assert.equal(result.exitCode, 0, result.output);
     assert.deepEqual(JSON.parse(result.stdout), ['$HOME', '*', 'a b', 'src/my file.ts']);
   });
+
+  it('a timeout past what a timer can hold (1e10 ms) does not fire at once', async () => {
+    const result = await run('setTimeout(() => process.exit(0), 100)', { timeoutMs: 1e10 });
+    assert.deepEqual([result.exitCode, result.timedOut], [0, false]);
+  });
+
+  describe('when Stepwise itself stops, nothing it started runs on', () => {
+    const runnerModule = join(__dirname, '..', '..', '..', 'server', 'src', 'workflow', 'runner.js');
+    for (const signal of ['SIGKILL', 'SIGHUP', 'SIGTERM'] as const) {
+      it(`Stepwise ended by ${signal}${signal === 'SIGKILL' ? ' (an OOM kill: no handler runs)' : ' (a closed terminal)'}: the command and its children stop`, async function () {
+        this.timeout(60_000);
+        const dir = mkdtempSync(join(tmpdir(), 'stepwise-orphans-'));
+        const pids = join(dir, 'pids');
+        // The command starts a grandchild and writes both ids, then waits forever.
+        const command = `const { spawn } = require('child_process'); const g = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' }); require('fs').writeFileSync(${JSON.stringify(pids)}, process.pid + ' ' + g.pid); setInterval(() => {}, 1000);`;
+        const stepwise = spawn(
+          process.execPath,
+          [
+            '-e',
+            `require(${JSON.stringify(runnerModule)}).runCommand([process.execPath, '-e', ${JSON.stringify(command)}], { cwd: ${JSON.stringify(dir)}, timeoutMs: 600000 }); setInterval(() => {}, 1000);`,
+          ],
+          { stdio: 'ignore' },
+        );
+        try {
+          const started = await waitFor(() => existsSync(pids) && readFileSync(pids, 'utf8').includes(' '), 'the command to start');
+          assert.ok(started);
+          const [child, grandchild] = readFileSync(pids, 'utf8').split(' ').map(Number);
+          leftover = grandchild;
+          assert.ok(isRunning(child) && isRunning(grandchild));
+          stepwise.kill(signal);
+          await waitFor(() => !isRunning(child) && !isRunning(grandchild), 'the command and its child to stop');
+        } finally {
+          stepwise.kill('SIGKILL');
+          rmSync(dir, { recursive: true, force: true });
+        }
+      });
+    }
+  });
 });
+
+/** Re-checks `test` every 20 ms until it holds (true), or 30 s pass (throws, naming `what`). */
+async function waitFor(test: () => boolean, what: string): Promise<boolean> {
+  for (const deadline = Date.now() + 30_000; Date.now() < deadline;) {
+    if (test()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`Timed out waiting for ${what}.`);
+}
