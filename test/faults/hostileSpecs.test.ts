@@ -45,7 +45,7 @@ const strange: Json[] = [
   [],
   [[[[[[[[]]]]]]]],
   {},
-  { __proto__: { polluted: true } } as unknown as Json,
+  { __proto__: { polluted: true } },
   { constructor: { prototype: { polluted: true } } },
 ];
 
