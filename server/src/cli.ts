@@ -199,7 +199,11 @@ const commands: Record<string, (open: () => Promise<MigrationSession>, options: 
   },
 
   status: async (open, options, io) => {
-    const status = await (await open()).workflow();
+    const session = await open();
+    // An operation a killed process left half-done is finished or undone first, and said so.
+    const recovered = await session.recover();
+    if (recovered) io.err(`stepwise: ${recovered}`);
+    const status = await session.workflow();
     if (options.json) {
       io.out(
         JSON.stringify(
@@ -583,6 +587,7 @@ function host(options: Options, logger: Logger): SessionHost {
     logger,
     trusted: () => trusted,
     autoRevert: () => options.flags.has('auto-revert'),
+    actor: 'the CLI',
     redis: () => {
       const url = options.flags.get('redis');
       return {

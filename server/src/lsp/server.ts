@@ -105,6 +105,7 @@ export function startServer(): Connection {
       password: rollout.password() ?? (process.env.STEPWISE_REDIS_PASSWORD || undefined),
       caFile: process.env.STEPWISE_REDIS_CA || undefined,
     }),
+    actor: clientName,
   }));
   const rollout = wireRollout(connection, sessions);
   const store = new DiagnosticStore(sessions, (root) => sessions.settingsOf(root));
@@ -132,6 +133,7 @@ export function startServer(): Connection {
     session.onObservationEnded.on(
       (path) => void connection.sendNotification(ObservationEndedNotification.type, { root: session.root, path }),
     );
+    session.onRecovered.on((message) => void connection.window.showWarningMessage(message));
   };
 
   /** The folder's own settings (`workspace/configuration` scoped to it), else what the client said at start. */

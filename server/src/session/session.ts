@@ -40,6 +40,8 @@ export interface SessionHost {
   exclude?: string[];
   /** Where Redis is when it is the rollout's control plane (else the spec's, else the file store). */
   redis?(): RedisSettings;
+  /** Which program acts, as the repository lock tells other Stepwise processes ("the CLI", "VS Code"). */
+  actor?: string;
 }
 
 /** Options of one workflow action. */
@@ -72,6 +74,8 @@ export class MigrationSession {
   readonly onDidChangeWorkflow = new Emitter<WorkflowSnapshot>();
   /** A file's observation ended; it awaits approval. */
   readonly onObservationEnded = new Emitter<string>();
+  /** An operation another process left interrupted was completed or undone (one sentence). */
+  readonly onRecovered = new Emitter<string>();
   private readonly engine: WorkflowEngine;
   private readonly rolloutMonitor: RolloutMonitor;
   private readonly edits: EditApplier;
@@ -91,6 +95,7 @@ export class MigrationSession {
       autoRevert: () => host.autoRevert(),
       output: (text) => host.output(text),
       approvalGate: () => this.rolloutMonitor.gate(),
+      actor: host.actor,
     });
     this.rolloutMonitor = new RolloutMonitor({
       root,
@@ -108,6 +113,7 @@ export class MigrationSession {
     this.edits = host.edits ?? new FileSystemEdits(root, (_rels, texts) => this.index.filesWritten(texts));
     this.engine.onDidChange.on(() => this.workflowChanged());
     this.engine.onObservationEnded.on((file) => this.onObservationEnded.fire(file));
+    this.engine.onRecovered.on((message) => this.onRecovered.fire(message));
     this.index.onDidChangeAnalyses.on(() => this.workflowChanged());
   }
 
@@ -125,6 +131,16 @@ export class MigrationSession {
     if (this.disposed) return;
     await this.engine.startWatching();
     this.rolloutMonitor.watch();
+    // An operation a killed process left half-done is finished or undone before anything else.
+    await this.recover();
+  }
+
+  /** Completes or undoes an operation another process left interrupted; says which, or undefined. */
+  recover(): Promise<string | undefined> {
+    return this.engine.recover().catch((error: unknown) => {
+      this.host.logger.warn(`Recovering an interrupted operation failed: ${(error as Error).message}`);
+      return undefined;
+    });
   }
 
   dispose(): void {
@@ -135,6 +151,7 @@ export class MigrationSession {
     this.index.dispose();
     this.onDidChangeWorkflow.dispose();
     this.onObservationEnded.dispose();
+    this.onRecovered.dispose();
   }
 
   // ---- reading ---------------------------------------------------------------------------------
@@ -240,7 +257,7 @@ export class MigrationSession {
    * first stage needs no figures.
    */
   rolloutNext(reason?: string): Promise<RolloutResult> {
-    return this.rolloutMonitor.next(reason);
+    return this.engine.withLock('moving the rollout to its next stage', () => this.rolloutMonitor.next(reason));
   }
 
   /**
@@ -248,7 +265,9 @@ export class MigrationSession {
    * and records who changed it, from what to what, with the figures at that moment.
    */
   rollout(value: string, reason?: string): Promise<RolloutResult> {
-    return this.rolloutMonitor.set(value, reason);
+    // A rollback is the way out of trouble: it never waits for, or is refused by, a lock.
+    if (value.trim().toLowerCase() === 'legacy') return this.rolloutMonitor.set(value, reason);
+    return this.engine.withLock(`setting the rollout to ${value}`, () => this.rolloutMonitor.set(value, reason));
   }
 
   /** After a rollback: waits until every process that was serving reports legacy, and how long it took. */
@@ -263,7 +282,7 @@ export class MigrationSession {
 
   /** A rollback drill: legacy, then back to the stage, each step timed until every process reports it. */
   drill(): ReturnType<RolloutMonitor['drill']> {
-    return this.rolloutMonitor.drill();
+    return this.engine.withLock('running a rollback drill', () => this.rolloutMonitor.drill());
   }
 
   // ---- edits -----------------------------------------------------------------------------------

@@ -9,11 +9,15 @@ import { FileSystemEdits, prepareEdit } from '../workspace/edits';
 import { Emitter } from '../util/events';
 import { Timer, trackWatcher } from '../util/resources';
 import type { Logger } from '../util/logger';
+import { faultPoint } from '../util/faults';
 import { localTime } from '../util/time';
 import type { WorkspaceIndex } from '../workspace/workspaceIndex';
 import type { Clock } from './clock';
 import { GitProblem, GitRepo, Trailers } from './git';
 import { Journal } from './journal';
+import { RepositoryLock, describeOwner } from './lock';
+import { IntentRecord, recoverIntent } from './recovery';
+import type { Intent } from './recovery';
 import type { JournalEntry } from './journal';
 import type { ApprovalGate } from './state';
 import { renderReport } from './report';
@@ -71,6 +75,8 @@ export interface EngineOptions {
    * process reported and the rollout never started (the observation time alone decides).
    */
   approvalGate?(): ApprovalGate | undefined;
+  /** Which program acts, as the repository lock tells others ("the CLI", "VS Code"). */
+  actor?: string;
 }
 
 /** How a long operation reports progress and is cancelled. */
@@ -96,6 +102,8 @@ export interface MigrateOptions {
 export class WorkflowEngine {
   readonly onDidChange = new Emitter<void>();
   readonly onObservationEnded = new Emitter<string>();
+  /** An interrupted operation was found and completed or undone: one sentence saying which. */
+  readonly onRecovered = new Emitter<string>();
   private repo: Promise<GitRepo> | undefined;
   private busy: string | undefined;
   private activity: { file: string; doing: string } | undefined;
@@ -132,6 +140,24 @@ export class WorkflowEngine {
   }
 
   private journalFile: Journal | undefined;
+
+  /** Whether this engine's running operation wrote an intent record (removed when it ends). */
+  private intentWritten = false;
+
+  private async intents(): Promise<IntentRecord> {
+    return new IntentRecord((await this.git()).stateDir());
+  }
+
+  private async recordIntent(intent: Intent): Promise<void> {
+    await (await this.intents()).write(intent);
+    this.intentWritten = true;
+  }
+
+  private async intentDone(): Promise<void> {
+    if (!this.intentWritten) return;
+    await (await this.intents()).clear();
+    this.intentWritten = false;
+  }
 
   /** Watches git and the journal, so changes from the CLI, a terminal or another window show up. */
   async startWatching(): Promise<void> {
@@ -219,6 +245,10 @@ export class WorkflowEngine {
       repo = await this.git();
       head = await repo.head();
       journalSize = await (await this.journal()).size();
+      // A history cut off by `git clone --depth` may hide a migration commit still in flight.
+      if (await repo.isShallow())
+        blocked ??=
+          'This clone is shallow (git clone --depth), so its history may hide a migration commit still in flight; run "git fetch --unshallow" first.';
     } catch (error) {
       blocked ??= (error as Error).message;
     }
@@ -350,6 +380,26 @@ export class WorkflowEngine {
       const edit = computeMigrationEdit(this.index, file);
       if (edit.error) return fail(file, edit.error);
 
+      const risk = status.risk ? `${status.risk.level} ${status.risk.score.toFixed(2)}` : 'unknown';
+      const reason = options.force && needsReason ? options.reason?.trim() || 'confirmed out of plan order' : undefined;
+      const logOffsets = spec.verify.logs ? (await scanLogs(this.index.root, spec.verify.logs.glob, spec.verify.logs.pattern)).offsets : {};
+      const before = (await repo.head()) ?? '';
+      await this.recordIntent({
+        op: 'migrate',
+        file,
+        migration: spec.id,
+        head: before,
+        base: baseline.head,
+        paths: edit.files.map((f) => f.path),
+        created: edit.files.filter((f) => f.create).map((f) => f.path),
+        createsAdapter: edit.createsAdapter,
+        risk,
+        forced: reason,
+        logOffsets,
+        at: this.options.clock.now(),
+        pid: process.pid,
+      });
+      faultPoint('migrate:intent-written');
       // Written on disk (a commit needs the files there), checked unchanged, with a way back.
       const applied = await this.files.apply(
         prepareEdit(
@@ -359,10 +409,9 @@ export class WorkflowEngine {
         ),
       );
       if (!applied.ok) return fail(file, applied.error);
+      faultPoint('migrate:files-written');
       const restore = (): Promise<void> => applied.restore();
       const paths = edit.files.map((f) => f.path);
-      const risk = status.risk ? `${status.risk.level} ${status.risk.score.toFixed(2)}` : 'unknown';
-      const reason = options.force && needsReason ? options.reason?.trim() || 'confirmed out of plan order' : undefined;
       const message = [
         `stepwise: route ${file} through the adapter`,
         '',
@@ -386,8 +435,8 @@ export class WorkflowEngine {
         if (error instanceof GitProblem && error.output) this.options.output(`${error.output}\n`);
         return fail(file, (error as Error).message);
       }
+      faultPoint('migrate:committed');
       const by = repo.authorOf(commit) ?? (await repo.identity());
-      const logOffsets = spec.verify.logs ? (await scanLogs(this.index.root, spec.verify.logs.glob, spec.verify.logs.pattern)).offsets : {};
       const journal = await this.journal();
       await journal.append({
         type: 'migrated',
@@ -402,6 +451,8 @@ export class WorkflowEngine {
         forced: reason,
         logOffsets,
       });
+      faultPoint('migrate:recorded');
+      await this.intentDone();
       await this.noteEvidence(file, commit);
       this.onDidChange.fire();
       const committed = `Committed ${commit.slice(0, 8)}: ${file} is routed through the adapter${edit.createsAdapter ? ' (the adapter was created)' : ''}.`;
@@ -495,14 +546,25 @@ export class WorkflowEngine {
         `${Trailers.observed}: until ${status.observeUntil ?? '?'}`,
       ].join('\n');
       let approvalCommit: string;
+      await this.recordIntent({
+        op: 'approve',
+        file,
+        migration: spec.id,
+        head: (await repo.head()) ?? '',
+        commit: status.commit,
+        at: this.options.clock.now(),
+        pid: process.pid,
+      });
       try {
         approvalCommit = await repo.commitEmpty(`${message}\n`);
+        faultPoint('approve:committed');
       } catch (error) {
         return fail(file, (error as Error).message);
       }
       await (
         await this.journal()
       ).append({ type: 'approved', at: this.options.clock.now(), migration: spec.id, file, commit: status.commit, by, approvalCommit });
+      await this.intentDone();
       await this.noteEvidence(file, status.commit);
       this.onDidChange.fire();
       return ok(file, `Approved ${file} (${approvalCommit.slice(0, 8)}); the next file is unlocked.`, approvalCommit);
@@ -542,8 +604,21 @@ export class WorkflowEngine {
     control.progress?.(`Reverting ${status.commit.slice(0, 8)}`);
     this.doing(file, 'reverting');
     let revertCommit: string;
+    await this.recordIntent({
+      op: 'revert',
+      file,
+      migration: spec.id,
+      head: (await repo.head()) ?? '',
+      commit: status.commit,
+      paths: files,
+      reason,
+      at: this.options.clock.now(),
+      pid: process.pid,
+    });
+    faultPoint('revert:intent-written');
     try {
       revertCommit = await repo.revert(status.commit);
+      faultPoint('revert:committed');
     } catch (error) {
       if (error instanceof GitProblem && error.output) this.options.output(`${error.output}\n`);
       return fail(file, (error as Error).message);
@@ -552,6 +627,7 @@ export class WorkflowEngine {
     await (
       await this.journal()
     ).append({ type: 'reverted', at: this.options.clock.now(), migration: spec.id, file, commit: status.commit, revertCommit, by, reason });
+    await this.intentDone();
     await this.noteEvidence(file, status.commit);
     await this.index.filesChangedOnDisk(files);
     this.onDidChange.fire();
@@ -756,23 +832,150 @@ export class WorkflowEngine {
     return text !== disk ? text : undefined;
   }
 
+  /**
+   * Runs a state-changing operation: one at a time in this engine, and one at a time in the
+   * repository across every Stepwise process (the lock in `.git/stepwise/`). An operation another
+   * process left interrupted is recovered first, and the result says so.
+   */
   private async exclusive(what: string, file: string, work: () => Promise<EngineResult>): Promise<EngineResult> {
     if (this.busy) return fail(file, `Stepwise is busy ${this.busy}; wait for it to finish.`);
     this.busy = what;
+    let release: (() => Promise<void>) | undefined;
     try {
-      return await work();
+      const locked = await this.lock(what);
+      if ('error' in locked) return fail(file, locked.error);
+      release = locked.release;
+      const recovered = locked.recovered;
+      const result = await work();
+      if (!recovered) return result;
+      return result.ok ? { ...result, message: `${recovered} ${result.message}` } : { ...result, error: `${recovered} ${result.error}` };
     } catch (error) {
       this.options.logger.error(`${what} failed: ${(error as Error).stack ?? String(error)}`);
       return fail(file, `${what} failed unexpectedly: ${(error as Error).message}`);
     } finally {
-      for (const [noted, commit] of this.pendingNotes) await this.writeEvidenceNote(noted, commit);
-      this.pendingNotes.clear();
+      await this.flushNotes();
+      await this.intentDone().catch((error: unknown) => this.options.logger.warn(`Could not remove the intent record: ${String(error)}`));
+      await release?.().catch(() => undefined);
       this.busy = undefined;
       this.activity = undefined;
       this.onDidChange.fire();
       // Re-armed once the operation is over (it reads the status the operation left).
       if (this.watching) void this.armObservationTimer();
     }
+  }
+
+  /**
+   * Runs a change that is not a file's step (a rollout stage, a drill) under the same lock as
+   * the workflow's operations, so two processes never steer at once.
+   */
+  async withLock<T extends { ok: boolean }>(what: string, work: () => Promise<T>): Promise<T | { ok: false; error: string }> {
+    if (this.busy) return { ok: false, error: `Stepwise is busy ${this.busy}; wait for it to finish.` };
+    this.busy = what;
+    let release: (() => Promise<void>) | undefined;
+    try {
+      const locked = await this.lock(what);
+      if ('error' in locked) return { ok: false, error: locked.error };
+      release = locked.release;
+      return await work();
+    } finally {
+      await this.flushNotes();
+      await release?.().catch(() => undefined);
+      this.busy = undefined;
+      this.onDidChange.fire();
+    }
+  }
+
+  /** Writes the evidence notes an operation deferred (one per file, at its end). */
+  private async flushNotes(): Promise<void> {
+    for (const [noted, commit] of this.pendingNotes) await this.writeEvidenceNote(noted, commit);
+    this.pendingNotes.clear();
+  }
+
+  /**
+   * Takes the repository's lock (none outside a git repository: the operation then says why it
+   * cannot run) and recovers what an interrupted operation left.
+   */
+  private async lock(what: string): Promise<{ release?: () => Promise<void>; recovered?: string } | { error: string }> {
+    let repo: GitRepo;
+    try {
+      repo = await this.git();
+    } catch {
+      return {};
+    }
+    const lock = await new RepositoryLock(repo.stateDir()).acquire(what, this.options.actor ?? 'Stepwise');
+    if ('heldBy' in lock)
+      return {
+        error: `Another Stepwise operation is running: ${describeOwner(lock.heldBy)}; wait for it to finish (nothing was changed).`,
+      };
+    try {
+      return { release: lock.release, recovered: await this.recoverLocked(repo) };
+    } catch (error) {
+      await lock.release();
+      throw error;
+    }
+  }
+
+  /**
+   * Finds an operation another process left interrupted (its intent record) and completes or
+   * undoes it, saying which; undefined when there was none, or when another operation runs now.
+   */
+  async recover(): Promise<string | undefined> {
+    if (this.busy) return undefined;
+    let repo: GitRepo;
+    try {
+      repo = await this.git();
+    } catch {
+      return undefined;
+    }
+    if (!(await (await this.intents()).read())) return undefined;
+    this.busy = 'recovering an interrupted operation';
+    try {
+      const lock = await new RepositoryLock(repo.stateDir()).acquire(this.busy, this.options.actor ?? 'Stepwise');
+      if ('heldBy' in lock) return undefined;
+      try {
+        return await this.recoverLocked(repo);
+      } finally {
+        await lock.release();
+      }
+    } finally {
+      this.busy = undefined;
+      this.onDidChange.fire();
+    }
+  }
+
+  private async recoverLocked(repo: GitRepo): Promise<string | undefined> {
+    const record = await this.intents();
+    const intent = await record.read();
+    if (!intent) return undefined;
+    const recovery = await recoverIntent(repo, intent, this.options.clock.now());
+    const journal = await this.journal();
+    const entries = await journal.read();
+    const at = this.options.clock.now();
+    if (recovery.outcome === 'completed' && recovery.commit) {
+      const by = await repo.identity();
+      const base = { at, migration: intent.migration, file: intent.file };
+      if (intent.op === 'migrate' && !entries.some((e) => e.type === 'migrated' && e.commit === recovery.commit))
+        await journal.append({
+          ...base,
+          type: 'migrated',
+          commit: recovery.commit,
+          base: intent.base,
+          createdAdapter: intent.createsAdapter,
+          risk: intent.risk,
+          by,
+          forced: intent.forced,
+          logOffsets: intent.logOffsets,
+        });
+      if (intent.op === 'revert' && !entries.some((e) => e.type === 'reverted' && e.revertCommit === recovery.commit))
+        await journal.append({ ...base, type: 'reverted', commit: intent.commit, revertCommit: recovery.commit, by, reason: intent.reason });
+      if (intent.op === 'approve' && !entries.some((e) => e.type === 'approved' && e.approvalCommit === recovery.commit))
+        await journal.append({ ...base, type: 'approved', commit: intent.commit, by, approvalCommit: recovery.commit });
+    }
+    if (recovery.outcome !== 'left') await record.clear();
+    if (intent.op !== 'approve') await this.index.filesChangedOnDisk(intent.paths);
+    this.options.logger.info(recovery.message);
+    this.onRecovered.fire(recovery.message);
+    return recovery.message;
   }
 
   /** Fires `onObservationEnded` when a deadline passes; re-armed after every change. */

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { killTree, trackChild } from '../util/children';
+import { faultPoint } from '../util/faults';
 import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 
@@ -242,6 +243,7 @@ export class GitRepo {
     const before = await this.head();
     try {
       if (paths.length > 0) await this.raw(['add', '--', ...paths]);
+      faultPoint('commit:staged');
       const args = ['commit', '-q', '-F', '-'];
       if (options.allowEmpty) args.push('--allow-empty');
       if (paths.length > 0) args.push('--only', '--', ...paths);
@@ -254,6 +256,8 @@ export class GitRepo {
       } finally {
         await restore();
       }
+      if (error instanceof GitProblem && error.timedOut)
+        throw new GitProblem(`The commit was stopped, so the working tree was put back as it was: ${error.message}`, output, true);
       const hook = /hook/i.test(output) ? ' A git hook refused it.' : '';
       throw new GitProblem(`The commit failed, so the working tree was put back as it was.${hook} git said: ${firstLines(output)}`, output);
     }
@@ -382,6 +386,41 @@ export class GitRepo {
     }
   }
 
+  /** Stepwise's commits (and reverts) after `base` up to `head`, newest first. */
+  async commitsBetween(base: string, head: string): Promise<CommitInfo[]> {
+    return this.readHistory(`${objectId(base)}..${objectId(head)}`);
+  }
+
+  /** Ends a revert in progress (REVERT_HEAD), putting the tree and index back; nothing when there is none. */
+  async abortRevert(): Promise<void> {
+    if (existsSync(path.join(this.gitDir, 'REVERT_HEAD'))) await this.raw(['revert', '--abort']);
+  }
+
+  /**
+   * Puts workspace paths back to HEAD in the index and the working tree; `created` paths that
+   * HEAD does not have are removed, with the folders that held only them. For recovery, on
+   * paths that were clean before the interrupted operation.
+   */
+  async restoreFromHead(paths: string[], created: string[]): Promise<void> {
+    if (paths.length === 0) return;
+    await this.raw(['reset', '-q', 'HEAD', '--', ...paths]).catch(() => this.raw(['rm', '-q', '--cached', '--ignore-unmatch', '--', ...paths]));
+    const tracked = new Set(
+      (await this.raw(['ls-tree', '-r', '--name-only', '-z', 'HEAD', '--', ...paths]))
+        .split('\0')
+        .filter(Boolean)
+        .map((p) => this.toWorkspace(p)),
+    );
+    const inHead = paths.filter((p) => tracked.has(p));
+    if (inHead.length > 0) await this.raw(['checkout', '-q', 'HEAD', '--', ...inHead]);
+    for (const rel of paths.filter((p) => !tracked.has(p) && created.includes(p))) {
+      const absolute = path.join(this.root, ...rel.split('/'));
+      await fs.rm(absolute, { force: true });
+      for (let dir = path.dirname(absolute); dir.startsWith(this.root) && dir !== this.root; dir = path.dirname(dir)) {
+        if (!(await fs.rmdir(dir).then(() => true, () => false))) break;
+      }
+    }
+  }
+
   /** Workspace-relative paths a commit changed. */
   async filesOf(sha: string): Promise<string[]> {
     const out = await this.raw(['show', '--format=', '--name-only', '-z', '--end-of-options', objectId(sha)]);
@@ -493,9 +532,24 @@ export class GitRepo {
     return `The evidence is shared with ${remote}: ${fetched ? 'fetched, merged and pushed' : 'pushed (it had none)'} (${notesRef}).`;
   }
 
-  /** git's standard output as text; see runGit. */
-  private async raw(args: string[]): Promise<string> {
-    return (await runGit(this.root, args)).toString();
+  /**
+   * git's standard output as text; see runGit. When git had to be stopped, the index lock it was
+   * holding (made since it started) is removed, so the repository is usable again at once.
+   */
+  private async raw(args: string[], input?: string): Promise<string> {
+    const started = Date.now();
+    try {
+      return (await runGit(this.root, args, input)).toString();
+    } catch (error) {
+      if (error instanceof GitProblem && error.timedOut) await this.removeIndexLockSince(started);
+      throw error;
+    }
+  }
+
+  private async removeIndexLockSince(started: number): Promise<void> {
+    const lock = path.join(this.gitDir, 'index.lock');
+    const stat = await fs.stat(lock).catch(() => undefined);
+    if (stat && stat.mtimeMs >= started - 1000) await fs.rm(lock, { force: true });
   }
 
   private bytesWithInput(args: string[], input: string): Promise<Buffer> {
@@ -503,11 +557,19 @@ export class GitRepo {
   }
 
   private async runWithInput(args: string[], input: string): Promise<void> {
-    await runGit(this.root, args, input);
+    await this.raw(args, input);
   }
 
   private async outputWithInput(args: string[], input: string): Promise<string> {
-    return (await runGit(this.root, args, input)).toString();
+    return this.raw(args, input);
+  }
+
+  /**
+   * Whether this clone's history is cut off (git clone --depth): a migration commit may be
+   * hidden beyond its edge, so the one-file-in-flight gate cannot be trusted.
+   */
+  async isShallow(): Promise<boolean> {
+    return existsSync(path.join(await this.commonDir(), 'shallow'));
   }
 }
 
