@@ -78,7 +78,7 @@ export class RepositoryLock {
    * Takes the lock, or says who holds it. `stale` receives the owner of a stale lock taken over
    * (its operation was interrupted: the caller recovers it).
    */
-  async acquire(what: string, by: string): Promise<{ release(): Promise<void>; stale?: LockOwner } | { heldBy: LockOwner }> {
+  async acquire(what: string, by: string): Promise<{ release: () => Promise<void>; stale?: LockOwner } | { heldBy: LockOwner }> {
     await fs.mkdir(path.dirname(this.file), { recursive: true });
     const me: LockOwner = { pid: process.pid, host: os.hostname(), since: Date.now(), what, by, token: randomToken() };
     let stale: LockOwner | undefined;
