@@ -39,7 +39,7 @@ const runCli = (root: string, args: string[], env: Record<string, string> = {}):
 
 /** Re-checks `test` every 20 ms until it holds, for at most 60 s. */
 async function waitFor(test: () => boolean, what: string): Promise<void> {
-  for (const deadline = Date.now() + 60_000; Date.now() < deadline; ) {
+  for (const deadline = Date.now() + 60_000; Date.now() < deadline;) {
     if (test()) return;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
@@ -72,7 +72,9 @@ function assertUntouched(root: string, before: Snapshot, label: string): void {
 function assertJournalReadable(root: string, label: string): void {
   const file = join(root, '.git', 'stepwise', 'journal.jsonl');
   if (!existsSync(file)) return;
-  const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l.trim());
+  const lines = readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim());
   assert.equal(journalOf(root).length, lines.length, `${label}: every journal line parses`);
 }
 
@@ -206,13 +208,18 @@ describe('faults: a Stepwise process killed mid-operation, and what the next one
           .filter((p) => {
             try {
               const running = !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${p}/stat`, 'utf8'));
-              return running && readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('fake-tests.js') && readlinkSync(`/proc/${p}/cwd`) === real;
+              return (
+                running && readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('fake-tests.js') && readlinkSync(`/proc/${p}/cwd`) === real
+              );
             } catch {
               return false;
             }
           })
           .map(Number);
-      await waitFor(() => existsSync(join(root, 'control', 'ran.log')) && read(root, 'control/ran.log').includes('tests'), 'the tests to start');
+      await waitFor(
+        () => existsSync(join(root, 'control', 'ran.log')) && read(root, 'control/ran.log').includes('tests'),
+        'the tests to start',
+      );
       await waitFor(() => testsRunning().length > 0, 'the test process to show');
       killGroup(run.pid);
       await run.done;
@@ -223,7 +230,7 @@ describe('faults: a Stepwise process killed mid-operation, and what the next one
     }
   });
 
-  it('a git hook that hangs is stopped at git\'s time limit: migrate says so, and the tree and index are as before', async () => {
+  it("a git hook that hangs is stopped at git's time limit: migrate says so, and the tree and index are as before", async () => {
     const root = await prepareWorkflowRepo();
     try {
       const before = snapshot(root);

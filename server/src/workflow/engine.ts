@@ -967,7 +967,14 @@ export class WorkflowEngine {
           logOffsets: intent.logOffsets,
         });
       if (intent.op === 'revert' && !entries.some((e) => e.type === 'reverted' && e.revertCommit === recovery.commit))
-        await journal.append({ ...base, type: 'reverted', commit: intent.commit, revertCommit: recovery.commit, by, reason: intent.reason });
+        await journal.append({
+          ...base,
+          type: 'reverted',
+          commit: intent.commit,
+          revertCommit: recovery.commit,
+          by,
+          reason: intent.reason,
+        });
       if (intent.op === 'approve' && !entries.some((e) => e.type === 'approved' && e.approvalCommit === recovery.commit))
         await journal.append({ ...base, type: 'approved', commit: intent.commit, by, approvalCommit: recovery.commit });
     }

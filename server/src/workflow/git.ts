@@ -403,7 +403,9 @@ export class GitRepo {
    */
   async restoreFromHead(paths: string[], created: string[]): Promise<void> {
     if (paths.length === 0) return;
-    await this.raw(['reset', '-q', 'HEAD', '--', ...paths]).catch(() => this.raw(['rm', '-q', '--cached', '--ignore-unmatch', '--', ...paths]));
+    await this.raw(['reset', '-q', 'HEAD', '--', ...paths]).catch(() =>
+      this.raw(['rm', '-q', '--cached', '--ignore-unmatch', '--', ...paths]),
+    );
     const tracked = new Set(
       (await this.raw(['ls-tree', '-r', '--name-only', '-z', 'HEAD', '--', ...paths]))
         .split('\0')
@@ -416,7 +418,13 @@ export class GitRepo {
       const absolute = path.join(this.root, ...rel.split('/'));
       await fs.rm(absolute, { force: true });
       for (let dir = path.dirname(absolute); dir.startsWith(this.root) && dir !== this.root; dir = path.dirname(dir)) {
-        if (!(await fs.rmdir(dir).then(() => true, () => false))) break;
+        if (
+          !(await fs.rmdir(dir).then(
+            () => true,
+            () => false,
+          ))
+        )
+          break;
       }
     }
   }

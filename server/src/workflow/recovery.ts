@@ -28,7 +28,17 @@ export type Intent =
       at: number;
       pid: number;
     }
-  | { op: 'revert'; file: string; migration: string; head: string; commit: string; paths: string[]; reason: string; at: number; pid: number }
+  | {
+      op: 'revert';
+      file: string;
+      migration: string;
+      head: string;
+      commit: string;
+      paths: string[];
+      reason: string;
+      at: number;
+      pid: number;
+    }
   | { op: 'approve'; file: string; migration: string; head: string; commit: string; at: number; pid: number };
 
 export const intentFileName = 'intent.json';
@@ -111,7 +121,11 @@ export async function recoverIntent(repo: GitRepo, intent: Intent, now = Date.no
   }
   if (intent.op === 'approve') {
     // The approval is one atomic ref update: not made means nothing changed.
-    return { intent, outcome: 'undone', message: `Stepwise was stopped during ${what} before it was recorded; nothing changed, approve it again.` };
+    return {
+      intent,
+      outcome: 'undone',
+      message: `Stepwise was stopped during ${what} before it was recorded; nothing changed, approve it again.`,
+    };
   }
   const paths = intent.paths;
   try {
@@ -128,7 +142,7 @@ export async function recoverIntent(repo: GitRepo, intent: Intent, now = Date.no
   return {
     intent,
     outcome: 'undone',
-    message: `Stepwise was stopped during ${what} before its commit, so ${paths.join(', ')} ${paths.length === 1 ? 'was' : 'were'} put back as ${paths.length === 1 ? 'it was' : 'they were'}${cleaned ? " (and the git index lock it left was removed)" : ''}; nothing else changed.`,
+    message: `Stepwise was stopped during ${what} before its commit, so ${paths.join(', ')} ${paths.length === 1 ? 'was' : 'were'} put back as ${paths.length === 1 ? 'it was' : 'they were'}${cleaned ? ' (and the git index lock it left was removed)' : ''}; nothing else changed.`,
   };
 }
 
