@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { Commands, DossierRequest, WorkflowStatusRequest } from '../../server/src/protocol';
-import type { HostMessage, WebviewMessage } from '../../media/src/messages';
+import { parseWebviewMessage } from '../../media/src/messages';
+import type { HostMessage, MessageContext, WebviewMessage } from '../../media/src/messages';
 import { folderRootOf } from './store';
 import type { StatusStore } from './store';
 
@@ -91,11 +92,25 @@ export class ChecklistPanel implements vscode.Disposable {
     panel.webview.html = this.html();
     this.disposables.push(
       panel.onDidDispose(() => this.dispose()),
-      panel.webview.onDidReceiveMessage((message: WebviewMessage) => void this.receive(message)),
+      panel.webview.onDidReceiveMessage((raw: unknown) => {
+        // Checked against its type at run time: anything else is logged and ignored.
+        const parsed = parseWebviewMessage(raw, this.messageContext());
+        if ('ignored' in parsed) this.host.log.warn(parsed.ignored);
+        else void this.receive(parsed.message);
+      }),
       panel.onDidChangeViewState(() => {
         if (panel.visible) void this.sendState();
       }),
     );
+  }
+
+  /** What a webview message may name: the shown plan's files, the workspace's folders. */
+  private messageContext(): MessageContext {
+    const status = this.root ? this.host.store.workflow(this.root) : undefined;
+    return {
+      planFiles: new Set((status?.files ?? []).map((f) => f.path)),
+      roots: (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath),
+    };
   }
 
   private async receive(message: WebviewMessage): Promise<void> {

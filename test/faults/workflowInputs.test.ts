@@ -8,7 +8,19 @@ import { join } from 'node:path';
 import ts from 'typescript';
 import { matchLines } from '../../server/src/workflow/logPattern';
 import { scanLogs } from '../../server/src/workflow/verification';
-import { adapter, first, git, journalOf, openHarness, prepareWorkflowRepo, ranLog, read, runtime, write } from '../support/workflowRepo';
+import {
+  adapter,
+  first,
+  git,
+  journalOf,
+  openHarness,
+  prepareWorkflowRepo,
+  ranLog,
+  read,
+  runtime,
+  snapshot,
+  write,
+} from '../support/workflowRepo';
 
 const evil = '^(a+)+$';
 const evilLine = `${'a'.repeat(34)}b`;
@@ -112,6 +124,62 @@ describe('hostile spec input in the workflow', () => {
       assert.match(read(root, adapter), /Stepwise adapter for "Evil \* \/ globalThis.pwned = 1; \/\* title \(with a line break\)"/);
     } finally {
       await h.dispose();
+    }
+  });
+
+  it('reverting the commit that created the adapter is refused while a file outside the workflow imports it', async () => {
+    const root = await prepareWorkflowRepo();
+    const h = await openHarness(root, { trusted: false });
+    try {
+      assert.ok((await h.engine.migrate(first, { verify: false })).ok);
+      write(
+        root,
+        'src/extra/uses-adapter.ts',
+        "import { AsyncTTLCache } from '../core/cache-migration/legacy-adapter';\nexport const extra = new AsyncTTLCache();\n",
+      );
+      git(root, 'add', 'src/extra/uses-adapter.ts');
+      git(root, 'commit', '-q', '-m', 'a file written by hand that imports the adapter');
+      await h.index.filesChangedOnDisk(['src/extra/uses-adapter.ts']);
+      const before = snapshot(root);
+      const result = await h.engine.revert(first);
+      assert.equal(result.ok, false);
+      assert.match(
+        result.ok ? '' : result.error,
+        /created the adapter, and src\/extra\/uses-adapter\.ts imports it outside Stepwise's migrations; reverting would break it/,
+      );
+      assert.deepEqual(snapshot(root), before, 'nothing changed');
+    } finally {
+      await h.dispose();
+    }
+  });
+
+  it('a fresh clone (no journal) does not count old log lines as new: the log check says why it cannot run there', async () => {
+    const root = await prepareWorkflowRepo();
+    appendFileSync(join(root, 'logs/app.log'), '2025-11-21T09:00:00.000Z ERROR an old failure, from before the migration\n');
+    git(root, 'commit', '-q', '-am', 'logs with an old error');
+    const h = await openHarness(root, { trusted: true });
+    const clone = mkdtempSync(join(tmpdir(), 'stepwise-clone-'));
+    try {
+      assert.ok((await h.engine.migrate(first, { verify: false })).ok);
+      git(tmpdir(), 'clone', '-q', root, clone);
+      git(clone, 'config', 'user.name', 'Clone User');
+      git(clone, 'config', 'user.email', 'clone@example.invalid');
+      symlinkSync(join(root, 'node_modules'), join(clone, 'node_modules'));
+      const fresh = await openHarness(clone, { trusted: true }, { removeOnDispose: false });
+      try {
+        const verified = await fresh.engine.verify(first);
+        assert.ok(verified.ok, verified.ok ? '' : verified.error);
+        assert.equal(verified.verification?.logs, undefined);
+        assert.ok(
+          verified.verification?.skipped.some((s) => /^logs: the migration was made in another clone/.test(s)),
+          verified.verification?.skipped.join('; '),
+        );
+      } finally {
+        await fresh.dispose();
+      }
+    } finally {
+      await h.dispose();
+      rmSync(clone, { recursive: true, force: true });
     }
   });
 });

@@ -45,5 +45,13 @@ export function parseRatchet(text: string): Ratchet {
   const candidate = parsed as Partial<Ratchet> | null;
   if (!candidate || typeof candidate !== 'object' || typeof candidate.files !== 'object' || candidate.files === null)
     throw new Error(`${ratchetRelativePath} has no "files" counts; run "stepwise check --update" to rewrite it.`);
-  return { usages: Number(candidate.usages) || 0, files: candidate.files };
+  const files: Record<string, number> = {};
+  for (const [path, count] of Object.entries(candidate.files as Record<string, unknown>)) {
+    if (typeof count !== 'number' || !Number.isInteger(count) || count < 0 || Array.isArray(candidate.files))
+      throw new Error(
+        `${ratchetRelativePath} counts ${JSON.stringify(path)} as ${JSON.stringify(count)}, which is not a number of usages; run "stepwise check --update" to rewrite it.`,
+      );
+    files[path] = count;
+  }
+  return { usages: Number(candidate.usages) || 0, files };
 }

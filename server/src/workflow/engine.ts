@@ -14,7 +14,7 @@ import { localTime } from '../util/time';
 import type { WorkspaceIndex } from '../workspace/workspaceIndex';
 import type { Clock } from './clock';
 import { GitProblem, GitRepo, Trailers } from './git';
-import { Journal } from './journal';
+import { Journal, isJournalEntry } from './journal';
 import { RepositoryLock, describeOwner } from './lock';
 import { IntentRecord, recoverIntent } from './recovery';
 import type { Intent } from './recovery';
@@ -47,8 +47,8 @@ export function withNotes(local: JournalEntry[], notes: Map<string, string>): Jo
     for (const line of text.split('\n')) {
       if (!line.trim() || seen.has(line)) continue;
       try {
-        const entry = JSON.parse(line) as JournalEntry;
-        if (typeof entry?.type !== 'string' || typeof entry.at !== 'number') continue;
+        const entry: unknown = JSON.parse(line);
+        if (!isJournalEntry(entry)) continue;
         const canonical = JSON.stringify(entry);
         if (seen.has(canonical)) continue;
         seen.add(canonical);
@@ -484,7 +484,8 @@ export class WorkflowEngine {
       this.checkContext(file, status.commit, control),
       'verification',
       baseline?.type === 'baseline' ? baseline.results : undefined,
-      migrated?.type === 'migrated' ? migrated.logOffsets : {},
+      // Unknown in a clone that did not make the migration: old lines cannot be told from new ones.
+      migrated?.type === 'migrated' ? migrated.logOffsets : undefined,
     );
     // A cancel is not a failed verification: nothing is recorded (and nothing reverted).
     if (control.signal?.aborted)
@@ -598,6 +599,15 @@ export class WorkflowEngine {
         return fail(
           file,
           `${status.commit.slice(0, 8)} created the adapter, which ${later.map((f) => f.path).join(', ')} still use${later.length === 1 ? 's' : ''}; revert ${later.length === 1 ? 'that file' : 'those files'} first.`,
+        );
+      }
+      // Files that import the adapter without a migration commit (edited by hand, or new) would break too.
+      const importers = this.index.graph.dependents(spec.adapter.module).filter((f) => f !== file && !files.includes(f));
+      if (importers.length > 0) {
+        const shown = importers.slice(0, 5).join(', ') + (importers.length > 5 ? ` and ${importers.length - 5} more` : '');
+        return fail(
+          file,
+          `${status.commit.slice(0, 8)} created the adapter, and ${shown} import${importers.length === 1 ? 's' : ''} it outside Stepwise's migrations; reverting would break ${importers.length === 1 ? 'it' : 'them'}, so change ${importers.length === 1 ? 'that import' : 'those imports'} first.`,
         );
       }
     }

@@ -90,6 +90,53 @@ export type JournalEntry =
 
 export type JournalEntryType = JournalEntry['type'];
 
+type FieldKind = 'string' | 'number' | 'boolean' | 'object';
+
+/** The fields each entry must have, and their kinds (what the status, report and notes read). */
+const shapes: Record<JournalEntryType, Record<string, FieldKind>> = {
+  dossier: { file: 'string', head: 'string', dossier: 'object' },
+  baseline: { head: 'string', results: 'object' },
+  migrated: { file: 'string', commit: 'string', base: 'string', by: 'object' },
+  verification: { file: 'string', commit: 'string', results: 'object', ok: 'boolean' },
+  observing: { file: 'string', commit: 'string', until: 'number' },
+  approved: { file: 'string', commit: 'string', by: 'object', approvalCommit: 'string' },
+  reverted: { file: 'string', commit: 'string', revertCommit: 'string', by: 'object' },
+  rollout: { from: 'string', to: 'string' },
+  window: { file: 'string', commit: 'string', start: 'object' },
+  sample: { file: 'string', mode: 'string', verdict: 'string', figures: 'object' },
+  'redis-baseline': { file: 'string', info: 'object' },
+  'rollback-time': { rolloutAt: 'number' },
+  drill: { stage: 'string', ok: 'boolean' },
+};
+
+function isKind(value: unknown, kind: FieldKind): boolean {
+  if (kind === 'object') return typeof value === 'object' && value !== null && !Array.isArray(value);
+  if (kind === 'number') return typeof value === 'number' && Number.isFinite(value);
+  return typeof value === kind;
+}
+
+/** Verification results as the report and the checklist read them. */
+function isResults(value: unknown): boolean {
+  const r = value as Record<string, unknown>;
+  return Array.isArray(r.skipped) && Array.isArray(r.failures) && typeof r.ok === 'boolean' && typeof r.head === 'string';
+}
+
+/**
+ * Whether a parsed line is a journal entry of a known type with the fields of its type: a line of
+ * another shape (hand-edited, from a newer or broken Stepwise) is skipped, never read as one.
+ */
+export function isJournalEntry(value: unknown): value is JournalEntry {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const entry = value as Record<string, unknown>;
+  if (typeof entry.type !== 'string' || !Object.prototype.hasOwnProperty.call(shapes, entry.type)) return false;
+  if (!isKind(entry.at, 'number') || typeof entry.migration !== 'string') return false;
+  for (const [field, kind] of Object.entries(shapes[entry.type as JournalEntryType])) if (!isKind(entry[field], kind)) return false;
+  if ('results' in shapes[entry.type as JournalEntryType] && !isResults(entry.results)) return false;
+  const by = entry.by as Record<string, unknown> | undefined;
+  if (by !== undefined && (typeof by.name !== 'string' || typeof by.email !== 'string')) return false;
+  return true;
+}
+
 /**
  * An append-only JSON-lines file in the repository's git folder. Each entry is one line written
  * with a single append and flushed; a line cut short by a crash is skipped when reading, and the
@@ -153,8 +200,8 @@ export class Journal {
     for (const line of text.slice(0, complete).split('\n')) {
       if (!line.trim()) continue;
       try {
-        const parsed = JSON.parse(line) as JournalEntry;
-        if (parsed && typeof parsed === 'object' && typeof parsed.type === 'string') entries.push(parsed);
+        const parsed: unknown = JSON.parse(line);
+        if (isJournalEntry(parsed)) entries.push(parsed);
       } catch {
         // A line cut short by a crash mid-write: everything before it is intact.
       }

@@ -84,7 +84,8 @@ export async function runChecks(
   ctx: CheckContext,
   kind: 'baseline' | 'verification',
   baseline?: VerificationResults,
-  logOffsets: Record<string, number> = {},
+  /** The log files' sizes at the migration (verification): only lines after them are new. */
+  logOffsets?: Record<string, number>,
 ): Promise<VerificationResults> {
   const { verify } = ctx.spec;
   const results: VerificationResults = { kind, at: ctx.now, head: ctx.head, trusted: ctx.trusted, skipped: [], failures: [], ok: true };
@@ -184,9 +185,18 @@ export async function runChecks(
 
     // Logs.
     if (verify.logs && !ctx.trusted) untrusted('logs (the pattern comes from the workspace)');
+    else if (verify.logs && kind === 'verification' && !logOffsets)
+      results.skipped.push(
+        'logs: the migration was made in another clone, which recorded where the logs ended; here old lines cannot be told from new ones',
+      );
     else if (verify.logs) {
       ctx.progress(`Scanning the logs (${verify.logs.glob})`);
-      results.logs = await scanLogs(ctx.root, verify.logs.glob, verify.logs.pattern, kind === 'verification' ? logOffsets : undefined);
+      results.logs = await scanLogs(
+        ctx.root,
+        verify.logs.glob,
+        verify.logs.pattern,
+        kind === 'verification' ? (logOffsets ?? {}) : undefined,
+      );
       if (results.logs.problem) results.failures.push(results.logs.problem);
       else if (!results.logs.ok)
         results.failures.push(

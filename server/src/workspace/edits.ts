@@ -84,16 +84,38 @@ export class FileSystemEdits implements EditApplier {
     const restore = async (): Promise<void> => {
       for (const [rel, text] of originals) {
         if (text === undefined) await fs.rm(this.absolute(rel), { force: true });
-        else await writeFileAtomic(this.absolute(rel), text);
+        // In place when a temporary file cannot be made (a full disk): the file's own space is reused.
+        else await writeFileAtomic(this.absolute(rel), text).catch(() => fs.writeFile(this.absolute(rel), text));
       }
       for (const dir of [...createdDirs].reverse()) await fs.rmdir(dir).catch(() => undefined);
       await this.written([...originals.keys()], originals);
     };
+    // Two phases: every new text is written to a temporary file beside its target first, so a
+    // write that fails (a full disk, a read-only folder) leaves every file as it was; only then
+    // are they renamed into place, which takes no space.
+    const temporaries: [string, string][] = [];
+    const dropTemporaries = async (): Promise<void> => {
+      for (const [temporary] of temporaries) await fs.rm(temporary, { force: true });
+      for (const dir of [...createdDirs].reverse()) await fs.rmdir(dir).catch(() => undefined);
+    };
     try {
-      for (const file of edit.files) await writeFileAtomic(this.absolute(file.path), file.after);
+      for (const file of edit.files) {
+        const absolute = this.absolute(file.path);
+        await fs.mkdir(path.dirname(absolute), { recursive: true });
+        const temporary = temporaryOf(absolute);
+        temporaries.push([temporary, absolute]);
+        await fs.writeFile(temporary, file.after);
+      }
+    } catch (error) {
+      await dropTemporaries();
+      return { ok: false, error: `${describeWriteError(error)}, so nothing was written and every file is as it was.` };
+    }
+    try {
+      for (const [temporary, absolute] of temporaries) await fs.rename(temporary, absolute);
     } catch (error) {
       await restore();
-      return { ok: false, error: `Writing the edit failed, so the working tree was put back: ${(error as Error).message}` };
+      await dropTemporaries();
+      return { ok: false, error: `${describeWriteError(error)}, so the working tree was put back as it was.` };
     }
     await this.written(
       edit.files.map((f) => f.path),
@@ -107,10 +129,34 @@ export class FileSystemEdits implements EditApplier {
   }
 }
 
+/** A temporary file's name beside `file` (recovery removes leftovers by this shape). */
+function temporaryOf(file: string): string {
+  return `${file}.stepwise-${process.pid}-${Date.now()}.tmp`;
+}
+
+/** A failed write in one clause: what happened, in words, with the code for searching. */
+export function describeWriteError(error: unknown): string {
+  const e = error as NodeJS.ErrnoException;
+  const where = e.path ? ` (${path.basename(e.path).replace(/\.stepwise-\d+-\d+\.tmp$/, '')})` : '';
+  switch (e.code) {
+    case 'ENOSPC':
+      return `The disk is full (ENOSPC${where})`;
+    case 'EDQUOT':
+      return `The disk quota is used up (EDQUOT${where})`;
+    case 'EROFS':
+      return `The file system is read-only (EROFS${where})`;
+    case 'EACCES':
+    case 'EPERM':
+      return `Stepwise may not write there (${e.code}${where})`;
+    default:
+      return `Writing failed: ${e.message ?? String(error)}`;
+  }
+}
+
 /** Writes a file atomically (temporary file, then rename), creating folders as needed. */
 export async function writeFileAtomic(file: string, text: string): Promise<void> {
   await fs.mkdir(path.dirname(file), { recursive: true });
-  const temporary = `${file}.stepwise-${process.pid}-${Date.now()}.tmp`;
+  const temporary = temporaryOf(file);
   try {
     await fs.writeFile(temporary, text);
     await fs.rename(temporary, file);
