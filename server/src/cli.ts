@@ -45,7 +45,8 @@ interface Io {
 const usage = `Usage: stepwise <command> [options]
 
 Commands:
-  analyze                 list every legacy usage, routing issue and risk
+  analyze [--max-uses N]  list every legacy usage, routing issue and risk; a file with more than N
+                          uses (5000; 0: no limit) or over 4 MB shows only its imports
   plan                    the migration order, lowest risk first
   dossier FILE            the pre-move analysis of one file
   migrate FILE --dry-run  show the edit that routes FILE through the adapter (unified diff)
@@ -86,6 +87,12 @@ Options:
 
 const commands: Record<string, (open: () => Promise<MigrationSession>, options: Options, io: Io) => Promise<number>> = {
   analyze: async (open, options, io) => {
+    // --max-uses N: the per-file budget of uses (0: none), read by the analysis from the environment.
+    const maxUses = options.flags.get('max-uses');
+    if (maxUses !== undefined) {
+      if (typeof maxUses !== 'string' || !/^\d+$/.test(maxUses)) throw new CliError('--max-uses takes a number of uses (0: no limit).');
+      process.env.STEPWISE_ANALYSIS_MAX_USES = maxUses;
+    }
     const session = await open();
     const report = await session.analyze();
     if (options.json) {
@@ -606,7 +613,7 @@ function host(options: Options, logger: Logger): SessionHost {
 function parseArgs(argv: string[]): { command: string | undefined; options: Options } {
   const flags = new Map<string, string | true>();
   const positional: string[] = [];
-  const valued = new Set(['root', 'legacy', 'exports', 'target', 'adapter', 'preset', 'id', 'reason', 'out', 'redis']);
+  const valued = new Set(['root', 'legacy', 'exports', 'target', 'adapter', 'preset', 'id', 'reason', 'out', 'redis', 'max-uses']);
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg.startsWith('--')) {
@@ -655,6 +662,7 @@ const known = new Set([
   'redis',
   'watch',
   'wait',
+  'max-uses',
 ]);
 
 export async function runCli(argv: string[], io: Io): Promise<number> {

@@ -27,6 +27,7 @@ const routingLabels: Record<RoutingIssueKind, [string, string]> = {
   'escaping-instance': ['instance leaving the file', 'instances leaving the file'],
   'commonjs-interop': ['CommonJS interop', 'CommonJS interops'],
   'any-receiver': ['any-typed receiver', 'any-typed receivers'],
+  'too-large': ['file too large to analyse in full', 'files too large to analyse in full'],
 };
 
 export function levelOf(score: number): RiskLevel {

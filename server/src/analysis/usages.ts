@@ -30,7 +30,30 @@ export interface AnalyzeInput {
   relativePathOf(fileName: string): string | undefined;
   /** Whether top-level `await` is legal in this file. */
   topLevelAwait: boolean;
+  /** The most a file may cost (default: analysisBudget()); null: no limit. */
+  budget?: AnalysisBudget | null;
 }
+
+/** What one file's analysis may cost: its size, and the uses of the legacy API found in it. */
+export interface AnalysisBudget {
+  maxBytes: number;
+  maxUses: number;
+}
+
+/**
+ * The default budget: 4 MB and 5 000 uses, or STEPWISE_ANALYSIS_MAX_USES (0: no limit). Past
+ * it, TypeScript's flow analysis costs grow with the square of a file's statements (a minified
+ * bundle: minutes), so one such file would stall the whole workspace.
+ */
+export function analysisBudget(env: NodeJS.ProcessEnv = process.env): AnalysisBudget | null {
+  const written = env.STEPWISE_ANALYSIS_MAX_USES;
+  const uses = written === undefined || written.trim() === '' ? 5000 : Number(written);
+  if (uses === 0) return null;
+  return { maxBytes: 4 * 1024 * 1024, maxUses: Number.isInteger(uses) && uses > 0 ? uses : 5000 };
+}
+
+/** Thrown inside the visit when the file's uses pass the budget. */
+class OverBudget extends Error {}
 
 /**
  * Finds every use of the legacy API in one file: import-like constructs, constructions, calls,
@@ -76,8 +99,37 @@ class FileAnalyzer {
 
   run(): FileAnalysis {
     const parseErrors = this.parseErrors();
-    // The parser recovers from errors; usages keep showing while a file is being typed.
-    this.visit(this.sf);
+    const budget = this.input.budget === undefined ? analysisBudget() : this.input.budget;
+    this.maxUses = budget?.maxUses ?? Infinity;
+    let over: string | undefined;
+    if (budget && this.sf.text.length > budget.maxBytes) {
+      // Only the module's imports and exports: no semantic walk of the whole file.
+      for (const statement of this.sf.statements)
+        if (ts.isImportDeclaration(statement) || ts.isImportEqualsDeclaration(statement) || ts.isExportDeclaration(statement))
+          this.visit(statement);
+      over = `${(this.sf.text.length / 1024 / 1024).toFixed(1)} MB, over the ${budget.maxBytes / 1024 / 1024} MB limit`;
+    } else {
+      try {
+        // The parser recovers from errors; usages keep showing while a file is being typed.
+        this.visit(this.sf);
+      } catch (error) {
+        if (!(error instanceof OverBudget)) throw error;
+        over = `more than ${this.maxUses} uses of the legacy API`;
+      }
+    }
+    if (over) {
+      // What is known for certain: the imports (enough to route the file through the adapter).
+      const imports = this.pending.filter((p) => p.kind === 'import' || p.kind === 'require' || p.kind === 'reexport');
+      this.pending.splice(0, this.pending.length, ...imports);
+      this.issues.splice(0, this.issues.length);
+      this.issues.push({
+        kind: 'too-large',
+        line: 1,
+        column: 1,
+        span: { start: 0, end: Math.min(this.sf.text.length, this.sf.text.indexOf('\n') < 0 ? 1 : this.sf.text.indexOf('\n')) },
+        message: `${this.input.path} is too large to analyse with the rest of the workspace (${over}), so only its imports are shown. Analyse it in full with "stepwise analyze --max-uses 0" (it may take minutes).`,
+      });
+    }
     const usages = this.pending.map((p) => this.finish(p));
     usages.sort((a, b) => a.span.start - b.span.start || a.span.end - b.span.end);
     this.issues.sort((a, b) => a.span.start - b.span.start);
@@ -105,7 +157,10 @@ class FileAnalyzer {
     });
   }
 
+  private maxUses = Infinity;
+
   private visit(node: ts.Node): void {
+    if (this.pending.length > this.maxUses) throw new OverBudget();
     switch (node.kind) {
       case SyntaxKind.ImportDeclaration:
         this.importDeclaration(node as ts.ImportDeclaration);

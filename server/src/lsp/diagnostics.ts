@@ -76,11 +76,12 @@ export function diagnosticsForFile(
       relatedInformation: related.length > 0 ? related : undefined,
     });
   }
-  if (settings.diagnostics.routingIssues) {
-    for (const issue of analysis.routingIssues) {
+  for (const issue of analysis.routingIssues) {
+    // A file analysed only in part is always said, whatever the routing-issue setting.
+    if (settings.diagnostics.routingIssues || issue.kind === 'too-large') {
       result.push({
         range: ranges.range(issue.span),
-        severity: DiagnosticSeverity.Information,
+        severity: issue.kind === 'too-large' ? DiagnosticSeverity.Warning : DiagnosticSeverity.Information,
         source: diagnosticSource,
         code: `${DiagnosticCodes.routingPrefix}${issue.kind}`,
         message: issue.message,

@@ -13,7 +13,14 @@
 export type UsageKind = 'import' | 'require' | 'reexport' | 'dynamic-import' | 'new' | 'call' | 'member' | 'type';
 
 export type RoutingIssueKind =
-  'reexport' | 'dynamic-import' | 'computed-member' | 'escaping-instance' | 'commonjs-interop' | 'any-receiver';
+  | 'reexport'
+  | 'dynamic-import'
+  | 'computed-member'
+  | 'escaping-instance'
+  | 'commonjs-interop'
+  | 'any-receiver'
+  /** The file is over the analysis budget (size or uses): only its imports were analysed. */
+  | 'too-large';
 
 export interface Span {
   start: number;

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { Project, ts } from 'ts-morph';
+import type { SourceFile } from 'ts-morph';
 import type { WorkspacePaths } from './paths';
 
 interface ConfiguredProject {
@@ -19,6 +20,26 @@ const defaultOptions: ts.CompilerOptions = {
   esModuleInterop: true,
   skipLibCheck: true,
 };
+
+/**
+ * Gives a source file new text by replacing its compiler node, the way ts-morph's own overwrite
+ * does but without first listing the file's children: on a long single-line file (a minified
+ * bundle) that listing parses comments around every statement from the line's start, which is
+ * quadratic — minutes for one file. Stepwise reads only the compiler nodes, never ts-morph's
+ * wrappers of a file's children, so there are none to forget. False when this ts-morph has no
+ * such factory (then the caller overwrites the usual way).
+ */
+function replaceText(project: Project, sourceFile: SourceFile, text: string): boolean {
+  const factory = (project as unknown as { _context?: { compilerFactory?: CompilerFactory } })._context?.compilerFactory;
+  if (typeof factory?.replaceCompilerNode !== 'function' || typeof factory.createCompilerSourceFileFromText !== 'function') return false;
+  factory.replaceCompilerNode(sourceFile, factory.createCompilerSourceFileFromText(sourceFile.getFilePath(), text, undefined));
+  return true;
+}
+
+interface CompilerFactory {
+  replaceCompilerNode(node: SourceFile, compilerNode: ts.SourceFile): void;
+  createCompilerSourceFileFromText(filePath: string, text: string, scriptKind: ts.ScriptKind | undefined): ts.SourceFile;
+}
 
 /**
  * The ts-morph projects of the workspace: one per tsconfig.json/jsconfig.json, each file in the
@@ -60,8 +81,9 @@ export class ProjectSet {
   setText(relative: string, text: string): void {
     const project = this.projectOf(relative);
     const absolute = this.paths.toAbsolute(relative);
-    const existing = project.getSourceFile(absolute);
+    const existing = project.getSourceFile(absolute) ?? project.addSourceFileAtPathIfExists(absolute);
     if (existing && existing.getFullText() === text) return;
+    if (existing && replaceText(project, existing, text)) return;
     project.createSourceFile(absolute, text, { overwrite: true });
   }
 
