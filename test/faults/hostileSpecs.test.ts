@@ -8,23 +8,12 @@ import { parseSpec } from '../../server/src/spec/validate';
 import type { SpecEnvironment } from '../../server/src/spec/validate';
 import { WorkspacePaths } from '../../server/src/workspace/paths';
 import { getFixtureDir } from '../support/workspace';
+import { seededRandom } from '../support/random';
 
 const corpus = join(getFixtureDir('hostile'), 'specs');
 const demoSpec = readFileSync(join(getFixtureDir('demo'), '.stepwise', 'migration.json'), 'utf8');
 /** Every file exists: only the shape and the paths' confinement are judged. */
 const anything: SpecEnvironment = { fileExists: () => true, packageExists: () => true };
-
-/** A small deterministic PRNG (mulberry32), so a failing mutation can be replayed by its seed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -134,7 +123,7 @@ describe('spec fuzzing: structure-aware mutations of the demo spec', () => {
     this.timeout(120_000);
     let refused = 0;
     for (let seed = 1; seed <= 500; seed++) {
-      const next = random(seed);
+      const next = seededRandom(seed);
       let spec = valid;
       const changes = 1 + Math.floor(next() * 3);
       for (let i = 0; i < changes; i++) spec = mutate(spec, next);
@@ -147,7 +136,7 @@ describe('spec fuzzing: structure-aware mutations of the demo spec', () => {
 
   it('200 texts cut short or with bytes flipped: never a throw, always a positioned message when refused', () => {
     for (let seed = 1; seed <= 200; seed++) {
-      const next = random(seed * 7919);
+      const next = seededRandom(seed * 7919);
       let text = demoSpec;
       if (next() < 0.5) text = text.slice(0, Math.floor(next() * text.length));
       else {

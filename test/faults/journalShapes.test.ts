@@ -7,17 +7,7 @@ import { parseRatchet } from '../../server/src/operations/ratchet';
 import { isJournalEntry } from '../../server/src/workflow/journal';
 import { cli } from '../support/cliRun';
 import { first, hour, openHarness, prepareWorkflowRepo, write } from '../support/workflowRepo';
-
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../support/random';
 
 const odd: unknown[] = [null, 0, -1, 1e308, '', 'x', [], {}, [1, 2], { a: 1 }, true, '2026-01-01', 'abc123'];
 
@@ -52,7 +42,7 @@ describe('journal and ratchet of the wrong shape', function () {
         .map((l) => JSON.parse(l) as unknown);
       let accepted = 0;
       for (let seed = 1; seed <= 400; seed++) {
-        const next = random(seed);
+        const next = seededRandom(seed);
         const entry = mutate(real[Math.floor(next() * real.length)], next);
         if (isJournalEntry(entry)) accepted++;
         appendFileSync(file, `${JSON.stringify(entry)}\n`);
