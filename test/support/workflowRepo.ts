@@ -41,7 +41,7 @@ export interface Control {
 
 const fakeTests = `const fs = require('fs');
 const path = require('path');
-const control = path.join(__dirname, '..', 'control');
+const control = process.env.STEPWISE_FAKE_CONTROL || path.join(__dirname, '..', 'control');
 const read = (name, fallback) => (fs.existsSync(path.join(control, name)) ? JSON.parse(fs.readFileSync(path.join(control, name), 'utf8')) : fallback);
 fs.mkdirSync(control, { recursive: true });
 fs.appendFileSync(path.join(control, 'ran.log'), ['tests', ...process.argv.slice(2)].join(' ') + '\\n');
@@ -67,7 +67,7 @@ if (tests.hang) {
 
 const fakeTsc = `const fs = require('fs');
 const path = require('path');
-const control = path.join(__dirname, '..', 'control');
+const control = process.env.STEPWISE_FAKE_CONTROL || path.join(__dirname, '..', 'control');
 fs.mkdirSync(control, { recursive: true });
 fs.appendFileSync(path.join(control, 'ran.log'), 'typecheck\\n');
 const file = path.join(control, 'tsc.txt');
@@ -78,7 +78,7 @@ process.exitCode = text.trim() ? 2 : 0;
 
 const fakeBench = `const fs = require('fs');
 const path = require('path');
-const control = path.join(__dirname, '..', 'control');
+const control = process.env.STEPWISE_FAKE_CONTROL || path.join(__dirname, '..', 'control');
 fs.mkdirSync(control, { recursive: true });
 fs.appendFileSync(path.join(control, 'ran.log'), 'bench\\n');
 const file = path.join(control, 'bench.json');

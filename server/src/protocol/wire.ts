@@ -164,6 +164,17 @@ export interface VerificationResults {
   failures: string[];
   /** Set when a spec command cannot run at all (it needs a shell, a quote is open…). */
   specProblem?: string;
+  /**
+   * Set in a verification whose recorded baseline was older than `verify.baselineMaxAgeHours`:
+   * the baseline commit's tests and type check, run again beside the migrated code in this run,
+   * which the comparison used instead.
+   */
+  remeasured?: {
+    commit: string;
+    reason: string;
+    test?: { counts?: TestCounts; exitCode: number | null };
+    typecheckErrors?: Record<string, number>;
+  };
   ok: boolean;
 }
 

@@ -90,4 +90,6 @@ export interface VerifySpec {
   benchTolerance: number;
   logs?: { glob: string; pattern: string };
   timeoutSeconds: number;
+  /** A baseline older than this (hours) is measured again beside the migrated code: tests and type check. */
+  baselineMaxAgeHours: number;
 }

@@ -252,6 +252,7 @@ export function parseSpec(text: string, env?: SpecEnvironment): SpecResult {
       benchTolerance: (verify.benchTolerance as number | undefined) ?? 0.1,
       logs: verify.logs as { glob: string; pattern: string } | undefined,
       timeoutSeconds: (verify.timeoutSeconds as number | undefined) ?? 600,
+      baselineMaxAgeHours: (verify.baselineMaxAgeHours as number | undefined) ?? 24,
     },
     observation: {
       hours: spec.observation?.hours ?? 24,

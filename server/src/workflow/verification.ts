@@ -92,12 +92,46 @@ export async function runChecks(
   const untrusted = (what: string): void => {
     results.skipped.push(`${what}: not run because the workspace is not trusted`);
   };
+  // One checkout of the baseline commit beside the working tree, made when first needed and
+  // shared by the re-measured baseline and the benchmark.
+  const beside = new BesideCheckout(ctx, baseline?.head);
+  // A baseline recorded long ago was taken on another day's machine and dependencies: its tests
+  // and type check run again beside the migrated code, in this run, and the comparison uses those.
+  const ageHours = baseline ? (ctx.now - baseline.at) / 3600_000 : 0;
+  const remeasure =
+    kind === 'verification' &&
+    baseline !== undefined &&
+    ctx.trusted &&
+    ctx.checkoutBeside !== undefined &&
+    ageHours > verify.baselineMaxAgeHours;
+  const reason = `the baseline was recorded ${ageHours.toFixed(1)} h ago (more than verify.baselineMaxAgeHours, ${verify.baselineMaxAgeHours} h)`;
+  const remeasured = async (): Promise<NonNullable<VerificationResults['remeasured']> | undefined> => {
+    if (!remeasure || !baseline) return undefined;
+    results.remeasured ??= { commit: baseline.head, reason };
+    return results.remeasured;
+  };
 
   try {
     // Tests.
     if (!verify.test) results.skipped.push('tests: no "verify.test" command in the spec');
     else if (!ctx.trusted) untrusted('tests');
     else {
+      let base = baseline?.test;
+      const again = await remeasured();
+      const dir = again ? await beside.dir() : undefined;
+      if (again && dir) {
+        const before = await run(ctx, `Running tests on the baseline ${again.commit.slice(0, 8)} (${reason})`, verify.test, dir);
+        again.test = { counts: parseTestCounts(before.output), exitCode: before.exitCode };
+        const beforeProblem = failureOf(before, 'The baseline test run', verify.timeoutSeconds);
+        base = {
+          command: verify.test,
+          exitCode: before.exitCode,
+          counts: again.test.counts,
+          durationMs: before.durationMs,
+          ok: !beforeProblem && (again.test.counts?.failed ?? 0) === 0,
+          tail: '',
+        };
+      }
       const result = await run(ctx, 'Running tests', verify.test);
       const counts = parseTestCounts(result.output);
       // Say how many failed when the output tells; the exit code alone otherwise.
@@ -106,7 +140,6 @@ export async function runChecks(
           ? `${counts.failed} of ${counts.passed + counts.failed} test(s) failed (exit code ${result.exitCode ?? 'none'}).`
           : failureOf(result, 'The test run', verify.timeoutSeconds);
       // Against the baseline: tests that already failed before the move are not a regression.
-      const base = baseline?.test;
       if (problem && base && !base.ok && !result.timedOut && !result.cancelled && !result.startError) {
         const before = base.counts?.failed;
         const now = counts?.failed;
@@ -122,9 +155,11 @@ export async function runChecks(
         tail: tail(result.output),
       };
       if (!problem && base && !base.ok) step.note = 'The tests already failed in the baseline; no new failures.';
-      const before = baseline?.test?.counts;
+      const before = base?.counts;
       if (counts && before && counts.passed < before.passed)
         step.note = `${before.passed - counts.passed} fewer passing test(s) than the baseline (${before.passed}).`;
+      if (again && dir)
+        step.note = `${step.note ? `${step.note} ` : ''}Compared with the baseline commit's tests run again in this run, beside the migrated code: ${reason}.`;
       results.test = step;
       if (problem) results.failures.push(problem);
     }
@@ -158,8 +193,23 @@ export async function runChecks(
         ok: true,
       };
     }
+    let comparable = baseline?.typecheck?.source === typecheck.source ? baseline.typecheck : undefined;
+    const again = typecheck.source === 'command' && verify.typecheck ? await remeasured() : undefined;
+    const againDir = again ? await beside.dir() : undefined;
+    if (again && againDir && verify.typecheck) {
+      const before = await run(ctx, `Type checking the baseline ${again.commit.slice(0, 8)} (${reason})`, verify.typecheck, againDir);
+      const parsed = parseTscErrors(before.output);
+      again.typecheckErrors = parsed.byFile;
+      comparable = {
+        source: 'command',
+        command: verify.typecheck,
+        errors: parsed.total,
+        byFile: parsed.byFile,
+        durationMs: before.durationMs,
+        ok: true,
+      };
+    }
     if (kind === 'verification') {
-      const comparable = baseline?.typecheck?.source === typecheck.source ? baseline.typecheck : undefined;
       const newErrors: { file: string; before: number; after: number }[] = [];
       for (const [file, after] of Object.entries(typecheck.byFile)) {
         const before = comparable?.byFile[file] ?? 0;
@@ -178,7 +228,7 @@ export async function runChecks(
     if (!verify.bench) results.skipped.push('benchmark: no "verify.bench" command in the spec');
     else if (!ctx.trusted) untrusted('benchmark');
     else {
-      const step = await runBench(ctx, kind, baseline?.bench ? baseline : undefined);
+      const step = await runBench(ctx, kind, baseline?.bench ? baseline : undefined, beside);
       results.bench = step;
       if (step.problem) results.failures.push(step.problem);
     }
@@ -207,10 +257,50 @@ export async function runChecks(
     if (!(error instanceof CommandLineProblem)) throw error;
     results.failures.push(error.message);
     results.specProblem = error.message;
+  } finally {
+    await beside.dispose();
   }
+  if (remeasure && beside.error)
+    results.skipped.push(
+      `re-measuring the old baseline: the baseline commit could not be checked out beside the working tree (${beside.error})`,
+    );
   if (ctx.signal?.aborted && !results.failures.some((f) => f.includes('cancelled'))) results.failures.push('The checks were cancelled.');
   results.ok = results.failures.length === 0;
   return results;
+}
+
+/**
+ * The baseline commit checked out beside the working tree (a temporary git worktree), made on the
+ * first `dir()` and removed by `dispose()`, whatever happened; `error` says why there is none.
+ */
+class BesideCheckout {
+  private made: { dir: string; dispose(): Promise<void> } | undefined;
+  private tried = false;
+  error: string | undefined;
+
+  constructor(
+    private readonly ctx: CheckContext,
+    private readonly commit: string | undefined,
+  ) {}
+
+  async dir(): Promise<string | undefined> {
+    if (!this.tried) {
+      this.tried = true;
+      if (!this.commit || !this.ctx.checkoutBeside) this.error = 'no worktree support here';
+      else {
+        const checkout = await this.ctx.checkoutBeside(this.commit);
+        if ('dir' in checkout) this.made = checkout;
+        else this.error = checkout.error;
+      }
+    }
+    return this.made?.dir;
+  }
+
+  async dispose(): Promise<void> {
+    const made = this.made;
+    this.made = undefined;
+    await made?.dispose();
+  }
 }
 
 /** Runs of one side of the benchmark, gathered per figure. */
@@ -242,41 +332,43 @@ class BenchRuns {
  * working tree, so both sides meet the same load; only when that checkout is impossible does it
  * compare with the runs recorded before the move (and says so).
  */
-async function runBench(ctx: CheckContext, kind: 'baseline' | 'verification', baseline?: VerificationResults): Promise<BenchStep> {
+async function runBench(
+  ctx: CheckContext,
+  kind: 'baseline' | 'verification',
+  baseline: VerificationResults | undefined,
+  shared: BesideCheckout,
+): Promise<BenchStep> {
   const { verify } = ctx.spec;
   const command = verify.bench ?? '';
   const migrated = new BenchRuns(kind === 'baseline' ? 'baseline' : 'migrated code');
   let base: BenchRuns | undefined;
   let comparedWith: string | undefined;
-  let beside: { dir: string; dispose(): Promise<void> } | undefined;
+  let beside: { dir: string } | undefined;
   if (kind === 'verification' && baseline?.bench) {
-    const checkout = ctx.checkoutBeside ? await ctx.checkoutBeside(baseline.head) : { error: 'no worktree support here' };
-    if ('dir' in checkout) {
-      beside = checkout;
+    const dir = await shared.dir();
+    if (dir) {
+      beside = { dir };
       base = new BenchRuns(`baseline ${baseline.head.slice(0, 8)}`);
       comparedWith = `the baseline commit ${baseline.head.slice(0, 8)}, run side by side in a temporary worktree (runs interleaved)`;
     } else {
-      comparedWith = `the runs recorded before the move (the baseline commit could not be checked out beside the working tree: ${checkout.error})`;
+      comparedWith = `the runs recorded before the move (the baseline commit could not be checked out beside the working tree: ${shared.error ?? 'no worktree support here'})`;
     }
   }
-  try {
-    for (let i = 1; i <= benchRuns && !migrated.problem && !ctx.signal?.aborted; i++) {
-      // Alternate which side goes first, so a drift in load weighs on both alike.
-      const order = i % 2 === 1 ? [base, migrated] : [migrated, base];
-      for (const side of order) {
-        if (!side || migrated.problem || ctx.signal?.aborted) continue;
-        await side.run(ctx, i, side === base ? beside?.dir : undefined);
-        if (base?.problem) {
-          // The checkout may lack what the benchmark needs (submodules, generated files, an
-          // install of its own); that says nothing about the migration, so the recorded runs
-          // stand in for the baseline and the migrated side goes on alone.
-          comparedWith = `the runs recorded before the move (the baseline commit's benchmark did not run beside the working tree: ${base.problem})`;
-          base = undefined;
-        }
+  // The checkout is the caller's (shared with the re-measured baseline): runChecks removes it.
+  for (let i = 1; i <= benchRuns && !migrated.problem && !ctx.signal?.aborted; i++) {
+    // Alternate which side goes first, so a drift in load weighs on both alike.
+    const order = i % 2 === 1 ? [base, migrated] : [migrated, base];
+    for (const side of order) {
+      if (!side || migrated.problem || ctx.signal?.aborted) continue;
+      await side.run(ctx, i, side === base ? beside?.dir : undefined);
+      if (base?.problem) {
+        // The checkout may lack what the benchmark needs (submodules, generated files, an
+        // install of its own); that says nothing about the migration, so the recorded runs
+        // stand in for the baseline and the migrated side goes on alone.
+        comparedWith = `the runs recorded before the move (the baseline commit's benchmark did not run beside the working tree: ${base.problem})`;
+        base = undefined;
       }
     }
-  } finally {
-    await beside?.dispose();
   }
   const step: BenchStep = {
     command,

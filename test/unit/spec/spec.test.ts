@@ -356,6 +356,7 @@ describe('spec validation', () => {
         benchTolerance: 0.1,
         logs: undefined,
         timeoutSeconds: 600,
+        baselineMaxAgeHours: 24,
       });
       assert.deepEqual(spec?.observation, defaultObservation);
       assert.deepEqual(spec?.risk, { critical: [] });
