@@ -105,7 +105,7 @@ export async function runChecks(
     ctx.checkoutBeside !== undefined &&
     ageHours > verify.baselineMaxAgeHours;
   const reason = `the baseline was recorded ${ageHours.toFixed(1)} h ago (more than verify.baselineMaxAgeHours, ${verify.baselineMaxAgeHours} h)`;
-  const remeasured = async (): Promise<NonNullable<VerificationResults['remeasured']> | undefined> => {
+  const remeasured = (): NonNullable<VerificationResults['remeasured']> | undefined => {
     if (!remeasure || !baseline) return undefined;
     results.remeasured ??= { commit: baseline.head, reason };
     return results.remeasured;
@@ -117,7 +117,7 @@ export async function runChecks(
     else if (!ctx.trusted) untrusted('tests');
     else {
       let base = baseline?.test;
-      const again = await remeasured();
+      const again = remeasured();
       const dir = again ? await beside.dir() : undefined;
       if (again && dir) {
         const before = await run(ctx, `Running tests on the baseline ${again.commit.slice(0, 8)} (${reason})`, verify.test, dir);
@@ -194,7 +194,7 @@ export async function runChecks(
       };
     }
     let comparable = baseline?.typecheck?.source === typecheck.source ? baseline.typecheck : undefined;
-    const again = typecheck.source === 'command' && verify.typecheck ? await remeasured() : undefined;
+    const again = typecheck.source === 'command' && verify.typecheck ? remeasured() : undefined;
     const againDir = again ? await beside.dir() : undefined;
     if (again && againDir && verify.typecheck) {
       const before = await run(ctx, `Type checking the baseline ${again.commit.slice(0, 8)} (${reason})`, verify.typecheck, againDir);
