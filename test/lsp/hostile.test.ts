@@ -2,11 +2,13 @@
 // and commands, arguments of the wrong type, an injected git option, edits out of range and a
 // thousand edits at once. It must stay up, answer, and stay correct.
 import * as assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { dirname, join } from 'node:path';
 import { DocumentDiagnosticRequest, ExecuteCommandRequest } from 'vscode-languageserver-protocol/node';
 import type { Diagnostic } from 'vscode-languageserver-protocol/node';
 import { FileAtCommitRequest, ServerCommands, SetTrustNotification, WorkflowStatusRequest } from '../../server/src/protocol';
+import type { EngineResult } from '../../server/src/protocol';
 import { prepareWorkspace, removeWorkspace } from '../support/workspace';
 import { TestClient } from './lspClient';
 
@@ -133,5 +135,47 @@ describe('language server: hostile input over stdio', () => {
     await stillAnswers();
     const grown = rssMb(client.pid) - rssBefore;
     assert.ok(grown < 300, `the server grew by ${grown.toFixed(0)} MB over 1000 edits`);
+  });
+
+  it('shares the repository lock with the CLI: a migration while another process holds it is refused with who holds it', async () => {
+    const lock = join(root, '.git', 'stepwise', 'operation.lock');
+    mkdirSync(dirname(lock), { recursive: true });
+    // Held by a live process (this test's) on this host, as a running CLI would hold it.
+    writeFileSync(
+      lock,
+      JSON.stringify({
+        pid: process.pid,
+        host: hostname(),
+        since: Date.now(),
+        what: 'migrating src/api/users.ts',
+        by: 'the CLI',
+        token: 'held',
+      }),
+    );
+    const first = (await client.connection.sendRequest<WorkflowStatusRequest.Result>(WorkflowStatusRequest.method, {})).files[0].path;
+    const head = readFileSync(join(root, '.git', 'refs', 'heads', 'main'), 'utf8');
+    const refused = (await client.connection.sendRequest(ExecuteCommandRequest.type, {
+      command: ServerCommands.migrate,
+      arguments: [{ uri: client.uri(first), confirmations: 'return' }],
+    })) as EngineResult;
+    assert.equal(refused.ok, false);
+    assert.match(
+      refused.ok ? '' : refused.error,
+      new RegExp(
+        `^Another Stepwise operation is running: migrating src/api/users\\.ts \\(the CLI, pid ${process.pid} on .*\\); wait for it to finish \\(nothing was changed\\)\\.$`,
+      ),
+    );
+    assert.equal(readFileSync(join(root, '.git', 'refs', 'heads', 'main'), 'utf8'), head, 'nothing was committed');
+    // Its process gone (a pid that runs nothing), the lock is stale and taken over.
+    writeFileSync(
+      lock,
+      JSON.stringify({ pid: 2 ** 22 + 17, host: hostname(), since: Date.now() - 60_000, what: 'migrating', by: 'the CLI', token: 'stale' }),
+    );
+    const taken = (await client.connection.sendRequest(ExecuteCommandRequest.type, {
+      command: ServerCommands.migrate,
+      arguments: [{ uri: client.uri(first), confirmations: 'return' }],
+    })) as EngineResult;
+    assert.ok(taken.ok, taken.ok ? '' : taken.error);
+    assert.equal(existsSync(lock), false, 'the lock is released');
   });
 });
