@@ -6,6 +6,7 @@
 import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, readdirSync, readlinkSync, realpathSync, rmSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { first, git, headOf, journalOf, prepareWorkflowRepo, read, second, setControl, snapshot, write } from '../support/workflowRepo';
 import type { Snapshot } from '../support/workflowRepo';
@@ -288,6 +289,34 @@ describe('faults: a Stepwise process killed mid-operation, and what the next one
     } finally {
       rmSync(source, { recursive: true, force: true });
       rmSync(clone, { recursive: true, force: true });
+    }
+  });
+
+  it('cleanup and scaffold-adapter write only under the lock too: refused while another process holds it', async () => {
+    const root = await prepareWorkflowRepo();
+    try {
+      const before = snapshot(root);
+      write(
+        root,
+        '.git/stepwise/operation.lock',
+        JSON.stringify({
+          pid: process.pid,
+          host: hostname(),
+          since: Date.now(),
+          what: 'reverting src/api/users.ts',
+          by: 'VS Code',
+          token: 'held',
+        }),
+      );
+      for (const args of [['cleanup', 'src/services/shared-cache.ts'], ['scaffold-adapter']]) {
+        const run = await runCli(root, args);
+        assert.equal(run.code, 2, `${args.join(' ')}: ${run.stdout}${run.stderr}`);
+        assert.match(run.stderr, /Another Stepwise operation is running: reverting src\/api\/users\.ts \(VS Code, pid \d+/);
+      }
+      rmSync(join(root, '.git', 'stepwise', 'operation.lock'));
+      assert.deepEqual(snapshot(root), before, 'nothing was written');
+    } finally {
+      rmSync(root, { recursive: true, force: true });
     }
   });
 });

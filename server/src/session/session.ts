@@ -339,7 +339,8 @@ export class MigrationSession {
 
   /** Applies a computed edit through the caller's applier (a WorkspaceEdit, or the file system). */
   apply(edit: ComputedEdit): Promise<ApplyOutcome> {
-    return this.edits.apply(edit);
+    // Under the repository's lock, like every change: never in the middle of another's migration.
+    return this.engine.withLock(`writing ${edit.path}`, () => this.edits.apply(edit));
   }
 
   private computed(edit: MigrationEdit, textOf?: (rel: string) => string | undefined): ComputedEdit | { error: string } {
