@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import ts from 'typescript';
 import { matchLines } from '../../server/src/workflow/logPattern';
 import { scanLogs } from '../../server/src/workflow/verification';
+import { cli } from '../support/cliRun';
+import { prepareWorkspace, removeWorkspace } from '../support/workspace';
 import {
   adapter,
   first,
@@ -180,6 +182,18 @@ describe('hostile spec input in the workflow', () => {
     } finally {
       await h.dispose();
       rmSync(clone, { recursive: true, force: true });
+    }
+  });
+
+  it('cleanup of a file whose only import is type-only rewrites it (it failed with "Overlapping edits")', async () => {
+    const root = await prepareWorkspace('demo', { git: false });
+    try {
+      const result = await cli('cleanup', 'src/jobs/cleanup-job.ts', '--dry-run', '--root', root);
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stdout, /^\+import type \{ ImprovedAsyncCache \} from '\.\.\/core\/improved-cache';$/m);
+      assert.match(result.stdout, /^\+export async function runCleanup\(caches: ImprovedAsyncCache\[\]\)/m);
+    } finally {
+      await removeWorkspace(root);
     }
   });
 });

@@ -60,6 +60,8 @@ export function planNativeRewrite(input: NativeRewriteInput): NativeRewriteResul
         manual.push({ line: usage.line, message: `${where} loads ${usage.symbol} with import(); rewrite the lazy load by hand` });
         break;
       case 'type': {
+        // A name in an import (a type-only import's binding) changes with its import, below.
+        if (analysis.importSites.some((site) => site.span.start <= usage.span.start && usage.span.end <= site.span.end)) break;
         const mapped = input.typeMap[usage.symbol];
         if (!mapped) {
           manual.push({
@@ -213,7 +215,7 @@ function importChanges(sites: ImportSite[], text: string, names: string[], targe
         return `${keyword} { ${names.join(', ')} } = require(${stringLiteral(targetSpecifier, quote)})${semicolon}`;
       }
       const typeOnly = site.isTypeOnly ? 'type ' : '';
-      return `import ${typeOnly}{ ${names.join(', ')} } from ${quote}${targetSpecifier}${quote}${semicolon}`;
+      return `import ${typeOnly}{ ${names.join(', ')} } from ${stringLiteral(targetSpecifier, quote)}${semicolon}`;
     };
     if (legacy.length === site.bindings.length || site.direct) {
       const newText = replacement();
