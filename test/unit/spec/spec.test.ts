@@ -337,6 +337,7 @@ describe('spec validation', () => {
         benchTolerance: 0.1,
         logs: { glob: 'logs/*.log', pattern: 'ERROR' },
         timeoutSeconds: 300,
+        baselineMaxAgeHours: 24,
       });
       // The demo's spec sets a short stage and frequent samples, so the demo's rollout moves.
       assert.deepEqual(spec.observation, { ...defaultObservation, stageMinutes: 1, sampleSeconds: 10 });

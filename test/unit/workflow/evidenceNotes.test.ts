@@ -116,8 +116,19 @@ describe('the evidence travels with the repository (git notes, stepwise sync)', 
 
   it('notes merged into the journal: each entry once, oldest first, lines that are not entries skipped', () => {
     const a = { type: 'observing', at: 2, migration: 'm', file: 'f', commit: 'c', until: 9 } as JournalEntry;
-    const b = { type: 'approved', at: 3, migration: 'm', file: 'f', commit: 'c' } as unknown as JournalEntry;
-    const merged = withNotes([a], new Map([['c', `${JSON.stringify(a)}\nnot json\n${JSON.stringify({ x: 1 })}\n${JSON.stringify(b)}\n`]]));
+    const b: JournalEntry = {
+      type: 'approved',
+      at: 3,
+      migration: 'm',
+      file: 'f',
+      commit: 'c',
+      by: { name: 'n', email: 'e' },
+      approvalCommit: 'd',
+    };
+    // An approval without who approved it, and a line of an unknown type, are not entries.
+    const torn = { type: 'approved', at: 4, migration: 'm', file: 'f', commit: 'c' };
+    const lines = [a, 'not json', { x: 1 }, b, torn, { ...a, type: 'nuked' }].map((l) => (typeof l === 'string' ? l : JSON.stringify(l)));
+    const merged = withNotes([a], new Map([['c', `${lines.join('\n')}\n`]]));
     assert.deepEqual(merged, [a, b]);
   });
 });
