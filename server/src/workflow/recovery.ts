@@ -142,7 +142,7 @@ export async function recoverIntent(repo: GitRepo, intent: Intent, now = Date.no
   return {
     intent,
     outcome: 'undone',
-    message: `Stepwise was stopped during ${what} before its commit, so ${paths.join(', ')} ${paths.length === 1 ? 'was' : 'were'} put back as ${paths.length === 1 ? 'it was' : 'they were'}${cleaned ? ' (and the git index lock it left was removed)' : ''}; nothing else changed.`,
+    message: `Stepwise was stopped during ${what} before its commit, so ${describeUndone(paths, intent.op === 'migrate' ? intent.created : [])}${cleaned ? ' (and the git index lock it left was removed)' : ''}; nothing else changed.`,
   };
 }
 
@@ -172,4 +172,15 @@ async function removeTemporaries(root: string, paths: string[]): Promise<void> {
       if (name.startsWith(prefix) && name.endsWith('.tmp')) await fs.rm(path.join(dir, name), { force: true });
     }
   }
+}
+
+/** "a.ts was put back as it was, and b.ts, which it had created, was removed". */
+function describeUndone(paths: string[], created: string[]): string {
+  const restored = paths.filter((p) => !created.includes(p));
+  const removed = paths.filter((p) => created.includes(p));
+  const parts: string[] = [];
+  if (restored.length > 0)
+    parts.push(`${restored.join(', ')} ${restored.length === 1 ? 'was put back as it was' : 'were put back as they were'}`);
+  if (removed.length > 0) parts.push(`${removed.join(', ')}, which it had created, ${removed.length === 1 ? 'was' : 'were'} removed`);
+  return parts.join(', and ');
 }
