@@ -126,7 +126,10 @@ describe('faults: a Stepwise process killed mid-operation, and what the next one
         assert.equal(existsSync(join(root, '.git', 'stepwise', 'intent.json')), false, 'the intent is done with');
         assertJournalReadable(root, c.step);
         if (c.outcome === 'undone') {
-          assert.match(status.stderr, /before its commit, so src\/jobs\/warmup-job\.ts was put back as it was, and .*, which it had created, were removed/);
+          assert.match(
+            status.stderr,
+            /before its commit, so src\/jobs\/warmup-job\.ts was put back as it was, and .*, which it had created, were removed/,
+          );
           assertUntouched(root, before, c.step);
           assert.deepEqual(migrationCommits(root, first), []);
           assert.match(status.stdout, /warmup-job\.ts/, 'the file is in the plan again');
