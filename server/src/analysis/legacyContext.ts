@@ -47,14 +47,23 @@ export class LegacyContext {
         entryFiles.push(sf);
       }
     }
+    const moduleSymbols: ts.Symbol[] = [];
     for (const name of modules.packages) {
       const entry = resolvePackageEntry(name);
       const sf = entry ? program.getSourceFile(entry) : undefined;
       if (sf) entryFiles.push(sf);
+      else {
+        // Not installed (or without types): the API surface a preset declares, as an ambient module.
+        const ambient = checker.getAmbientModules().find((m) => m.name === `"${name}"`);
+        for (const declaration of ambient?.declarations ?? []) this.legacyFileNames.add(declaration.getSourceFile().fileName);
+        if (ambient) moduleSymbols.push(ambient);
+      }
     }
     for (const sf of entryFiles) {
-      const moduleSymbol = checker.getSymbolAtLocation(sf) ?? (sf as { symbol?: ts.Symbol }).symbol;
-      if (!moduleSymbol) continue;
+      const symbol = checker.getSymbolAtLocation(sf) ?? (sf as { symbol?: ts.Symbol }).symbol;
+      if (symbol) moduleSymbols.push(symbol);
+    }
+    for (const moduleSymbol of moduleSymbols) {
       for (const exported of checker.getExportsOfModule(moduleSymbol)) {
         const resolved = this.resolveAlias(exported);
         const name = exported.name === 'default' || exported.name === 'export=' ? (declaredName(resolved) ?? exported.name) : exported.name;

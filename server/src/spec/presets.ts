@@ -3,8 +3,15 @@
  * and overrides any field. They are written in the raw spec shape (as a user would write it).
  */
 export interface RawSpecFragment {
+  /** A preset's default id (a spec naming only the preset is complete). */
+  id?: string;
   title?: string;
-  legacy?: { modules?: string[]; exports?: string[] };
+  legacy?: {
+    modules?: string[];
+    exports?: string[];
+    /** Legacy packages' API surfaces the preset carries (package → key in `apiSurfaces`). */
+    api?: Record<string, string>;
+  };
   target?: { module?: string; exports?: string[] };
   adapter?: { module?: string };
   members?: Record<string, Record<string, Record<string, string>>>;
@@ -45,9 +52,11 @@ export const presets: Readonly<Record<string, RawSpecFragment>> = {
     },
   },
   'lru-cache-6-to-10': {
+    id: 'lru-cache-6-to-10',
     title: 'lru-cache 6 to lru-cache 10',
-    legacy: { modules: ['lru-cache'], exports: [] },
+    legacy: { modules: ['lru-cache'], exports: [], api: { 'lru-cache': 'lru-cache@6' } },
     target: { module: 'lru-cache-10', exports: ['LRUCache'] },
+    adapter: { module: 'src/cache-migration/lru-cache-adapter.ts' },
     members: {
       LRUCache: {
         del: { rename: 'delete' },

@@ -9,7 +9,12 @@ export interface MigrationSpec {
   id: string;
   title: string;
   preset?: string;
-  legacy: { modules: string[]; exports: string[] };
+  legacy: {
+    modules: string[];
+    exports: string[];
+    /** Declarations of legacy packages' APIs (package → the body of `declare module`), from the preset. */
+    api: Record<string, string>;
+  };
   target: { module: string; exports: string[] };
   adapter: { module: string };
   /** Member rules per legacy export name, then per member name. */

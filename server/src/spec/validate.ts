@@ -5,6 +5,7 @@ import type { Node as JsonNode, ParseError } from 'jsonc-parser';
 import schema from '../../../schemas/migration.schema.json';
 import { LineIndex } from '../util/lineIndex';
 import { workspacePathProblem } from '../workspace/paths';
+import { apiSurfaceOf } from './apiSurfaces';
 import { presets } from './presets';
 import type { RawSpecFragment } from './presets';
 import { isKnownPlaceholder, knownPlaceholdersText, placeholdersOf } from './templates';
@@ -119,7 +120,14 @@ export function parseSpec(text: string, env?: SpecEnvironment): SpecResult {
   }
   const merged = mergeFragments(base, spec);
 
-  if (typeof spec.id !== 'string') report(['id'], 'The spec needs an "id", such as "async-ttl-cache-to-improved".', root);
+  const id = spec.id ?? base.id;
+  if (typeof id !== 'string') report(['id'], 'The spec needs an "id", such as "async-ttl-cache-to-improved".', root);
+  // The API surfaces the preset carries: such a package needs no install to be analysed.
+  const api: Record<string, string> = {};
+  for (const [name, key] of Object.entries(merged.legacy?.api ?? {})) {
+    const surface = apiSurfaceOf(key);
+    if (surface) api[name] = surface;
+  }
   const legacyModules = merged.legacy?.modules;
   if (!merged.legacy) {
     report(['legacy'], 'The spec needs a "legacy" section naming the modules and exports being replaced.', root);
@@ -147,7 +155,7 @@ export function parseSpec(text: string, env?: SpecEnvironment): SpecResult {
   for (const [i, module] of (legacyModules ?? []).entries()) {
     const node = at(['legacy', 'modules', i]) ?? at(['preset']);
     if (!confined(['legacy', 'modules', i], module, 'The legacy module')) continue;
-    if (env && !moduleExists(module, env)) {
+    if (env && !moduleExists(module, env) && !(isPackageSpecifier(module) && api[module])) {
       report(
         ['legacy', 'modules', i],
         isPackageSpecifier(module)
@@ -236,10 +244,10 @@ export function parseSpec(text: string, env?: SpecEnvironment): SpecResult {
 
   const verify = spec.verify ?? {};
   const result: MigrationSpec = {
-    id: spec.id as string,
-    title: spec.title ?? merged.title ?? (spec.id as string),
+    id: id as string,
+    title: spec.title ?? merged.title ?? (id as string),
     preset: spec.preset,
-    legacy: { modules: legacyModules ?? [], exports: merged.legacy?.exports ?? [] },
+    legacy: { modules: legacyModules ?? [], exports: merged.legacy?.exports ?? [], api },
     target: { module: targetModule as string, exports: merged.target?.exports ?? [] },
     adapter: { module: adapterModule as string },
     members,

@@ -73,6 +73,41 @@ export class ProjectSet {
     this.configured = next;
   }
 
+  /** Legacy packages' declared APIs in every project (package → declaration file name and text). */
+  private surfaces = new Map<string, { file: string; text: string }>();
+
+  /**
+   * Puts the legacy packages' API surfaces a preset carries into every project, as ambient
+   * module declarations (`declare module 'lru-cache' { … }`) in memory, for the packages whose
+   * types are not installed; the others keep their installed types. Surfaces no longer wanted are
+   * removed. Returns the declaration files' absolute names, by package.
+   */
+  setApiSurfaces(surfaces: Record<string, string>): Map<string, string> {
+    const next = new Map<string, { file: string; text: string }>();
+    for (const [name, body] of Object.entries(surfaces)) {
+      const entry = this.resolvePackageEntry(name);
+      if (entry && /\.d\.[cm]?ts$/.test(entry)) continue; // installed with types: those are the truth
+      const file = this.paths.toAbsolute(`node_modules/.stepwise-api/${name.replace(/[^\w.@-]+/g, '_')}.d.ts`);
+      next.set(name, {
+        file,
+        text: `// The API of ${name} as Stepwise's preset declares it (not installed here).\ndeclare module ${JSON.stringify(name)} {${body}}\n`,
+      });
+    }
+    for (const configured of this.configured) {
+      const project = configured.project;
+      if (!project) continue;
+      for (const [name, old] of this.surfaces) {
+        if (next.get(name)?.text === old.text) continue;
+        const sf = project.getSourceFile(old.file);
+        if (sf) project.removeSourceFile(sf);
+      }
+      for (const [name, surface] of next)
+        if (this.surfaces.get(name)?.text !== surface.text) project.createSourceFile(surface.file, surface.text, { overwrite: true });
+    }
+    this.surfaces = next;
+    return new Map([...next].map(([name, surface]) => [name, surface.file]));
+  }
+
   optionsFor(relative: string): ts.CompilerOptions {
     return this.configOf(relative).options;
   }
@@ -163,6 +198,7 @@ export class ProjectSet {
         skipFileDependencyResolution: true,
       });
       for (const declaration of configured.declarations) configured.project.addSourceFileAtPathIfExists(declaration);
+      for (const surface of this.surfaces.values()) configured.project.createSourceFile(surface.file, surface.text, { overwrite: true });
     }
     return configured.project;
   }

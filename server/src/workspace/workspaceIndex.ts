@@ -683,6 +683,7 @@ export class WorkspaceIndex {
         packages: new Set(modules.filter(isPackageSpecifier)),
         exports: result.spec.legacy.exports,
       };
+      this.projects.setApiSurfaces(result.spec.legacy.api);
     } else {
       const errors = result.problems.filter((p) => p.severity === 'error');
       this.logger.warn(

@@ -1,0 +1,68 @@
+// A package's API known from the preset alone: the lru-service fixture (CommonJS JavaScript, a
+// wrapper class holding the cache on `this`, options built in another file) analysed with no
+// node_modules at all, with a spec that names only the preset.
+import * as assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseSpec } from '../../../server/src/spec/validate';
+import { cli, jsonOf } from '../../support/cliRun';
+import { prepareWorkspace, removeWorkspace } from '../../support/workspace';
+
+interface Report {
+  files: { path: string; usages: { line: number; kind: string; symbol: string; member: string | null }[] }[];
+}
+
+describe('preset API surfaces: analysis without node_modules', () => {
+  let root: string;
+
+  before(async () => {
+    root = await prepareWorkspace('lru-service', { git: false });
+  });
+
+  after(async () => {
+    if (root) await removeWorkspace(root);
+  });
+
+  it('a spec that names only a preset is complete: the preset gives the id, the modules, the target and the adapter', () => {
+    const { spec, problems } = parseSpec('{ "preset": "lru-cache-6-to-10" }', { fileExists: () => false, packageExists: () => false });
+    assert.deepEqual(
+      problems.filter((p) => p.severity === 'error'),
+      [],
+    );
+    assert.equal(spec?.id, 'lru-cache-6-to-10');
+    assert.deepEqual(spec?.legacy.modules, ['lru-cache']);
+    assert.equal(spec?.adapter.module, 'src/cache-migration/lru-cache-adapter.ts');
+    assert.match(spec?.legacy.api['lru-cache'] ?? '', /class LRUCache<K = any, V = any>/);
+  });
+
+  it('finds every use in CommonJS JavaScript with no node_modules: requires, constructions and members through this.cache', async () => {
+    assert.equal(existsSync(join(root, 'node_modules', 'lru-cache')), false, 'lru-cache is not installed');
+    const report = jsonOf<Report>(await cli('analyze', '--json', '--root', root));
+    const found = report.files.flatMap((f) =>
+      f.usages.map((u) => `${f.path}:${u.line} ${u.kind} ${u.member ? `${u.symbol}.${u.member}` : u.symbol}`),
+    );
+    assert.deepEqual(
+      found.sort(),
+      [
+        'src/rate-limit.js:10 member LRUCache.set',
+        'src/rate-limit.js:15 member LRUCache.del',
+        'src/rate-limit.js:3 require *',
+        'src/rate-limit.js:5 new LRUCache',
+        'src/rate-limit.js:8 member LRUCache.get',
+        'src/session-store.js:13 member LRUCache.get',
+        'src/session-store.js:18 member LRUCache.set',
+        'src/session-store.js:22 member LRUCache.del',
+        'src/session-store.js:26 member LRUCache.itemCount',
+        'src/session-store.js:30 member LRUCache.reset',
+        'src/session-store.js:34 member LRUCache.keys',
+        'src/session-store.js:3 require *',
+        'src/session-store.js:9 new LRUCache',
+      ].sort(),
+    );
+    assert.equal(
+      report.files.find((f) => f.path === 'src/strings.js'),
+      undefined,
+      'files that do not touch the cache have nothing',
+    );
+  });
+});
