@@ -688,6 +688,9 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
         if (!session.index.specText()) throw new CliError(`No ${specRelativePath} in ${options.root}; run "stepwise init" to create one.`);
         if (summary.specProblems.some((p) => p.severity === 'error'))
           throw new CliError(`${specRelativePath} is not valid.`, exitCodes.usage, summary.specProblems);
+        // Warnings once, on stderr, so --json output stays one document.
+        for (const p of summary.specProblems.filter((w) => w.severity === 'warning'))
+          io.err(`${specRelativePath}:${p.line}:${p.column}: warning: ${p.message}`);
       }
       return session;
     };

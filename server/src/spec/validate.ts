@@ -156,13 +156,15 @@ export function parseSpec(text: string, env?: SpecEnvironment): SpecResult {
     const node = at(['legacy', 'modules', i]) ?? at(['preset']);
     if (!confined(['legacy', 'modules', i], module, 'The legacy module')) continue;
     if (env && !moduleExists(module, env) && !(isPackageSpecifier(module) && api[module])) {
-      report(
-        ['legacy', 'modules', i],
-        isPackageSpecifier(module)
-          ? `Legacy package "${module}" is not installed in this workspace (no node_modules/${module}).`
-          : `Legacy module "${module}" does not exist in this workspace.`,
-        node,
-      );
+      // A package not installed still has its imports and requires found; only its members need types.
+      if (isPackageSpecifier(module))
+        report(
+          ['legacy', 'modules', i],
+          `Legacy package "${module}" is not installed in this workspace (no node_modules/${module}), and no preset declares its API: its imports and requires are found, but member uses need its types installed or a preset.`,
+          node,
+          'warning',
+        );
+      else report(['legacy', 'modules', i], `Legacy module "${module}" does not exist in this workspace.`, node);
     }
   }
   const targetModule = merged.target?.module;

@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseSpec } from '../../../server/src/spec/validate';
 import { cli, jsonOf } from '../../support/cliRun';
+import { write } from '../../support/workflowRepo';
 import { prepareWorkspace, removeWorkspace } from '../../support/workspace';
 
 interface Report {
@@ -63,6 +64,30 @@ describe('preset API surfaces: analysis without node_modules', () => {
       report.files.find((f) => f.path === 'src/strings.js'),
       undefined,
       'files that do not touch the cache have nothing',
+    );
+  });
+
+  it('a package spec without a preset and without installed types finds the requires, and says once why members are not found', async () => {
+    write(
+      root,
+      '.stepwise/migration.json',
+      JSON.stringify({
+        id: 'plain',
+        legacy: { modules: ['lru-cache'], exports: [] },
+        target: { module: 'lru-cache-10' },
+        adapter: { module: 'src/adapter.ts' },
+      }),
+    );
+    const result = await cli('analyze', '--json', '--root', root);
+    assert.equal(result.code, 0, result.stderr);
+    const report = jsonOf<Report>(result);
+    const found = report.files.flatMap((f) => f.usages.map((u) => `${f.path}:${u.line} ${u.kind}`));
+    assert.deepEqual(found.sort(), ['src/rate-limit.js:3 require', 'src/session-store.js:3 require']);
+    const warnings = result.stderr.split('\n').filter((l) => l.includes('warning: Legacy package'));
+    assert.equal(warnings.length, 1, result.stderr);
+    assert.match(
+      warnings[0],
+      /^\.stepwise\/migration\.json:1:\d+: warning: Legacy package "lru-cache" is not installed .*member uses need its types installed or a preset\.$/,
     );
   });
 });

@@ -648,7 +648,11 @@ describe('stepwise CLI', () => {
         parsed.problems.filter((p) => p.severity === 'error'),
         [],
       );
-      assert.deepEqual(parsed.spec?.legacy, { modules: ['src/core/async-cache.ts'], exports: ['AsyncTTLCache', 'getCacheInstance'] });
+      assert.deepEqual(parsed.spec?.legacy, {
+        modules: ['src/core/async-cache.ts'],
+        exports: ['AsyncTTLCache', 'getCacheInstance'],
+        api: {},
+      });
       const analyzed = await cli('analyze', '--json', '--root', ws);
       assert.equal(analyzed.code, 0, analyzed.stderr);
       assert.ok(jsonOf<AnalyzeJson>(analyzed).summary.usages > 0);
