@@ -432,6 +432,10 @@ const commands: Record<string, (open: () => Promise<MigrationSession>, options: 
     });
     if ('error' in written) throw new CliError(written.error);
     if (options.json) io.out(JSON.stringify({ written: written.written, spec: JSON.parse(written.text) as unknown }, null, 2));
+    else if ((JSON.parse(written.text) as { legacy?: unknown }).legacy === undefined)
+      io.out(
+        `Wrote ${specRelativePath} for ${legacyModule} with the ${preset} preset, which supplies the modules, the target, the adapter and the member rules; run "stepwise analyze".`,
+      );
     else io.out(`Wrote ${specRelativePath} for ${legacyModule}. Set "target.module" and the member rules, then run "stepwise analyze".`);
     return exitCodes.ok;
   },

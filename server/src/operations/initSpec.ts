@@ -71,6 +71,17 @@ export interface InitChoices {
 
 /** The starter spec text for the chosen modules. */
 export function starterSpec(choices: InitChoices): string {
+  // A preset that supplies the id, the modules, the target and the adapter: the spec names it, and
+  // says only what the project must (its commands).
+  const preset = choices.preset ? presets[choices.preset] : undefined;
+  if (preset?.id && preset.adapter?.module && preset.legacy?.modules?.includes(choices.legacyModule)) {
+    const minimal = {
+      $schema: 'https://stepwise.dev/schemas/migration.schema.json',
+      preset: choices.preset,
+      verify: { test: 'npm test', benchTolerance: 0.1, timeoutSeconds: 600 },
+    };
+    return `${JSON.stringify(minimal, null, 2)}\n`;
+  }
   const base = path.posix.basename(choices.legacyModule).replace(/\.[cm]?[jt]sx?$/, '');
   const id = choices.id ?? `${base.toLowerCase().replace(/[^a-z0-9]+/g, '-')}-migration`;
   const spec: Record<string, unknown> = {

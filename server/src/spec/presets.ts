@@ -78,6 +78,8 @@ export const presets: Readonly<Record<string, RawSpecFragment>> = {
     },
   },
   'redis-3-to-4': {
+    id: 'redis-3-to-4',
+    adapter: { module: 'src/cache-migration/redis-adapter.ts' },
     title: 'redis 3 (callbacks) to redis 4 (promises)',
     legacy: { modules: ['redis'], exports: ['createClient', 'RedisClient'] },
     target: { module: 'redis-4', exports: ['createClient'] },
@@ -98,6 +100,8 @@ export const presets: Readonly<Record<string, RawSpecFragment>> = {
     },
   },
   'cache-manager-4-to-5': {
+    id: 'cache-manager-4-to-5',
+    adapter: { module: 'src/cache-migration/cache-manager-adapter.ts' },
     title: 'cache-manager 4 to cache-manager 5',
     legacy: { modules: ['cache-manager'], exports: ['caching', 'multiCaching'] },
     target: { module: 'cache-manager-5', exports: ['caching', 'multiCaching'] },

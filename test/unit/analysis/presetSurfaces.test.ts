@@ -2,7 +2,7 @@
 // wrapper class holding the cache on `this`, options built in another file) analysed with no
 // node_modules at all, with a spec that names only the preset.
 import * as assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseSpec } from '../../../server/src/spec/validate';
 import { cli, jsonOf } from '../../support/cliRun';
@@ -89,5 +89,19 @@ describe('preset API surfaces: analysis without node_modules', () => {
       warnings[0],
       /^\.stepwise\/migration\.json:1:\d+: warning: Legacy package "lru-cache" is not installed .*member uses need its types installed or a preset\.$/,
     );
+  });
+
+  it('init in a fresh clone (no node_modules) proposes the preset and writes a minimal spec, which analyses at once', async () => {
+    rmSync(join(root, '.stepwise', 'migration.json'));
+    const init = await cli('init', '--yes', '--root', root);
+    assert.equal(init.code, 0, init.stderr);
+    assert.match(
+      init.stdout,
+      /with the lru-cache-6-to-10 preset, which supplies the modules, the target, the adapter and the member rules/,
+    );
+    const written = JSON.parse(readFileSync(join(root, '.stepwise', 'migration.json'), 'utf8')) as Record<string, unknown>;
+    assert.deepEqual(Object.keys(written).sort(), ['$schema', 'preset', 'verify']);
+    const report = jsonOf<Report>(await cli('analyze', '--json', '--root', root));
+    assert.equal(report.files.flatMap((f) => f.usages).length, 13);
   });
 });
