@@ -168,7 +168,8 @@ describe('workflow runCommand', () => {
   });
 
   it('a timeout past what a timer can hold (1e10 ms) does not fire at once', async () => {
-    const result = await run('setTimeout(() => process.exit(0), 100)', { timeoutMs: 1e10 });
+    // The program runs for a while on its own (an overflowing timer would have stopped it at once).
+    const result = await run('const end = Date.now() + 100; while (Date.now() < end);', { timeoutMs: 1e10 });
     assert.deepEqual([result.exitCode, result.timedOut], [0, false]);
   });
 
