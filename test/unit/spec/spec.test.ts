@@ -90,7 +90,8 @@ const brokenCases: BrokenCase[] = [
     name: 'a legacy package that is not installed, without a preset that declares its API (a warning: imports are still found)',
     text: specText((s) => (s.legacy.modules = ['redis'])),
     path: 'legacy.modules.0',
-    message: /^Legacy package "redis" is not installed .*its imports and requires are found, but member uses need its types installed or a preset\.$/,
+    message:
+      /^Legacy package "redis" is not installed .*its imports and requires are found, but member uses need its types installed or a preset\.$/,
     severity: 'warning',
     at: { needle: '"redis"' },
   },
