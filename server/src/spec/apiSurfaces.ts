@@ -53,6 +53,80 @@ export const apiSurfaces: Readonly<Record<string, string>> = {
   }
   export = LRUCache;
 `,
+  'redis@3': `
+  type Callback<T = any> = (error: Error | null, reply: T) => void;
+  export interface ClientOpts {
+    host?: string;
+    port?: number;
+    path?: string;
+    url?: string;
+    password?: string;
+    db?: string | number;
+    prefix?: string;
+    tls?: any;
+    connect_timeout?: number;
+    retry_strategy?(options: any): number | Error | undefined;
+    [option: string]: any;
+  }
+  /** node-redis 3: every command takes an optional callback last and returns whether it was queued. */
+  export class RedisClient {
+    connected: boolean;
+    ready: boolean;
+    command_queue_length: number;
+    offline_queue_length: number;
+    on(event: string, listener: (...args: any[]) => void): this;
+    once(event: string, listener: (...args: any[]) => void): this;
+    get(key: string, cb?: Callback<string | null>): boolean;
+    set(key: string, value: string, ...args: any[]): boolean;
+    setex(key: string, seconds: number, value: string, cb?: Callback<string>): boolean;
+    psetex(key: string, milliseconds: number, value: string, cb?: Callback<string>): boolean;
+    setnx(key: string, value: string, cb?: Callback<number>): boolean;
+    getset(key: string, value: string, cb?: Callback<string | null>): boolean;
+    mget(...args: any[]): boolean;
+    mset(...args: any[]): boolean;
+    del(...args: any[]): boolean;
+    exists(...args: any[]): boolean;
+    expire(key: string, seconds: number, cb?: Callback<number>): boolean;
+    pexpire(key: string, milliseconds: number, cb?: Callback<number>): boolean;
+    ttl(key: string, cb?: Callback<number>): boolean;
+    pttl(key: string, cb?: Callback<number>): boolean;
+    incr(key: string, cb?: Callback<number>): boolean;
+    incrby(key: string, increment: number, cb?: Callback<number>): boolean;
+    decr(key: string, cb?: Callback<number>): boolean;
+    keys(pattern: string, cb?: Callback<string[]>): boolean;
+    scan(...args: any[]): boolean;
+    hget(key: string, field: string, cb?: Callback<string | null>): boolean;
+    hset(...args: any[]): boolean;
+    hmset(...args: any[]): boolean;
+    hgetall(key: string, cb?: Callback<Record<string, string> | null>): boolean;
+    hdel(...args: any[]): boolean;
+    hincrby(key: string, field: string, increment: number, cb?: Callback<number>): boolean;
+    lpush(...args: any[]): boolean;
+    rpush(...args: any[]): boolean;
+    lrange(key: string, start: number, stop: number, cb?: Callback<string[]>): boolean;
+    sadd(...args: any[]): boolean;
+    smembers(key: string, cb?: Callback<string[]>): boolean;
+    srem(...args: any[]): boolean;
+    zadd(...args: any[]): boolean;
+    zrange(...args: any[]): boolean;
+    flushdb(cb?: Callback<string>): boolean;
+    flushall(cb?: Callback<string>): boolean;
+    publish(channel: string, message: string, cb?: Callback<number>): boolean;
+    subscribe(...channels: any[]): boolean;
+    unsubscribe(...channels: any[]): boolean;
+    multi(commands?: any[]): any;
+    batch(commands?: any[]): any;
+    send_command(command: string, args?: any[], cb?: Callback): boolean;
+    quit(cb?: Callback<'OK'>): boolean;
+    end(flush?: boolean): void;
+    unref(): void;
+    duplicate(options?: ClientOpts, cb?: Callback<RedisClient>): RedisClient;
+    /** Any other command, by its name. */
+    [command: string]: any;
+  }
+  export function createClient(port?: number | string | ClientOpts, host?: string | ClientOpts, options?: ClientOpts): RedisClient;
+  export function print(error: Error | null, reply: any): void;
+`,
 };
 
 /** The surface a preset declares for a package (`name@major`), or undefined. */

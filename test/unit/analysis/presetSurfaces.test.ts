@@ -105,3 +105,43 @@ describe('preset API surfaces: analysis without node_modules', () => {
     assert.equal(report.files.flatMap((f) => f.usages).length, 13);
   });
 });
+
+describe('preset API surfaces: node-redis 3 without node_modules', () => {
+  let root: string;
+
+  before(async () => {
+    root = await prepareWorkspace('redis-service', { git: false });
+  });
+
+  after(async () => {
+    if (root) await removeWorkspace(root);
+  });
+
+  it('finds createClient from a URL, callback commands and their renames, through a require or a destructured require', async () => {
+    assert.equal(existsSync(join(root, 'node_modules', 'redis')), false, 'redis is not installed');
+    const report = jsonOf<Report>(await cli('analyze', '--json', '--root', root));
+    const found = report.files.flatMap((f) =>
+      f.usages.map((u) => `${f.path}:${u.line} ${u.kind} ${u.member ? `${u.symbol}.${u.member}` : u.symbol}`),
+    );
+    assert.deepEqual(
+      found.sort(),
+      [
+        'src/client.js:3 require *',
+        'src/client.js:6 call createClient',
+        'src/client.js:8 member RedisClient.on',
+        'src/users.js:3 require createClient',
+        'src/users.js:5 call createClient',
+        'src/users.js:8 member RedisClient.get',
+        'src/users.js:12 member RedisClient.setex',
+        'src/users.js:16 member RedisClient.psetex',
+        'src/users.js:20 member RedisClient.hgetall',
+        'src/users.js:24 member RedisClient.flushdb',
+      ].sort(),
+    );
+    const renames = report.files
+      .flatMap((f) => f.usages)
+      .filter((u) => u.member && /renamed/.test((u as { message?: string }).message ?? ''))
+      .map((u) => u.member);
+    assert.deepEqual(renames.sort(), ['flushdb', 'hgetall', 'psetex', 'setex']);
+  });
+});
