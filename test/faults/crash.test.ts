@@ -61,6 +61,23 @@ function hangingHook(root: string, name: string, marker: string): void {
   chmodSync(join(root, '.git', 'hooks', name), 0o755);
 }
 
+/**
+ * Runs the CLI and has it killed with its whole process group at a step: a named fault point
+ * (STEPWISE_FAULT_STEP), or, with `hook`, while that git hook hangs (the test kills the group).
+ */
+async function killedAt(root: string, args: string[], c: { step: string; hook?: string }): Promise<void> {
+  const marker = join(root, '.git', 'hook-started');
+  if (c.hook) hangingHook(root, c.hook, marker);
+  const run = start(root, args, c.hook ? {} : { STEPWISE_FAULT_STEP: c.step });
+  if (c.hook) {
+    await waitFor(() => existsSync(marker), 'the hook to start');
+    killGroup(run.pid);
+  }
+  const killed = await run.done;
+  assert.equal(killed.signal, 'SIGKILL', `the CLI was killed (exit ${killed.code}): ${killed.stderr}`);
+  if (c.hook) rmSync(join(root, '.git', 'hooks', c.hook), { force: true });
+}
+
 /** Everything but Stepwise's own bookkeeping in .git/stepwise (the journal may have grown). */
 function assertUntouched(root: string, before: Snapshot, label: string): void {
   const after = snapshot(root);
@@ -108,16 +125,7 @@ describe('faults: a Stepwise process killed mid-operation, and what the next one
       const root = await prepareWorkflowRepo();
       try {
         const before = snapshot(root);
-        const marker = join(root, '.git', 'hook-started');
-        if (c.hook) hangingHook(root, c.hook, marker);
-        const run = start(root, ['migrate', first], c.hook ? {} : { STEPWISE_FAULT_STEP: c.step });
-        if (c.hook) {
-          await waitFor(() => existsSync(marker), 'the hook to start');
-          killGroup(run.pid);
-        }
-        const killed = await run.done;
-        assert.equal(killed.signal, 'SIGKILL', `the CLI was killed (exit ${killed.code}): ${killed.stderr}`);
-        if (c.hook) rmSync(join(root, '.git', 'hooks', c.hook), { force: true });
+        await killedAt(root, ['migrate', first], c);
         assert.ok(existsSync(join(root, '.git', 'stepwise', 'intent.json')), 'the interrupted operation left its intent');
 
         const status = await runCli(root, ['status']);
@@ -167,16 +175,7 @@ describe('faults: a Stepwise process killed mid-operation, and what the next one
         const migrated = await runCli(root, ['migrate', first]);
         assert.equal(migrated.code, 0, migrated.stderr);
         const before = snapshot(root);
-        const marker = join(root, '.git', 'hook-started');
-        if (c.hook) hangingHook(root, c.hook, marker);
-        const run = start(root, ['revert', first], c.hook ? {} : { STEPWISE_FAULT_STEP: c.step });
-        if (c.hook) {
-          await waitFor(() => existsSync(marker), 'the hook to start');
-          killGroup(run.pid);
-        }
-        const killed = await run.done;
-        assert.equal(killed.signal, 'SIGKILL', killed.stderr);
-        if (c.hook) rmSync(join(root, '.git', 'hooks', c.hook), { force: true });
+        await killedAt(root, ['revert', first], c);
 
         const status = await runCli(root, ['status']);
         assert.equal(status.code, 0, status.stderr);

@@ -207,7 +207,7 @@ export class MigrationSession {
 
   /** A file's text at a commit (for a migration's diff); only object ids (and `id^`) are accepted. */
   async fileAt(commit: string, rel: string): Promise<string | undefined> {
-    if (!/^[0-9a-f]{4,64}\^?$/i.test(commit)) return undefined;
+    // The git layer takes only object ids (objectId) and answers undefined for anything else.
     return this.engine.showAt(commit, rel);
   }
 
