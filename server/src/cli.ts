@@ -110,6 +110,7 @@ const commands: Record<string, (open: () => Promise<MigrationSession>, options: 
           `  ${`${u.line}:${u.column}`.padEnd(7)} ${u.kind.padEnd(14)} ${(u.member ? `${u.symbol}.${u.member}` : u.symbol).padEnd(28)} ${u.message}`,
         );
       }
+      for (const f of file.shapes) io.out(`  ${`${f.line}:${f.column}`.padEnd(7)} shape: ${f.rule.padEnd(34)} ${f.message}`);
       for (const r of file.routingIssues) io.out(`  ${String(r.line).padEnd(7)} routing: ${r.kind.padEnd(17)} ${r.message}`);
     }
     for (const broken of session.parseProblems())

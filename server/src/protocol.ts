@@ -258,6 +258,8 @@ export const DiagnosticCodes = {
   incompatibleMember: 'incompatible-member',
   manualMember: 'manual-member',
   routingPrefix: 'routing-',
+  /** Followed by the shape rule's id: `shape-lru-cache/positional-ttl`. */
+  shapePrefix: 'shape-',
   specError: 'spec-error',
   specWarning: 'spec-warning',
 } as const;

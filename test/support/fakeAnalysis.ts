@@ -129,6 +129,7 @@ export function analysisOf(path: string, sketch: AnalysisSketch = {}): FileAnaly
     path,
     usages: sketch.usages ?? [usage({ kind: 'import' })],
     routingIssues: sketch.issues ?? [],
+    shapes: [],
     importSites: sketch.imports ?? [importSite('direct')],
     carriesLegacy: sketch.carriesLegacy ?? false,
     declarations: {},

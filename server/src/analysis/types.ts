@@ -96,11 +96,33 @@ export interface DeclarationRef {
   column: number;
 }
 
+/**
+ * A call whose names the new API keeps but whose arguments changed meaning (a positional TTL, a
+ * callback, an option renamed or in another unit), from the preset's shape rules.
+ */
+export interface ShapeFinding {
+  /** The rule's id, e.g. `lru-cache/positional-ttl`. */
+  rule: string;
+  symbol: string;
+  member: string | null;
+  line: number;
+  column: number;
+  /** What the finding points at: the argument, the option, the callback. */
+  span: Span;
+  message: string;
+  /** The new form as changes to this file (applied by the cleanup rewrite); absent: a manual change. */
+  rewrite?: { start: number; end: number; newText: string }[];
+  /** Where the shape is set when it is not in this file's call (`src/options.js:9`). */
+  at?: string;
+}
+
 export interface FileAnalysis {
   path: string;
   usages: Usage[];
   routingIssues: RoutingIssue[];
   importSites: ImportSite[];
+  /** Calls whose arguments changed meaning in the new API (the preset's shape rules). */
+  shapes: ShapeFinding[];
   /** Whether the file hands legacy values or exports to files that import it. */
   carriesLegacy: boolean;
   /** Declarations of the legacy exports and classes this file uses, by name. */

@@ -1,6 +1,7 @@
 import { ts } from 'ts-morph';
 import type { LegacyContext, ModuleTarget } from './legacyContext';
 import { describeUsage } from './messages';
+import { findShapes } from './shapes';
 import type {
   AppliedRule,
   DeclarationRef,
@@ -11,6 +12,7 @@ import type {
   ImportSiteKind,
   RoutingIssue,
   RoutingIssueKind,
+  ShapeFinding,
   Span,
   Usage,
   UsageKind,
@@ -87,6 +89,7 @@ class FileAnalyzer {
   private readonly sites: ImportSite[] = [];
   private readonly siteFixable = new Map<ImportSite, boolean>();
   private readonly pending: PendingUsage[] = [];
+  private readonly shapes: ShapeFinding[] = [];
   private readonly issues: RoutingIssue[] = [];
   private readonly issueKeys = new Set<string>();
   private carriesLegacy = false;
@@ -122,6 +125,7 @@ class FileAnalyzer {
       const imports = this.pending.filter((p) => p.kind === 'import' || p.kind === 'require' || p.kind === 'reexport');
       this.pending.splice(0, this.pending.length, ...imports);
       this.issues.splice(0, this.issues.length);
+      this.shapes.splice(0, this.shapes.length);
       this.issues.push({
         kind: 'too-large',
         line: 1,
@@ -143,6 +147,7 @@ class FileAnalyzer {
       usages,
       routingIssues: this.issues,
       importSites: this.sites,
+      shapes: this.shapes.sort((a, b) => a.span.start - b.span.start),
       carriesLegacy: this.carriesLegacy,
       declarations,
       parseErrors,
@@ -467,6 +472,7 @@ class FileAnalyzer {
         rule: rule ? { kind: 'constructor', template: rule.template, note: rule.note } : undefined,
         expression: this.expressionShape(node, node.arguments),
       });
+      this.checkShapes(node, exportName, null);
       return;
     }
     this.escapingArguments(node);
@@ -486,6 +492,7 @@ class FileAnalyzer {
       rule: rule ? { kind: 'constructor', template: rule.template, note: rule.note } : undefined,
       expression: this.expressionShape(node, node.arguments ?? []),
     });
+    this.checkShapes(node, exportName, null);
   }
 
   private propertyAccess(node: ts.PropertyAccessExpression): void {
@@ -546,6 +553,24 @@ class FileAnalyzer {
       expression,
       name,
     });
+    if (isCall) this.checkShapes(parent, owner, member);
+  }
+
+  /** The preset's shape rules for this call: arguments whose meaning changed in the new API. */
+  private checkShapes(call: ts.CallExpression | ts.NewExpression, symbol: string, member: string | null): void {
+    const rules = this.ctx.spec.shapes;
+    if (rules.length === 0) return;
+    this.shapes.push(
+      ...findShapes({
+        call,
+        symbol,
+        member,
+        rules,
+        checker: this.checker,
+        sf: this.sf,
+        relativePathOf: (fileName) => this.input.relativePathOf(fileName),
+      }),
+    );
   }
 
   private typeName(name: ts.EntityName | ts.Expression, node: ts.Node): void {

@@ -76,6 +76,15 @@ export function diagnosticsForFile(
       relatedInformation: related.length > 0 ? related : undefined,
     });
   }
+  for (const shape of analysis.shapes) {
+    result.push({
+      range: ranges.range(shape.span),
+      severity,
+      source: diagnosticSource,
+      code: `${DiagnosticCodes.shapePrefix}${shape.rule}`,
+      message: shape.message,
+    });
+  }
   for (const issue of analysis.routingIssues) {
     // A file analysed only in part is always said, whatever the routing-issue setting.
     if (settings.diagnostics.routingIssues || issue.kind === 'too-large') {

@@ -62,6 +62,7 @@ export function analyzeReport(index: WorkspaceIndex): AnalyzeReport {
       message: u.message,
     })),
     routingIssues: a.routingIssues.map((r) => ({ line: r.line, kind: r.kind, message: r.message })),
+    shapes: a.shapes.map((f) => ({ line: f.line, column: f.column, rule: f.rule, message: f.message, rewritten: f.rewrite !== undefined })),
     dependencies: index.graph.dependencies(a.path),
     dependents: index.graph.dependents(a.path),
     risk: risks.get(a.path) as Risk,

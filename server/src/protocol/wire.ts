@@ -91,6 +91,8 @@ export interface AnalyzedFile {
     message: string;
   }[];
   routingIssues: { line: number; kind: RoutingIssueKind; message: string }[];
+  /** Calls whose arguments changed meaning in the new API; `rewritten`: the cleanup rewrite changes it. */
+  shapes: { line: number; column: number; rule: string; message: string; rewritten: boolean }[];
   dependencies: string[];
   dependents: string[];
   risk: Risk;

@@ -160,6 +160,22 @@ export function planNativeRewrite(input: NativeRewriteInput): NativeRewriteResul
     }
   }
 
+  // Arguments whose meaning changed: their new form, nested inside the call's own rewrite.
+  const seen = new Set<string>();
+  for (const finding of analysis.shapes) {
+    if (!finding.rewrite) {
+      manual.push({ line: finding.line, message: `line ${finding.line}: ${finding.message.replace(/ Make this change by hand.*$/, '')}` });
+      continue;
+    }
+    for (const change of finding.rewrite) {
+      // Two calls sharing one options object ask for the same change once.
+      const key = `${change.start}:${change.end}:${change.newText}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      edits.push({ ...change, render: () => change.newText });
+    }
+  }
+
   for (const site of analysis.importSites) {
     if (site.kind === 'dynamic-import' || site.kind === 'reexport') continue;
     if (site.bindings.some((b) => b.legacy && b.name === 'default')) {
@@ -171,29 +187,52 @@ export function planNativeRewrite(input: NativeRewriteInput): NativeRewriteResul
   }
   if (manual.length > 0) return { changes: [], manual, rewritten: 0 };
 
-  const changes = renderNested(edits, text);
+  const rendered = renderNested(edits, text);
+  if (rendered.lost.length > 0) {
+    const lines = [...new Set(rendered.lost.map((e) => lineOf(text, e.start)))];
+    return {
+      changes: [],
+      manual: lines.map((line) => ({ line, message: `line ${line}: two rewrites of the same code overlap; rewrite it by hand` })),
+      rewritten: 0,
+    };
+  }
+  const changes = rendered.changes;
   changes.push(...importChanges(analysis.importSites, text, [...usedTargetNames].sort(), input.targetSpecifier));
   return { changes, manual: [], rewritten: edits.length };
 }
 
-/** Renders edits from the innermost out, so a template's receiver and arguments carry their own rewrites. */
-function renderNested(edits: Edit[], text: string): TextChange[] {
-  const sorted = [...edits].sort((a, b) => a.end - a.start - (b.end - b.start));
+/**
+ * Renders edits from the innermost out, so a template's receiver and arguments carry their own
+ * rewrites. An edit inside another that the outer one's rendering did not take in (it lies between
+ * the spans its template uses, or overlaps one) is returned as `lost`: applying both would drop it
+ * or produce overlapping changes, so the caller refuses instead.
+ */
+function renderNested(edits: Edit[], text: string): { changes: TextChange[]; lost: TextChange[] } {
+  const sorted = [...edits].sort((a, b) => a.end - a.start - (b.end - b.start) || a.start - b.start);
   const done: TextChange[] = [];
+  const consumed = new Set<TextChange>();
   for (const edit of sorted) {
     const sub = (span: Span): string => {
-      const inner = done
-        .filter((d) => d.start >= span.start && d.end <= span.end)
-        .map((d) => ({ ...d, start: d.start - span.start, end: d.end - span.start }));
+      const inner = done.filter((d) => d.start >= span.start && d.end <= span.end);
+      for (const d of inner) consumed.add(d);
       let result = text.slice(span.start, span.end);
-      for (const change of inner.sort((a, b) => b.start - a.start))
-        result = result.slice(0, change.start) + change.newText + result.slice(change.end);
+      for (const change of [...inner].sort((a, b) => b.start - a.start))
+        result = result.slice(0, change.start - span.start) + change.newText + result.slice(change.end - span.start);
       return result;
     };
-    done.push({ start: edit.start, end: edit.end, newText: edit.render(sub) });
+    const change = { start: edit.start, end: edit.end, newText: edit.render(sub) };
+    // Inner changes the outer edit did not render into its text are lost to it.
+    done.push(change);
   }
-  // Keep only the outermost changes: inner ones are already part of their parent's text.
-  return done.filter((d) => !done.some((o) => o !== d && o.start <= d.start && d.end <= o.end && (o.start !== d.start || o.end !== d.end)));
+  const outermost = done.filter((d) => !done.some((o) => o !== d && contains(o, d)));
+  const lost = done.filter((d) => !outermost.includes(d) && !consumed.has(d));
+  const overlapping = outermost.filter((d) => outermost.some((o) => o !== d && o.start < d.end && d.start < o.end));
+  return { changes: outermost, lost: [...lost, ...overlapping] };
+}
+
+/** Whether `outer` strictly encloses `inner` (an equal span is not nesting). */
+function contains(outer: TextChange, inner: TextChange): boolean {
+  return outer.start <= inner.start && inner.end <= outer.end && (outer.start !== inner.start || outer.end !== inner.end);
 }
 
 function importChanges(sites: ImportSite[], text: string, names: string[], targetSpecifier: string): TextChange[] {

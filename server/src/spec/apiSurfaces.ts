@@ -127,6 +127,37 @@ export const apiSurfaces: Readonly<Record<string, string>> = {
   export function createClient(port?: number | string | ClientOpts, host?: string | ClientOpts, options?: ClientOpts): RedisClient;
   export function print(error: Error | null, reply: any): void;
 `,
+  'cache-manager@4': `
+  type Callback<T = any> = (error: any, result: T) => void;
+  /** Seconds, or a function of the value giving seconds. */
+  type Ttl = number | ((value: any) => number);
+  export interface CachingConfig {
+    ttl?: Ttl;
+    [option: string]: any;
+  }
+  export interface StoreConfig extends CachingConfig {
+    /** A store name ('memory', 'none') or a store module (redis, mongodb…). */
+    store: string | any;
+    max?: number;
+    isCacheableValue?(value: any): boolean;
+  }
+  /** cache-manager 4: promises, or a callback as the last argument; ttl in seconds. */
+  export interface Cache {
+    store: any;
+    get<T = any>(key: string, options?: any, cb?: Callback<T>): Promise<T | undefined>;
+    set<T = any>(key: string, value: T, options?: CachingConfig | number, cb?: Callback<void>): Promise<T>;
+    del(key: string, cb?: Callback<void>): Promise<any>;
+    reset(cb?: Callback<void>): Promise<void>;
+    wrap<T = any>(key: string, work: (cb?: Callback<T>) => any, options?: CachingConfig | Callback<T>, cb?: Callback<T>): Promise<T>;
+    keys(pattern?: string, cb?: Callback<string[]>): Promise<string[]>;
+    ttl(key: string, cb?: Callback<number>): Promise<number>;
+    mget(...args: any[]): Promise<any[]>;
+    mset(...args: any[]): Promise<any>;
+    mdel(...args: any[]): Promise<any>;
+  }
+  export function caching(config: StoreConfig): Cache;
+  export function multiCaching(caches: Cache[], options?: any): Cache;
+`,
 };
 
 /** The surface a preset declares for a package (`name@major`), or undefined. */

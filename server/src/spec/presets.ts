@@ -73,7 +73,7 @@ export const presets: Readonly<Record<string, RawSpecFragment>> = {
     constructors: {
       LRUCache: {
         replace: 'new LRUCache({args})',
-        note: 'Option maxAge became ttl (milliseconds) and max is required.',
+        note: 'lru-cache 10 exports the class by name: { LRUCache }.',
       },
     },
   },
@@ -110,15 +110,12 @@ export const presets: Readonly<Record<string, RawSpecFragment>> = {
     id: 'cache-manager-4-to-5',
     adapter: { module: 'src/cache-migration/cache-manager-adapter.ts' },
     title: 'cache-manager 4 to cache-manager 5',
-    legacy: { modules: ['cache-manager'], exports: ['caching', 'multiCaching'] },
-    target: { module: 'cache-manager-5', exports: ['caching', 'multiCaching'] },
-    members: {
-      Cache: {
-        wrap: {
-          manual: 'wrap(key, fn, { ttl }) became wrap(key, fn, ttlMilliseconds); ttl is now in milliseconds.',
-        },
-      },
+    legacy: {
+      modules: ['cache-manager'],
+      exports: ['caching', 'multiCaching', 'Cache'],
+      api: { 'cache-manager': 'cache-manager@4' },
     },
+    target: { module: 'cache-manager-5', exports: ['caching', 'multiCaching'] },
     constructors: {
       caching: {
         replace: 'await caching({args})',

@@ -1,4 +1,5 @@
 import type { SpecProblem } from '../protocol/wire';
+import type { ShapeRule } from './shapeRules';
 
 export type { SpecProblem };
 /**
@@ -19,6 +20,8 @@ export interface MigrationSpec {
   adapter: { module: string };
   /** Member rules per legacy export name, then per member name. */
   members: Record<string, Record<string, MemberRule>>;
+  /** Calls whose arguments changed meaning, from the preset (see spec/shapeRules.ts). */
+  shapes: readonly ShapeRule[];
   /** Construction/factory rules per legacy export name. */
   constructors: Record<string, ConstructorRule>;
   risk: { critical: string[] };

@@ -7,6 +7,7 @@ import { LineIndex } from '../util/lineIndex';
 import { workspacePathProblem } from '../workspace/paths';
 import { apiSurfaceOf } from './apiSurfaces';
 import { presets } from './presets';
+import { shapeRules } from './shapeRules';
 import type { RawSpecFragment } from './presets';
 import { isKnownPlaceholder, knownPlaceholdersText, placeholdersOf } from './templates';
 import type { TemplateContext } from './templates';
@@ -253,6 +254,7 @@ export function parseSpec(text: string, env?: SpecEnvironment): SpecResult {
     target: { module: targetModule as string, exports: merged.target?.exports ?? [] },
     adapter: { module: adapterModule as string },
     members,
+    shapes: spec.preset !== undefined ? (shapeRules[spec.preset] ?? []) : [],
     constructors,
     risk: { critical: spec.risk?.critical ?? [] },
     verify: {

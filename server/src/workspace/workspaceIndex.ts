@@ -623,6 +623,7 @@ export class WorkspaceIndex {
         usages: [],
         routingIssues: [],
         importSites: [],
+        shapes: [],
         carriesLegacy: false,
         declarations: {},
         parseErrors: [{ line: 1, column: 1, message: `Stepwise could not analyse this file: ${(error as Error).message}` }],

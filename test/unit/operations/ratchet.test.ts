@@ -16,6 +16,7 @@ function report(counts: Record<string, number>): AnalyzeReport {
       message: '',
     })),
     routingIssues: [],
+    shapes: [],
     dependencies: [],
     dependents: [],
     risk: { score: 0, level: 'low' as const, reasons: [] },

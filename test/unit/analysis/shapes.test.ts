@@ -1,0 +1,269 @@
+// Table-driven: every shape rule of every preset, on a small real workspace without node_modules
+// (the preset's API surface stands in for the package): which calls it finds, where it points,
+// and the file's text once the rule's own rewrite is applied (or that it is left to a person).
+import * as assert from 'node:assert/strict';
+import type { FileAnalysis } from '../../../server/src/analysis/types';
+import { applyTextChanges } from '../../../server/src/rewrite/textChange';
+import type { TextChange } from '../../../server/src/rewrite/textChange';
+import { shapeRules } from '../../../server/src/spec/shapeRules';
+import { withWorkspace } from '../../support/tempWorkspace';
+
+interface Case {
+  name: string;
+  preset: keyof typeof shapeRules;
+  /** The file under test (src/app.js unless it ends in .ts). */
+  file?: string;
+  code: string[];
+  /** Other files of the workspace. */
+  files?: Record<string, string>;
+  /** `line rule` for each finding, and ` manual` when it has no rewrite. */
+  found: string[];
+  /** The text after applying every finding's rewrite (omitted: no finding has one). */
+  after?: string[];
+}
+
+const lru = "const LRU = require('lru-cache');";
+const redis = "const redis = require('redis');\nconst client = redis.createClient();";
+const cacheManager = "const cacheManager = require('cache-manager');";
+
+const cases: Case[] = [
+  // ---- lru-cache 6 → 10 ----------------------------------------------------------------------
+  {
+    name: 'new LRU(n) takes options: { max: n }',
+    preset: 'lru-cache-6-to-10',
+    code: [lru, 'const c = new LRU(500);'],
+    found: ['2 lru-cache/number-constructor'],
+    after: [lru, 'const c = new LRU({ max: 500 });'],
+  },
+  {
+    name: 'new LRU() with no bound throws from v7: manual',
+    preset: 'lru-cache-6-to-10',
+    code: [lru, 'const a = new LRU();', 'const b = new LRU({ dispose: (k, v) => v.close() });'],
+    found: ['2 lru-cache/no-bound manual', '3 lru-cache/no-bound manual', '3 lru-cache/dispose-order'],
+    after: [lru, 'const a = new LRU();', 'const b = new LRU({ dispose: (v, k) => v.close() });'],
+  },
+  {
+    name: 'options maxAge, stale and length are renamed, shorthand included',
+    preset: 'lru-cache-6-to-10',
+    code: [lru, 'const maxAge = 1000;', 'const c = new LRU({ max: 10, maxAge, stale: true, length: (v) => v.length });'],
+    found: ['3 lru-cache/max-age', '3 lru-cache/stale', '3 lru-cache/length'],
+    after: [
+      lru,
+      'const maxAge = 1000;',
+      'const c = new LRU({ max: 10, ttl: maxAge, allowStale: true, sizeCalculation: (v) => v.length });',
+    ],
+  },
+  {
+    name: 'options in a const of the same file are changed where they are written, once for two caches',
+    preset: 'lru-cache-6-to-10',
+    code: [lru, 'const options = { max: 10, maxAge: 60000 };', 'const a = new LRU(options);', 'const b = new LRU(options);'],
+    found: ['2 lru-cache/max-age', '2 lru-cache/max-age'],
+    after: [lru, 'const options = { max: 10, ttl: 60000 };', 'const a = new LRU(options);', 'const b = new LRU(options);'],
+  },
+  {
+    name: 'options built in another file: found there, left to a person with the place',
+    preset: 'lru-cache-6-to-10',
+    files: {
+      'src/options.js':
+        'function opts(n) { return { max: n, maxAge: 1000, dispose(key, value) { value.close(); } }; }\nmodule.exports = { opts };\n',
+    },
+    code: [lru, "const { opts } = require('./options');", 'const c = new LRU(opts(5));'],
+    found: ['3 lru-cache/max-age manual', '3 lru-cache/dispose-order manual'],
+  },
+  {
+    name: 'dispose(key, value) swaps its parameters, typed ones included; one parameter gains the value first',
+    preset: 'lru-cache-6-to-10',
+    file: 'src/app.ts',
+    code: [
+      "import LRU = require('lru-cache');",
+      'const a = new LRU<string, { close(): void }>({ max: 1, dispose: (key: string, value: { close(): void }) => value.close() });',
+      'const b = new LRU({ max: 1, dispose: key => console.log(key) });',
+      'const c = new LRU({ max: 1, dispose(key) { console.log(key); } });',
+    ],
+    found: ['2 lru-cache/dispose-order', '3 lru-cache/dispose-order', '4 lru-cache/dispose-order'],
+    after: [
+      "import LRU = require('lru-cache');",
+      'const a = new LRU<string, { close(): void }>({ max: 1, dispose: (value: { close(): void }, key: string) => value.close() });',
+      'const b = new LRU({ max: 1, dispose: (_value, key) => console.log(key) });',
+      'const c = new LRU({ max: 1, dispose(_value, key) { console.log(key); } });',
+    ],
+  },
+  {
+    name: 'a positional maxAge in set() becomes { ttl }; an options object is already the new shape',
+    preset: 'lru-cache-6-to-10',
+    code: [
+      lru,
+      'const c = new LRU({ max: 5 });',
+      'function put(k, v, age) { c.set(k, v, age); }',
+      "c.set('a', 1, 60 * 1000);",
+      "c.set('b', 2, { ttl: 5 });",
+      "c.set('c', 3);",
+    ],
+    found: ['3 lru-cache/positional-ttl', '4 lru-cache/positional-ttl'],
+    after: [
+      lru,
+      'const c = new LRU({ max: 5 });',
+      'function put(k, v, age) { c.set(k, v, { ttl: age }); }',
+      "c.set('a', 1, { ttl: 60 * 1000 });",
+      "c.set('b', 2, { ttl: 5 });",
+      "c.set('c', 3);",
+    ],
+  },
+  {
+    name: 'values held on this in a constructor are checked in every method',
+    preset: 'lru-cache-6-to-10',
+    code: [
+      lru,
+      'class Store {',
+      '  constructor(n) { this.cache = new LRU(n); }',
+      '  put(k, v, ttl) { this.cache.set(k, v, ttl); }',
+      '}',
+      'module.exports = Store;',
+    ],
+    found: ['4 lru-cache/positional-ttl'],
+    after: [
+      lru,
+      'class Store {',
+      '  constructor(n) { this.cache = new LRU(n); }',
+      '  put(k, v, ttl) { this.cache.set(k, v, { ttl: ttl }); }',
+      '}',
+      'module.exports = Store;',
+    ],
+  },
+  {
+    name: 'a number typed as a number in TypeScript is positional; an untyped constructor argument is not guessed',
+    preset: 'lru-cache-6-to-10',
+    file: 'src/app.ts',
+    code: ["import LRU = require('lru-cache');", 'export function make(size: number, o: any) { return [new LRU(size), new LRU(o)]; }'],
+    found: ['2 lru-cache/number-constructor'],
+    after: [
+      "import LRU = require('lru-cache');",
+      'export function make(size: number, o: any) { return [new LRU({ max: size }), new LRU(o)]; }',
+    ],
+  },
+  // ---- redis 3 → 4 ----------------------------------------------------------------------------
+  {
+    name: 'a command with a callback never calls it in redis 4: manual; listeners keep their callbacks',
+    preset: 'redis-3-to-4',
+    code: [
+      redis,
+      "client.get('k', (err, v) => console.log(v));",
+      'client.flushdb(done);',
+      "client.on('error', (e) => console.error(e));",
+      'function done() {}',
+      "client.get('k');",
+    ],
+    found: ['3 redis/callback manual', '4 redis/callback manual'],
+  },
+  {
+    name: "set(key, value, 'EX', n) becomes one options object; flags alone become true",
+    preset: 'redis-3-to-4',
+    code: [redis, "client.set('k', 'v', 'EX', 60);", "client.set('k', 'v', 'PX', ms, 'NX');", 'const ms = 5;'],
+    found: ['3 redis/set-flags', '4 redis/set-flags'],
+    after: [redis, "client.set('k', 'v', { EX: 60 });", "client.set('k', 'v', { PX: ms, NX: true });", 'const ms = 5;'],
+  },
+  {
+    name: 'createClient(port, host) and createClient(url) take one options object; (url, options) is manual',
+    preset: 'redis-3-to-4',
+    code: [
+      "const redis = require('redis');",
+      "const a = redis.createClient(6379, '127.0.0.1');",
+      "const b = redis.createClient('redis://cache:6379');",
+      'const c = redis.createClient(`redis://${host}`, { retry_strategy: () => 1000 });',
+      'const d = redis.createClient({ url: "redis://y" });',
+      "const host = 'h';",
+    ],
+    found: ['2 redis/create-client-port', '3 redis/create-client-url', '4 redis/create-client-url manual'],
+    after: [
+      "const redis = require('redis');",
+      "const a = redis.createClient({ socket: { port: 6379, host: '127.0.0.1' } });",
+      "const b = redis.createClient({ url: 'redis://cache:6379' });",
+      'const c = redis.createClient(`redis://${host}`, { retry_strategy: () => 1000 });',
+      'const d = redis.createClient({ url: "redis://y" });',
+      "const host = 'h';",
+    ],
+  },
+  // ---- cache-manager 4 → 5 ------------------------------------------------------------------
+  {
+    name: 'caching({ store, ttl }) takes the store first and ttl in milliseconds',
+    preset: 'cache-manager-4-to-5',
+    code: [cacheManager, "const cache = cacheManager.caching({ store: 'memory', max: 100, ttl: 10 });"],
+    found: ['2 cache-manager/store-first', '2 cache-manager/caching-ttl-seconds'],
+    after: [cacheManager, "const cache = cacheManager.caching('memory', { max: 100, ttl: 10 * 1000 });"],
+  },
+  {
+    name: 'set and wrap take the ttl as milliseconds, positional; callbacks are manual',
+    preset: 'cache-manager-4-to-5',
+    code: [
+      cacheManager,
+      "const cache = cacheManager.caching({ store: 'none', max: 1 });",
+      "async function f(ttl) { await cache.set('k', 1, { ttl }); await cache.wrap('w', () => 2, { ttl: ttl + 1 }); }",
+      "cache.set('n', 1, 30);",
+      "cache.get('k', (err, v) => v);",
+    ],
+    found: [
+      '2 cache-manager/store-first',
+      '3 cache-manager/set-ttl-seconds',
+      '3 cache-manager/wrap-ttl-seconds',
+      '4 cache-manager/set-ttl-seconds',
+      '5 cache-manager/callback manual',
+    ],
+    after: [
+      cacheManager,
+      "const cache = cacheManager.caching('none', { max: 1 });",
+      "async function f(ttl) { await cache.set('k', 1, ttl * 1000); await cache.wrap('w', () => 2, (ttl + 1) * 1000); }",
+      "cache.set('n', 1, 30 * 1000);",
+      "cache.get('k', (err, v) => v);",
+    ],
+  },
+];
+
+function describeFindings(analysis: FileAnalysis | undefined): string[] {
+  return (analysis?.shapes ?? []).map((f) => `${f.line} ${f.rule}${f.rewrite ? '' : ' manual'}`);
+}
+
+function rewritten(text: string, analysis: FileAnalysis): string {
+  const seen = new Set<string>();
+  const changes: TextChange[] = [];
+  for (const finding of analysis.shapes)
+    for (const change of finding.rewrite ?? []) {
+      const key = `${change.start}:${change.end}:${change.newText}`;
+      if (!seen.has(key)) changes.push(change);
+      seen.add(key);
+    }
+  return applyTextChanges(text, changes);
+}
+
+describe('shape findings: arguments whose meaning changed, per preset', () => {
+  for (const c of cases) {
+    it(`${c.preset}: ${c.name}`, async () => {
+      const file = c.file ?? 'src/app.js';
+      const text = `${c.code.join('\n')}\n`;
+      await withWorkspace(
+        { ...c.files, [file]: text },
+        (index) => {
+          const analysis = index.analysisOf(file);
+          assert.deepEqual(describeFindings(analysis), c.found);
+          if (c.after) assert.equal(rewritten(text, analysis as FileAnalysis), `${c.after.join('\n')}\n`);
+          else assert.ok(analysis?.shapes.every((f) => !f.rewrite));
+        },
+        { spec: { preset: c.preset } },
+      );
+    });
+  }
+
+  it('every rule of every preset has a case above', () => {
+    const covered = new Set(cases.flatMap((c) => c.found.map((f) => f.split(' ')[1])));
+    const rules = Object.values(shapeRules).flatMap((table) => table.map((r) => r.id));
+    assert.deepEqual(
+      rules.filter((r) => !covered.has(r)),
+      [],
+    );
+  });
+
+  it('a spec without a preset has no shape rules, and a call of a member the new API renames is still one finding each', async () => {
+    await withWorkspace({ 'src/app.ts': "import { LegacyCache } from './legacy/cache';\nnew LegacyCache('x').stop();\n" }, (index) => {
+      assert.deepEqual(index.analysisOf('src/app.ts')?.shapes, []);
+    });
+  });
+});
