@@ -26,7 +26,7 @@ import type { EngineResult } from '../../server/src/protocol';
 import { runCli } from '../../server/src/cli';
 import { LineIndex } from '../../server/src/util/lineIndex';
 import { prepareWorkspace, removeWorkspace } from '../support/workspace';
-import { TestClient, pushCapabilities } from './lspClient';
+import { TestClient, pullCapabilities, pushCapabilities } from './lspClient';
 
 async function workspaceDiagnostics(client: TestClient): Promise<Map<string, Diagnostic[]>> {
   const result = await client.connection.sendRequest(WorkspaceDiagnosticRequest.type, { previousResultIds: [] });
@@ -245,6 +245,31 @@ describe('language server with a client that cannot pull diagnostics', () => {
       await client.until(() => client.published.has(client.uri('src/consumer.ts')), 'diagnostics for src/consumer.ts');
       const consumer = client.published.get(client.uri('src/consumer.ts'))?.diagnostics ?? [];
       assert.ok(consumer.some((d) => d.message.includes('The value comes from src/shared.ts')));
+    } finally {
+      await client.stop();
+      await removeWorkspace(root);
+    }
+  });
+});
+
+describe('language server: shape findings from a preset, in JavaScript without node_modules', () => {
+  it('squiggles the arguments whose meaning changed, each with its own code, beside the usages', async () => {
+    const root = await prepareWorkspace('lru-service', { git: false });
+    const { client } = await TestClient.start(root, pullCapabilities);
+    try {
+      await client.until(() => client.readyRoots.has(root), 'the index');
+      const report = await client.connection.sendRequest(DocumentDiagnosticRequest.type, {
+        textDocument: { uri: client.uri('src/session-store.js') },
+      });
+      const items = report.kind === 'full' ? report.items : [];
+      const shapes = items.filter((d) => String(d.code).startsWith('shape-')).map((d) => `${d.range.start.line + 1} ${String(d.code)}`);
+      assert.deepEqual(shapes, ['9 shape-lru-cache/max-age', '9 shape-lru-cache/dispose-order', '18 shape-lru-cache/positional-ttl']);
+      const ttl = items.find((d) => d.code === 'shape-lru-cache/positional-ttl');
+      assert.match(ttl?.message ?? '', /reads set\(\)'s third argument as options/);
+      assert.ok(
+        items.some((d) => d.code === 'incompatible-member' && d.message.includes('del is renamed to delete')),
+        'the usages are still there',
+      );
     } finally {
       await client.stop();
       await removeWorkspace(root);
