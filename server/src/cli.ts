@@ -16,6 +16,8 @@ import type { Logger } from './util/logger';
 import { localTime } from './util/time';
 import { formatFigure } from './protocol/wording';
 import { systemClock } from './workflow/clock';
+import { githubAnnotationsOf, sarifOf } from './operations/ratchet';
+import { stepwiseVersion } from './util/version';
 
 export const exitCodes = { ok: 0, findings: 1, usage: 2 } as const;
 
@@ -60,7 +62,9 @@ Commands:
   report [--out FILE]     the markdown migration report
   cleanup FILE [--dry-run]  rewrite FILE's uses of the old API to the new API
   scaffold-adapter [--dry-run]  generate the adapter module
-  check [--update]        CI ratchet: fail when legacy usages grow (or exist, without a ratchet)
+  check [--update]        CI ratchet: fail when legacy usages grow (or exist, without a ratchet);
+                          [--format sarif] a SARIF log on stdout, [--format github] annotations
+                          (also by itself when GITHUB_ACTIONS=true)
   rollout set MODE        set the mode every adapter reads (the file store, or Redis) within 2 s:
                           legacy, shadow, a percentage of keys (0-100), or new [--reason TEXT]
   rollout next            the spec's next stage (shadow, 10, 25, 50, 100, new), only while the
@@ -279,6 +283,16 @@ const commands: Record<string, (open: () => Promise<MigrationSession>, options: 
       throw new CliError((error as Error).message);
     }
     const { ok, usages, ratchet, violations, updated } = verdict;
+    const format = options.flags.get('format') ?? 'text';
+    if (format !== 'text' && format !== 'sarif' && format !== 'github')
+      throw new CliError(`--format is text, sarif or github, not ${String(format)}.`);
+    if (format === 'sarif' && !updated) {
+      io.out(JSON.stringify(sarifOf(verdict, stepwiseVersion()), null, 2));
+      return ok ? exitCodes.ok : exitCodes.findings;
+    }
+    // In GitHub Actions (or asked for), each usage of a file that breaks the ratchet is annotated in the diff.
+    if (!updated && !options.json && (format === 'github' || process.env.GITHUB_ACTIONS === 'true'))
+      for (const line of githubAnnotationsOf(verdict)) io.out(line);
     if (updated) {
       io.out(
         options.json
@@ -618,7 +632,20 @@ function host(options: Options, logger: Logger): SessionHost {
 function parseArgs(argv: string[]): { command: string | undefined; options: Options } {
   const flags = new Map<string, string | true>();
   const positional: string[] = [];
-  const valued = new Set(['root', 'legacy', 'exports', 'target', 'adapter', 'preset', 'id', 'reason', 'out', 'redis', 'max-uses']);
+  const valued = new Set([
+    'format',
+    'root',
+    'legacy',
+    'exports',
+    'target',
+    'adapter',
+    'preset',
+    'id',
+    'reason',
+    'out',
+    'redis',
+    'max-uses',
+  ]);
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg.startsWith('--')) {
@@ -646,6 +673,7 @@ function parseArgs(argv: string[]): { command: string | undefined; options: Opti
 }
 
 const known = new Set([
+  'format',
   'root',
   'json',
   'help',

@@ -358,7 +358,7 @@ export class MigrationSession {
     if (options.update) {
       const ratchet = ratchetOf(report);
       await writeFileAtomic(file, `${JSON.stringify(ratchet, null, 2)}\n`);
-      return { ok: true, usages: ratchet.usages, ratchet: ratchet.usages, violations: [], updated: ratchet };
+      return { ok: true, usages: ratchet.usages, ratchet: ratchet.usages, violations: [], findings: [], updated: ratchet };
     }
     const ratchet = existsSync(file) ? parseRatchet(await fs.readFile(file, 'utf8')) : undefined;
     return checkRatchet(report, ratchet);

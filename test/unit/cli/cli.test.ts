@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { applyPatch, parsePatch } from 'diff';
 import { parseSpec } from '../../../server/src/spec/validate';
-import { cli, fingerprint, jsonOf } from '../../support/cliRun';
+import { cli, fingerprint, jsonOf, withEnv } from '../../support/cliRun';
 import { positionAtOffset, positionOf } from '../../support/textPosition';
 import { prepareWorkspace, removeWorkspace, repoRoot } from '../../support/workspace';
 
@@ -511,6 +511,55 @@ describe('stepwise CLI', () => {
         { ok: json.ok, violations: json.violations },
         { ok: false, violations: [{ path: 'src/utils/strings.ts', before: 0, now: 2 }] },
       );
+    });
+
+    it('--format sarif writes a SARIF 2.1.0 log of the usages in the files that broke the ratchet', async () => {
+      const result = await cli('check', '--format', 'sarif', '--root', ws);
+      assert.equal(result.code, 1);
+      const log = JSON.parse(result.stdout) as {
+        version: string;
+        runs: {
+          tool: { driver: { name: string; rules: { id: string }[] } };
+          results: {
+            ruleId: string;
+            level: string;
+            message: { text: string };
+            locations: { physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number } } }[];
+          }[];
+        }[];
+      };
+      assert.equal(log.version, '2.1.0');
+      const [run] = log.runs;
+      assert.equal(run.tool.driver.name, 'Stepwise');
+      assert.deepEqual(
+        run.results.map(
+          (r) =>
+            `${r.locations[0].physicalLocation.artifactLocation.uri}:${r.locations[0].physicalLocation.region.startLine} ${r.ruleId} ${r.level}`,
+        ),
+        ['src/utils/strings.ts:26 legacy-import error', 'src/utils/strings.ts:27 legacy-new error'],
+      );
+      assert.match(run.results[0].message.text, /had 0 legacy usages in the ratchet and has 2\./);
+      assert.deepEqual(run.tool.driver.rules.map((r) => r.id).sort(), ['legacy-import', 'legacy-new']);
+    });
+
+    it('annotates each usage for GitHub Actions, asked for or by itself under GITHUB_ACTIONS', async () => {
+      const asked = await cli('check', '--format', 'github', '--root', ws);
+      assert.equal(asked.code, 1);
+      const annotations = asked.stdout.split('\n').filter((l) => l.startsWith('::error '));
+      assert.equal(annotations.length, 2);
+      assert.match(
+        annotations[0],
+        /^::error file=src\/utils\/strings\.ts,line=26,col=\d+,title=Stepwise ratchet%3A legacy-import::Imports legacy AsyncTTLCache/,
+      );
+      const byItself = await withEnv({ GITHUB_ACTIONS: 'true' }, () => cli('check', '--root', ws));
+      assert.deepEqual(
+        byItself.stdout.split('\n').filter((l) => l.startsWith('::error ')),
+        annotations,
+      );
+      assert.match(byItself.stdout, /^Legacy usages grew:$/m);
+      const wrong = await cli('check', '--format', 'xml', '--root', ws);
+      assert.equal(wrong.code, 2);
+      assert.match(wrong.stderr, /--format is text, sarif or github, not xml\./);
     });
   });
 
