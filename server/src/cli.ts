@@ -11,6 +11,7 @@ import type { EngineResult, RolloutState, SpecProblem } from './protocol';
 import { writeFileAtomic } from './workspace/edits';
 import { MigrationSession } from './session/session';
 import type { ComputedEdit, SessionHost } from './session/session';
+import { presets } from './spec/presets';
 import { specRelativePath } from './spec/validate';
 import type { Logger } from './util/logger';
 import { localTime } from './util/time';
@@ -408,33 +409,53 @@ const commands: Record<string, (open: () => Promise<MigrationSession>, options: 
       .map((s) => s.trim())
       .filter(Boolean);
     let preset = flag('preset');
+    if (preset !== undefined && !presets[preset])
+      throw new CliError(`Unknown preset "${preset}"; known presets are ${Object.keys(presets).join(', ')}.`);
+    let reasons: string[] = [];
+    if (!legacyModule && preset !== undefined) {
+      // The preset names its package; a preset for a local module needs the module that exports its names.
+      const fromPreset = presets[preset].legacy?.modules?.[0];
+      const wanted = presets[preset].legacy?.exports ?? [];
+      const local = fromPreset
+        ? undefined
+        : (await session.legacyCandidates()).find((c) => !c.preset && wanted.some((name) => c.exports.includes(name)));
+      legacyModule = fromPreset ?? local?.module;
+      if (!legacyModule)
+        throw new CliError(
+          `No module of this workspace exports ${wanted.join(' or ')}, which the ${preset} preset migrates; pass --legacy MODULE.`,
+        );
+      if (local) {
+        legacyExports ??= local.exports;
+        reasons = local.reasons;
+      }
+    }
     if (!legacyModule) {
       const candidates = await session.legacyCandidates();
       if (candidates.length === 0)
         throw new CliError(
-          'No module looks like a legacy cache (a cache-like export imported by two or more files); pass --legacy MODULE.',
+          'No module looks like a legacy cache (a module that defines or constructs a cache and that two or more files import, or a known cache package); pass --legacy MODULE.',
         );
       const interactive = process.stdin.isTTY && !options.flags.has('yes') && !options.json;
       let choice = 0;
       if (interactive) {
-        io.out('Modules that look like the legacy cache:');
-        candidates
-          .slice(0, 9)
-          .forEach((c, i) =>
-            io.out(`  ${i + 1}. ${c.module}  exports ${c.exports.join(', ') || '(package)'}  imported by ${c.importers} files`),
-          );
+        io.out('Modules that look like the legacy cache, best first:');
+        candidates.slice(0, 9).forEach((c, i) => {
+          io.out(`  ${i + 1}. ${c.module}${c.preset ? ` (preset ${c.preset})` : ''}`);
+          for (const reason of c.reasons) io.out(`       ${reason}`);
+        });
         const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
         const answer = await rl.question('Which one is being replaced? [1] ');
         rl.close();
         choice = Math.max(0, Math.min(candidates.length - 1, (Number(answer) || 1) - 1));
       } else if (!options.flags.has('yes')) {
         throw new CliError(
-          `Found ${candidates.length} candidate(s), best ${candidates[0].module}; pass --yes to take it or --legacy MODULE to choose.`,
+          `Found ${candidates.length} candidate(s), best ${candidates[0].module} (${candidates[0].reasons.join('; ')}); pass --yes to take it or --legacy MODULE to choose.`,
         );
       }
       legacyModule = candidates[choice].module;
       legacyExports ??= candidates[choice].exports;
       preset ??= candidates[choice].preset;
+      reasons = candidates[choice].reasons;
     }
     const written = await session.init({
       legacyModule,
@@ -446,12 +467,13 @@ const commands: Record<string, (open: () => Promise<MigrationSession>, options: 
       force: options.flags.has('force'),
     });
     if ('error' in written) throw new CliError(written.error);
-    if (options.json) io.out(JSON.stringify({ written: written.written, spec: JSON.parse(written.text) as unknown }, null, 2));
+    if (options.json) io.out(JSON.stringify({ written: written.written, spec: JSON.parse(written.text) as unknown, reasons }, null, 2));
     else if ((JSON.parse(written.text) as { legacy?: unknown }).legacy === undefined)
       io.out(
         `Wrote ${specRelativePath} for ${legacyModule} with the ${preset} preset, which supplies the modules, the target, the adapter and the member rules; run "stepwise analyze".`,
       );
     else io.out(`Wrote ${specRelativePath} for ${legacyModule}. Set "target.module" and the member rules, then run "stepwise analyze".`);
+    if (!options.json && reasons.length > 0) io.out(`Why: ${reasons.join('; ')}.`);
     return exitCodes.ok;
   },
 };

@@ -2,7 +2,8 @@
 // wrapper class holding the cache on `this`, options built in another file) analysed with no
 // node_modules at all, with a spec that names only the preset.
 import * as assert from 'node:assert/strict';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseSpec } from '../../../server/src/spec/validate';
 import { cli, jsonOf } from '../../support/cliRun';
@@ -103,6 +104,53 @@ describe('preset API surfaces: analysis without node_modules', () => {
     assert.deepEqual(Object.keys(written).sort(), ['$schema', 'preset', 'verify']);
     const report = jsonOf<Report>(await cli('analyze', '--json', '--root', root));
     assert.equal(report.files.flatMap((f) => f.usages).length, 13);
+  });
+});
+
+describe('init: the legacy module from what the code does, with reasons', () => {
+  let root: string;
+
+  beforeEach(() => {
+    root = mkdtempSync(join(tmpdir(), 'stepwise-init-'));
+    write(root, 'package.json', JSON.stringify({ name: 'svc', dependencies: { 'lru-cache': '^6.0.0' } }));
+    // A local file that only wraps the package, imported by many files: the package is the legacy module.
+    write(
+      root,
+      'src/cache.js',
+      "const LRU = require('lru-cache');\nconst store = new LRU({ max: 100 });\nexport function getCache() { return store; }\n",
+    );
+    for (const name of ['a', 'b', 'c', 'd'])
+      write(root, `src/${name}.js`, `const { getCache } = require('./cache');\ngetCache().get('${name}');\n`);
+  });
+
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+  it('ranks the package above a local file that merely wraps it, and says why', async () => {
+    const result = await cli('init', '--json', '--root', root);
+    assert.equal(result.code, 2);
+    const error = jsonOf<{ error: string }>(result).error;
+    assert.match(error, /best lru-cache \(package\.json depends on lru-cache@\^6\.0\.0; the lru-cache-6-to-10 preset knows its API/);
+    const init = await cli('init', '--yes', '--root', root);
+    assert.equal(init.code, 0, init.stderr);
+    assert.match(init.stdout, /^Wrote \.stepwise\/migration\.json for lru-cache with the lru-cache-6-to-10 preset/m);
+    assert.match(init.stdout, /^Why: package\.json depends on lru-cache@\^6\.0\.0; .*; imported by 1 file\.$/m);
+  });
+
+  it('takes --preset without --legacy, and refuses an unknown preset in one sentence', async () => {
+    const init = await cli('init', '--preset', 'lru-cache-6-to-10', '--root', root);
+    assert.equal(init.code, 0, init.stderr);
+    const written = JSON.parse(readFileSync(join(root, '.stepwise', 'migration.json'), 'utf8')) as Record<string, unknown>;
+    assert.equal(written.preset, 'lru-cache-6-to-10');
+    const unknown = await cli('init', '--preset', 'memcached', '--force', '--root', root);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /Unknown preset "memcached"; known presets are .*lru-cache-6-to-10/);
+  });
+
+  it("a package already past the preset's version is listed last, without the preset", async () => {
+    write(root, 'package.json', JSON.stringify({ name: 'svc', dependencies: { 'lru-cache': '^10.2.0' } }));
+    const result = await cli('init', '--json', '--root', root);
+    const error = jsonOf<{ error: string }>(result).error;
+    assert.match(error, /best src\/cache\.js \(wraps the package lru-cache \(it constructs LRU\)/);
   });
 });
 

@@ -680,7 +680,7 @@ describe('stepwise CLI', () => {
       assert.equal(result.code, 2);
       assert.match(
         jsonOf<{ error: string }>(result).error,
-        /best src\/core\/async-cache\.ts; pass --yes to take it or --legacy MODULE to choose\./,
+        /best src\/core\/async-cache\.ts \(defines class AsyncTTLCache with cache methods \(get, set…\).*; imported by \d+ files\); pass --yes to take it or --legacy MODULE to choose\./,
       );
       assert.equal(existsSync(specFile()), false);
     });
