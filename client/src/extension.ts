@@ -87,6 +87,8 @@ export function activate(context: vscode.ExtensionContext): StepwiseApi {
           vscode.workspace.createFileSystemWatcher('**/.stepwise/migration.json'),
           vscode.workspace.createFileSystemWatcher('**/{tsconfig,jsconfig}.json'),
           vscode.workspace.createFileSystemWatcher('**/.gitignore'),
+          // The version of the legacy package each part of the workspace asks for.
+          vscode.workspace.createFileSystemWatcher('**/package.json'),
         ],
       },
       // Commands from the workspace (tests, benchmarks) run only in a trusted workspace. This client

@@ -6,6 +6,12 @@ import type { DeclarationRef } from './types';
 /** Where a module specifier leads, as the analysis needs to know it. */
 export type ModuleTarget = { kind: 'file'; path: string } | { kind: 'package'; name: string } | { kind: 'unresolved'; specifier: string };
 
+/** Where legacy packages' APIs come from: the preset's surfaces, and which installed copies are of a legacy version. */
+export interface LegacyPackages {
+  surfaceFileOf(name: string): string | undefined;
+  isLegacyInstall(fileName: string, name: string): boolean;
+}
+
 /** A set of modules treated as "legacy": the spec's legacy modules, or the adapter in cleanup. */
 export interface LegacyModules {
   /** Workspace-relative files. */
@@ -34,6 +40,7 @@ export class LegacyContext {
     readonly spec: MigrationSpec,
     private readonly toRelative: (absolute: string) => string,
     resolvePackageEntry: (name: string) => string | undefined,
+    private readonly packages: LegacyPackages = { surfaceFileOf: () => undefined, isLegacyInstall: () => true },
   ) {
     this.packageDirs = [...modules.packages].flatMap((name) => [
       `/node_modules/${name}/`,
@@ -49,14 +56,16 @@ export class LegacyContext {
     }
     const moduleSymbols: ts.Symbol[] = [];
     for (const name of modules.packages) {
+      // Installed types count when they are of a version the preset migrates from.
       const entry = resolvePackageEntry(name);
-      const sf = entry ? program.getSourceFile(entry) : undefined;
+      const sf = entry && packages.isLegacyInstall(entry, name) ? program.getSourceFile(entry) : undefined;
       if (sf) entryFiles.push(sf);
-      else {
-        // Not installed (or without types): the API surface a preset declares, as an ambient module.
-        const ambient = checker.getAmbientModules().find((m) => m.name === `"${name}"`);
-        for (const declaration of ambient?.declarations ?? []) this.legacyFileNames.add(declaration.getSourceFile().fileName);
-        if (ambient) moduleSymbols.push(ambient);
+      // The API surface a preset declares, for the files that resolve the package to it.
+      const surfaceFile = packages.surfaceFileOf(name);
+      const surface = surfaceFile ? program.getSourceFile(surfaceFile) : undefined;
+      if (surface) {
+        this.legacyFileNames.add(surface.fileName);
+        entryFiles.push(surface);
       }
     }
     for (const sf of entryFiles) {
@@ -93,9 +102,22 @@ export class LegacyContext {
   /** Whether a declaration file or source file belongs to the legacy API. */
   isLegacyFile(fileName: string): boolean {
     if (this.legacyFileNames.has(fileName)) return true;
+    const known = this.legacyFiles.get(fileName);
+    if (known !== undefined) return known;
+    const legacy = this.isLegacyPackageFile(fileName);
+    this.legacyFiles.set(fileName, legacy);
+    return legacy;
+  }
+
+  private readonly legacyFiles = new Map<string, boolean>();
+
+  private isLegacyPackageFile(fileName: string): boolean {
     if (this.packageDirs.length === 0) return false;
     const normalized = fileName.split(path.sep).join('/');
-    return this.packageDirs.some((dir) => normalized.includes(dir));
+    const index = this.packageDirs.findIndex((dir) => normalized.includes(dir));
+    if (index < 0) return false;
+    // A hoisted copy of the new major is not the legacy API.
+    return this.packages.isLegacyInstall(fileName, [...this.modules.packages][Math.floor(index / 2)]);
   }
 
   resolveAlias(symbol: ts.Symbol): ts.Symbol {

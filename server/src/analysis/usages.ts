@@ -32,6 +32,8 @@ export interface AnalyzeInput {
   relativePathOf(fileName: string): string | undefined;
   /** Whether top-level `await` is legal in this file. */
   topLevelAwait: boolean;
+  /** Whether this file's own package asks for a later major of a legacy package (it is on the new API already). */
+  packagePastLegacy?(name: string): boolean;
   /** The most a file may cost (default: analysisBudget()); null: no limit. */
   budget?: AnalysisBudget | null;
 }
@@ -98,6 +100,7 @@ class FileAnalyzer {
     this.sf = input.sourceFile;
     this.ctx = input.context;
     this.checker = input.context.checker;
+    this.isJs = /\.[cm]?jsx?$/.test(this.sf.fileName);
   }
 
   run(): FileAnalysis {
@@ -218,6 +221,9 @@ class FileAnalyzer {
       default:
         break;
     }
+    // JSDoc types are the types of a JavaScript file: `@type {LRU<string, Session>}`, `@param {LRU} cache`.
+    const docs = this.isJs ? (node as { jsDoc?: ts.JSDoc[] }).jsDoc : undefined;
+    if (docs) for (const doc of docs) this.visit(doc);
     ts.forEachChild(node, (child) => this.visit(child));
   }
 
@@ -226,7 +232,7 @@ class FileAnalyzer {
   private importDeclaration(node: ts.ImportDeclaration): void {
     if (!ts.isStringLiteral(node.moduleSpecifier)) return;
     const target = this.input.resolve(node.moduleSpecifier.text);
-    const direct = this.ctx.isLegacyModule(target);
+    const direct = this.isLegacyTarget(target);
     const clause = node.importClause;
     const typeOnlyDecl = clause?.isTypeOnly ?? false;
     const bindings: ImportBinding[] = [];
@@ -289,7 +295,7 @@ class FileAnalyzer {
     const ref = node.moduleReference;
     if (!ts.isExternalModuleReference(ref) || !ts.isStringLiteral(ref.expression)) return;
     const target = this.input.resolve(ref.expression.text);
-    const direct = this.ctx.isLegacyModule(target);
+    const direct = this.isLegacyTarget(target);
     const legacy = direct || this.moduleCarriesLegacy(ref.expression);
     const bindings = [{ name: '*', imported: '*', local: node.name.text, isTypeOnly: node.isTypeOnly, legacy }];
     const site = this.addSite('import-equals', node, ref.expression, target, direct, node.isTypeOnly, bindings);
@@ -306,7 +312,7 @@ class FileAnalyzer {
     const spec = node.moduleSpecifier;
     if (spec && ts.isStringLiteral(spec)) {
       const target = this.input.resolve(spec.text);
-      const direct = this.ctx.isLegacyModule(target);
+      const direct = this.isLegacyTarget(target);
       const bindings: ImportBinding[] = [];
       let list: Span | undefined;
       const clause = node.exportClause;
@@ -615,7 +621,7 @@ class FileAnalyzer {
       return;
     }
     const target = this.input.resolve(arg.text);
-    const direct = this.ctx.isLegacyModule(target);
+    const direct = this.isLegacyTarget(target);
     const pattern = destructuredAwait(node);
     const bindings = pattern
       ? this.patternBindings(pattern, direct)
@@ -640,7 +646,7 @@ class FileAnalyzer {
 
   private requireCall(node: ts.CallExpression, arg: ts.StringLiteralLike): void {
     const target = this.input.resolve(arg.text);
-    const direct = this.ctx.isLegacyModule(target);
+    const direct = this.isLegacyTarget(target);
     const parent = node.parent;
     let bindings: ImportBinding[];
     let list: Span | undefined;
@@ -837,13 +843,80 @@ class FileAnalyzer {
   }
 
   private legacyInstanceAt(node: ts.Node): string | undefined {
-    return this.ctx.instanceOwner(this.checker.getTypeAtLocation(node));
+    const owner = this.ctx.instanceOwner(this.checker.getTypeAtLocation(node));
+    if (owner !== undefined || !this.isJs) return owner;
+    return this.ownerFromCallers(node);
+  }
+
+  /** Whether the file is JavaScript, where values carry no declared types. */
+  private readonly isJs: boolean;
+  /** Owner inferred for untyped parameters, by parameter declaration. */
+  private readonly parameterOwners = new Map<ts.ParameterDeclaration, string | undefined>();
+  /** Calls in this file by the called function's name, built on first need. */
+  private callsByName: Map<string, ts.CallExpression[]> | undefined;
+
+  /**
+   * An untyped JavaScript parameter holds a legacy instance when every call of its function in
+   * this file that passes something there passes one (`function evict(c, key) { c.del(key) }`
+   * called as `evict(cache, 'a')`): local flow, one level deep, where TypeScript infers `any`.
+   */
+  private ownerFromCallers(node: ts.Node): string | undefined {
+    if (!ts.isIdentifier(node)) return undefined;
+    const declaration = this.checker.getSymbolAtLocation(node)?.valueDeclaration;
+    if (!declaration || !ts.isParameter(declaration) || declaration.getSourceFile() !== this.sf) return undefined;
+    if (this.parameterOwners.has(declaration)) return this.parameterOwners.get(declaration);
+    this.parameterOwners.set(declaration, undefined); // recursion guard
+    const fn = declaration.parent;
+    const index = fn.parameters.indexOf(declaration);
+    const name =
+      (ts.isFunctionDeclaration(fn) || ts.isFunctionExpression(fn)) && fn.name
+        ? fn.name.text
+        : (ts.isFunctionExpression(fn) || ts.isArrowFunction(fn)) && ts.isVariableDeclaration(fn.parent) && ts.isIdentifier(fn.parent.name)
+          ? fn.parent.name.text
+          : undefined;
+    let owner: string | undefined;
+    if (name !== undefined && !declaration.dotDotDotToken) {
+      const owners = new Set<string | undefined>();
+      for (const call of this.callsOf(name)) {
+        const arg = call.arguments[index];
+        if (!arg) continue;
+        const callee = this.checker.getSymbolAtLocation(call.expression)?.valueDeclaration;
+        if (callee !== fn && callee !== fn.parent) continue;
+        owners.add(this.ctx.instanceOwner(this.checker.getTypeAtLocation(arg)) ?? this.ownerFromCallers(arg));
+      }
+      owner = owners.size === 1 ? [...owners][0] : undefined;
+    }
+    this.parameterOwners.set(declaration, owner);
+    return owner;
+  }
+
+  private callsOf(name: string): ts.CallExpression[] {
+    if (!this.callsByName) {
+      const calls = new Map<string, ts.CallExpression[]>();
+      const walk = (n: ts.Node): void => {
+        if (ts.isCallExpression(n) && ts.isIdentifier(n.expression)) {
+          const list = calls.get(n.expression.text);
+          if (list) list.push(n);
+          else calls.set(n.expression.text, [n]);
+        }
+        ts.forEachChild(n, walk);
+      };
+      walk(this.sf);
+      this.callsByName = calls;
+    }
+    return this.callsByName.get(name) ?? [];
   }
 
   /** Owner of a legacy value, looking through `await` and calls of legacy factories. */
   private legacyValueOwner(node: ts.Expression): string | undefined {
     const inner = ts.isAwaitExpression(node) ? node.expression : node;
     return this.legacyInstanceAt(inner) ?? this.ctx.instanceOwner(awaitedType(this.checker, this.checker.getTypeAtLocation(inner)));
+  }
+
+  /** A legacy module, unless it is a package this file's own package already takes at the new major. */
+  private isLegacyTarget(target: ModuleTarget): boolean {
+    if (!this.ctx.isLegacyModule(target)) return false;
+    return target.kind !== 'package' || !this.input.packagePastLegacy?.(target.name);
   }
 
   private isCandidateMember(name: string): boolean {

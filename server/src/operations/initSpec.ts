@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { cacheDefinitions, cacheLike } from '../analysis/cacheDefinitions';
 import { presets } from '../spec/presets';
+import { majorOf } from '../workspace/packageVersions';
 import type { WorkspaceIndex } from '../workspace/workspaceIndex';
 
 /** A module that looks like a legacy cache, with why, best first. */
@@ -113,14 +114,6 @@ function declaredDependencies(root: string): Record<string, string> {
     // An unreadable package.json only means no declared versions.
     return {};
   }
-}
-
-/** The major version a dependency range starts at (`^6.0.0`, `~4.1`, `6.x`, `>=3`), if it says one. */
-export function majorOf(range: string | undefined): number | undefined {
-  if (range === undefined) return undefined;
-  const alias = /^npm:(?:@[^/]+\/)?[^@]+@(.*)$/.exec(range);
-  const match = /(\d+)/.exec(alias ? alias[1] : range);
-  return match && !/^(file|link|git|http|workspace):/.test(range) ? Number(match[1]) : undefined;
 }
 
 export interface InitChoices {

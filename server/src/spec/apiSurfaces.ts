@@ -1,13 +1,13 @@
 /**
  * The API surfaces of legacy packages, as declaration text a preset carries, so that usages
  * resolve from the import specifier alone — on a fresh clone, in CI before `npm install`, or for a
- * package that ships no types (lru-cache 6). Each is the body of `declare module '<name>' { … }`,
+ * package that ships no types (lru-cache 6). Each is the text of a module declaration file,
  * written from the package's documentation for the versions the preset covers. When the package
- * and its types are installed, those are used instead.
+ * and its types are installed at a legacy version, those are used instead.
  */
 export const apiSurfaces: Readonly<Record<string, string>> = {
   'lru-cache@6': `
-  class LRUCache<K = any, V = any> {
+  declare class LRUCache<K = any, V = any> {
     constructor(options?: number | LRUCache.Options<K, V>);
     /** The total length of the items (their lengths by \`length\`, else 1 each). */
     readonly length: number;
@@ -33,7 +33,7 @@ export const apiSurfaces: Readonly<Record<string, string>> = {
     dump(): Array<LRUCache.Entry<K, V>>;
     load(entries: ReadonlyArray<LRUCache.Entry<K, V>>): void;
   }
-  namespace LRUCache {
+  declare namespace LRUCache {
     interface Options<K = any, V = any> {
       max?: number;
       /** Milliseconds. */

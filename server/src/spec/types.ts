@@ -15,6 +15,12 @@ export interface MigrationSpec {
     exports: string[];
     /** Declarations of legacy packages' APIs (package → the body of `declare module`), from the preset. */
     api: Record<string, string>;
+    /**
+     * The last major version of each legacy package the preset migrates from (`lru-cache` → 6): a
+     * file whose package depends on a later major is already on the new API, and installed types
+     * of a later major are not the legacy API.
+     */
+    lastMajors: Record<string, number>;
   };
   target: { module: string; exports: string[] };
   adapter: { module: string };

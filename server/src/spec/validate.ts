@@ -125,9 +125,12 @@ export function parseSpec(text: string, env?: SpecEnvironment): SpecResult {
   if (typeof id !== 'string') report(['id'], 'The spec needs an "id", such as "async-ttl-cache-to-improved".', root);
   // The API surfaces the preset carries: such a package needs no install to be analysed.
   const api: Record<string, string> = {};
+  const lastMajors: Record<string, number> = {};
   for (const [name, key] of Object.entries(merged.legacy?.api ?? {})) {
     const surface = apiSurfaceOf(key);
     if (surface) api[name] = surface;
+    const major = Number(key.slice(key.lastIndexOf('@') + 1));
+    if (Number.isInteger(major)) lastMajors[name] = major;
   }
   const legacyModules = merged.legacy?.modules;
   if (!merged.legacy) {
@@ -250,7 +253,7 @@ export function parseSpec(text: string, env?: SpecEnvironment): SpecResult {
     id: id as string,
     title: spec.title ?? merged.title ?? (id as string),
     preset: spec.preset,
-    legacy: { modules: legacyModules ?? [], exports: merged.legacy?.exports ?? [], api },
+    legacy: { modules: legacyModules ?? [], exports: merged.legacy?.exports ?? [], api, lastMajors },
     target: { module: targetModule as string, exports: merged.target?.exports ?? [] },
     adapter: { module: adapterModule as string },
     members,

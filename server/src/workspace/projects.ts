@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { Project, ts } from 'ts-morph';
 import type { SourceFile } from 'ts-morph';
+import { majorOf, PackageVersions } from './packageVersions';
 import type { WorkspacePaths } from './paths';
 
 interface ConfiguredProject {
@@ -50,6 +51,7 @@ export class ProjectSet {
   private configured: ConfiguredProject[] = [];
 
   constructor(private readonly paths: WorkspacePaths) {
+    this.versions = new PackageVersions(paths.root);
     this.setConfigs([]);
   }
 
@@ -73,24 +75,27 @@ export class ProjectSet {
     this.configured = next;
   }
 
-  /** Legacy packages' declared APIs in every project (package → declaration file name and text). */
-  private surfaces = new Map<string, { file: string; text: string }>();
+  /** Legacy packages' declared APIs in every project (package → declaration file, text, last legacy major). */
+  private surfaces = new Map<string, { file: string; text: string; lastMajor?: number }>();
+  readonly versions: PackageVersions;
 
   /**
-   * Puts the legacy packages' API surfaces a preset carries into every project, as ambient
-   * module declarations (`declare module 'lru-cache' { … }`) in memory, for the packages whose
-   * types are not installed; the others keep their installed types. Surfaces no longer wanted are
-   * removed. Returns the declaration files' absolute names, by package.
+   * Puts the legacy packages' API surfaces a preset carries into every project, as module
+   * declaration files in memory (`node_modules/.stepwise-api/<name>/index.d.ts`), and resolves
+   * the package's name to them from every file that needs them: where the package is not
+   * installed with types, or where the copy installed (often a hoisted one) is of a later major
+   * than the file's own package asks for. Installed types of a legacy version stay the truth, and a
+   * file whose package depends on the new major resolves as installed. Returns the declaration
+   * files' absolute names, by package.
    */
-  setApiSurfaces(surfaces: Record<string, string>): Map<string, string> {
-    const next = new Map<string, { file: string; text: string }>();
+  setApiSurfaces(surfaces: Record<string, string>, lastMajors: Record<string, number> = {}): Map<string, string> {
+    const next = new Map<string, { file: string; text: string; lastMajor?: number }>();
     for (const [name, body] of Object.entries(surfaces)) {
-      const entry = this.resolvePackageEntry(name);
-      if (entry && /\.d\.[cm]?ts$/.test(entry)) continue; // installed with types: those are the truth
-      const file = this.paths.toAbsolute(`node_modules/.stepwise-api/${name.replace(/[^\w.@-]+/g, '_')}.d.ts`);
+      const file = this.paths.toAbsolute(`node_modules/.stepwise-api/${name.replace(/[^\w.@-]+/g, '_')}/index.d.ts`);
       next.set(name, {
         file,
-        text: `// The API of ${name} as Stepwise's preset declares it (not installed here).\ndeclare module ${JSON.stringify(name)} {${body}}\n`,
+        text: `// The API of ${name} as Stepwise's preset declares it, for files that do not have it installed.\n${body}\n`,
+        lastMajor: lastMajors[name],
       });
     }
     for (const configured of this.configured) {
@@ -104,8 +109,61 @@ export class ProjectSet {
       for (const [name, surface] of next)
         if (this.surfaces.get(name)?.text !== surface.text) project.createSourceFile(surface.file, surface.text, { overwrite: true });
     }
+    const changed = [...next.keys(), ...this.surfaces.keys()].some((n) => next.get(n)?.text !== this.surfaces.get(n)?.text);
     this.surfaces = next;
+    if (changed) this.resolutions.clear();
     return new Map([...next].map(([name, surface]) => [name, surface.file]));
+  }
+
+  /** The preset's surface file for a legacy package, if it carries one. */
+  surfaceFileOf(name: string): string | undefined {
+    return this.surfaces.get(name)?.file;
+  }
+
+  /** Whether a file of an installed package (or its `@types`) is of a version the preset migrates from. */
+  isLegacyInstall(fileName: string, name: string): boolean {
+    const lastMajor = this.surfaces.get(name)?.lastMajor;
+    if (lastMajor === undefined) return true;
+    const major = majorOf(this.versions.installedVersion(fileName, name));
+    return major === undefined || major <= lastMajor;
+  }
+
+  /** Whether a file's own package asks for a later major of `name` than the preset migrates from. */
+  isPastLegacy(absoluteFile: string, name: string): boolean {
+    const lastMajor = this.surfaces.get(name)?.lastMajor;
+    if (lastMajor === undefined) return false;
+    const major = majorOf(this.versions.declaredRange(absoluteFile, name));
+    return major !== undefined && major > lastMajor;
+  }
+
+  /** package.json files changed: versions are read again, and names resolved again. */
+  packagesChanged(): void {
+    this.versions.clear();
+    this.resolutions.clear();
+  }
+
+  /** Resolutions of surfaced package names, per folder and name. */
+  private readonly resolutions = new Map<string, ts.ResolvedModuleFull | undefined>();
+
+  private resolveModule(
+    name: string,
+    containingFile: string,
+    options: ts.CompilerOptions,
+    host: ts.ModuleResolutionHost,
+  ): ts.ResolvedModuleFull | undefined {
+    const surface = this.surfaces.get(name);
+    if (!surface) return ts.resolveModuleName(name, containingFile, options, host).resolvedModule;
+    const key = `${path.dirname(containingFile)}\0${name}`;
+    if (this.resolutions.has(key)) return this.resolutions.get(key);
+    const installed = ts.resolveModuleName(name, containingFile, options, host).resolvedModule;
+    let result: ts.ResolvedModuleFull | undefined;
+    if (installed && /\.d\.[cm]?ts$/.test(installed.resolvedFileName) && this.isLegacyInstall(installed.resolvedFileName, name))
+      result = installed; // installed with types of a legacy version: those are the truth
+    else if (this.isPastLegacy(containingFile, name))
+      result = installed; // this file's package is on the new major
+    else result = { resolvedFileName: surface.file, extension: ts.Extension.Dts, isExternalLibraryImport: true };
+    this.resolutions.set(key, result);
+    return result;
   }
 
   optionsFor(relative: string): ts.CompilerOptions {
@@ -196,6 +254,10 @@ export class ProjectSet {
         compilerOptions: configured.options,
         skipAddingFilesFromTsConfig: true,
         skipFileDependencyResolution: true,
+        // Legacy package names may lead to the preset's surface instead of what is installed.
+        resolutionHost: (host, getOptions) => ({
+          resolveModuleNames: (names, containingFile) => names.map((n) => this.resolveModule(n, containingFile, getOptions(), host)),
+        }),
       });
       for (const declaration of configured.declarations) configured.project.addSourceFileAtPathIfExists(declaration);
       for (const surface of this.surfaces.values()) configured.project.createSourceFile(surface.file, surface.text, { overwrite: true });

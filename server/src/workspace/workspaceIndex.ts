@@ -5,6 +5,7 @@ import { LegacyContext } from '../analysis/legacyContext';
 import type { LegacyModules, ModuleTarget } from '../analysis/legacyContext';
 import type { FileAnalysis } from '../analysis/types';
 import { analyzeFile } from '../analysis/usages';
+import type { AnalyzeInput } from '../analysis/usages';
 import { isShownAsDiagnostic } from '../analysis/messages';
 import type { MigrationSpec, SpecProblem } from '../spec/types';
 import { isPackageSpecifier, parseSpec, specRelativePath } from '../spec/validate';
@@ -58,7 +59,7 @@ export class WorkspaceIndex {
   private readonly files = new Map<string, FileEntry>();
   private readonly analyses = new Map<string, FileAnalysis>();
   private readonly dirty = new Set<string>();
-  private readonly contexts = new WeakMap<object, LegacyContext>();
+  private contexts = new WeakMap<object, LegacyContext>();
 
   private specState: { spec?: MigrationSpec; problems: SpecProblem[]; text?: string } = { problems: [] };
   private lastGoodSpec: MigrationSpec | undefined;
@@ -253,6 +254,7 @@ export class WorkspaceIndex {
           spec,
           (a) => this.paths.toRelative(a),
           (n) => this.projects.resolvePackageEntry(n),
+          this.projects,
         )
       : this.legacyContext(program, spec);
     return { context, program };
@@ -288,14 +290,20 @@ export class WorkspaceIndex {
     if (!found) return undefined;
     const sf = this.projects.sourceFileIn(found.program, rel);
     if (!sf) return undefined;
-    return analyzeFile({
+    return analyzeFile(this.analyzeInput(rel, sf, found.context));
+  }
+
+  /** What the analysis of one file needs to know of the workspace around it. */
+  private analyzeInput(rel: string, sf: ts.SourceFile, context: LegacyContext): AnalyzeInput {
+    return {
       sourceFile: sf,
       path: rel,
-      context: found.context,
+      context,
       resolve: (specifier) => this.resolver.resolve(rel, specifier),
       relativePathOf: (fileName) => (this.paths.contains(fileName) ? this.paths.toRelative(fileName) : undefined),
       topLevelAwait: this.projects.allowsTopLevelAwait(rel, sf),
-    });
+      packagePastLegacy: (name) => this.projects.isPastLegacy(this.paths.toAbsolute(rel), name),
+    };
   }
 
   /** Makes sure a workspace file is part of its project (with its current text). */
@@ -355,6 +363,15 @@ export class WorkspaceIndex {
     }
     if (rel.endsWith('tsconfig.json') || rel.endsWith('jsconfig.json') || rel.endsWith('.gitignore')) {
       await this.rescan();
+      return;
+    }
+    if (rel === 'package.json' || rel.endsWith('/package.json')) {
+      // Another version of the legacy package asked for, or installed: every file is judged again.
+      if (rel.includes('node_modules/')) return;
+      this.projects.packagesChanged();
+      this.contexts = new WeakMap();
+      this.markCandidatesDirty();
+      this.schedule();
       return;
     }
     if (!isSourcePath(rel) || this.isExcluded(rel)) return;
@@ -608,14 +625,7 @@ export class WorkspaceIndex {
       const sf = this.projects.sourceFileIn(program, rel);
       if (!sf) return false;
       const context = this.legacyContext(program, spec);
-      analysis = analyzeFile({
-        sourceFile: sf,
-        path: rel,
-        context,
-        resolve: (specifier) => this.resolver.resolve(rel, specifier),
-        relativePathOf: (fileName) => (this.paths.contains(fileName) ? this.paths.toRelative(fileName) : undefined),
-        topLevelAwait: this.projects.allowsTopLevelAwait(rel, sf),
-      });
+      analysis = analyzeFile(this.analyzeInput(rel, sf, context));
     } catch (error) {
       this.logger.error(`Analysis of ${rel} failed: ${(error as Error).stack ?? String(error)}`);
       analysis = {
@@ -654,6 +664,7 @@ export class WorkspaceIndex {
         spec,
         (absolute) => this.paths.toRelative(absolute),
         (name) => this.projects.resolvePackageEntry(name),
+        this.projects,
       );
       this.contexts.set(program, context);
     }
@@ -684,7 +695,7 @@ export class WorkspaceIndex {
         packages: new Set(modules.filter(isPackageSpecifier)),
         exports: result.spec.legacy.exports,
       };
-      this.projects.setApiSurfaces(result.spec.legacy.api);
+      this.projects.setApiSurfaces(result.spec.legacy.api, result.spec.legacy.lastMajors);
     } else {
       const errors = result.problems.filter((p) => p.severity === 'error');
       this.logger.warn(

@@ -8,10 +8,15 @@ import { join } from 'node:path';
 import { parseSpec } from '../../../server/src/spec/validate';
 import { cli, jsonOf } from '../../support/cliRun';
 import { write } from '../../support/workflowRepo';
+import { withWorkspace } from '../../support/tempWorkspace';
 import { prepareWorkspace, removeWorkspace } from '../../support/workspace';
 
 interface Report {
-  files: { path: string; usages: { line: number; kind: string; symbol: string; member: string | null }[] }[];
+  files: {
+    path: string;
+    usages: { line: number; kind: string; symbol: string; member: string | null }[];
+    shapes: { line: number; rule: string }[];
+  }[];
 }
 
 describe('preset API surfaces: analysis without node_modules', () => {
@@ -107,6 +112,60 @@ describe('preset API surfaces: analysis without node_modules', () => {
   });
 });
 
+describe('monorepos: each file judged by the version its own package depends on', () => {
+  let root: string;
+
+  before(async () => {
+    root = await prepareWorkspace('monorepo-lru', { git: false });
+  });
+
+  after(async () => {
+    if (root) await removeWorkspace(root);
+  });
+
+  const found = async (): Promise<string[]> => {
+    const report = jsonOf<Report & { files: { shapes: { line: number; rule: string }[] }[] }>(
+      await cli('analyze', '--json', '--root', root),
+    );
+    return report.files
+      .flatMap((f) => [
+        ...f.usages.map((u) => `${f.path}:${u.line} ${u.kind} ${u.member ? `${u.symbol}.${u.member}` : u.symbol}`),
+        ...f.shapes.map((s) => `${f.path}:${s.line} shape ${s.rule}`),
+      ])
+      .sort();
+  };
+  const expected = [
+    'packages/old-api/src/cache.js:3 require *',
+    'packages/old-api/src/cache.js:5 new LRUCache',
+    'packages/old-api/src/cache.js:5 shape lru-cache/max-age',
+    'packages/old-api/src/cache.js:8 member LRUCache.del',
+  ];
+
+  it('with nothing installed: the package on lru-cache 6 has its usages, the one on 10 has none', async () => {
+    assert.deepEqual(await found(), expected);
+  });
+
+  it('with lru-cache 10 hoisted to the root node_modules: the same answer (the hoisted copy is not the legacy API)', async () => {
+    write(root, 'node_modules/lru-cache/package.json', JSON.stringify({ name: 'lru-cache', version: '10.4.3', types: 'index.d.ts' }));
+    write(
+      root,
+      'node_modules/lru-cache/index.d.ts',
+      [
+        'export declare class LRUCache<K extends {}, V extends {}> {',
+        '  constructor(options: { max?: number; ttl?: number });',
+        '  get(key: K): V | undefined;',
+        '  set(key: K, value: V, options?: { ttl?: number }): this;',
+        '  delete(key: K): boolean;',
+        '  clear(): void;',
+        '  readonly size: number;',
+        '}',
+        '',
+      ].join('\n'),
+    );
+    assert.deepEqual(await found(), expected);
+  });
+});
+
 describe('init: the legacy module from what the code does, with reasons', () => {
   let root: string;
 
@@ -192,4 +251,97 @@ describe('preset API surfaces: node-redis 3 without node_modules', () => {
       .map((u) => u.member);
     assert.deepEqual(renames.sort(), ['flushdb', 'hgetall', 'psetex', 'setex']);
   });
+});
+
+describe('JavaScript as a first-class language (lru-cache preset, nothing installed)', () => {
+  const cases: { name: string; files: Record<string, string>; file: string; found: string[] }[] = [
+    {
+      name: 'CommonJS exports.x = and .cjs/.mjs files',
+      files: {
+        'src/make.cjs':
+          "const LRU = require('lru-cache');\nexports.cache = new LRU({ max: 50 });\nexports.make = (n) => new LRU({ max: n });\n",
+        'src/esm.mjs': "import LRU from 'lru-cache';\nconst c = new LRU({ max: 5 });\nexport function clear() { c.reset(); }\n",
+      },
+      file: 'src/esm.mjs',
+      found: ['1 import LRUCache', '2 new LRUCache', '3 member LRUCache.reset'],
+    },
+    {
+      name: 'values from another file through exports.x = are traced to it',
+      files: {
+        'src/make.cjs': "const LRU = require('lru-cache');\nexports.cache = new LRU({ max: 50 });\n",
+        'src/use.js': "const { cache } = require('./make.cjs');\ncache.del('a');\n",
+      },
+      file: 'src/use.js',
+      found: ['2 member LRUCache.del (from src/make.cjs)'],
+    },
+    {
+      name: 'JSDoc types: @type on a field, @param, @returns, and the type references themselves',
+      files: {
+        'src/sessions.js': [
+          "const LRU = require('lru-cache');",
+          'class Sessions {',
+          '  constructor() {',
+          '    /** @type {LRU<string, object>} */',
+          '    this.cache = make();',
+          '  }',
+          '  drop(id) { this.cache.del(id); }',
+          '}',
+          '/** @returns {LRU<string, object>} */',
+          'function make() { return globalThis.made; }',
+          '/** @param {LRU} counts */',
+          'function wipe(counts) { counts.reset(); }',
+          'module.exports = { Sessions, wipe };',
+        ].join('\n'),
+      },
+      file: 'src/sessions.js',
+      found: ['1 require *', '4 type LRUCache', '7 member LRUCache.del', '9 type LRUCache', '11 type LRUCache', '12 member LRUCache.reset'],
+    },
+    {
+      name: 'an instance passed to a plain function of the same file: its untyped parameter is followed',
+      files: {
+        'src/evict.js': [
+          "const LRU = require('lru-cache');",
+          'const cache = new LRU({ max: 5 });',
+          'function evict(c, key) { c.del(key); }',
+          'const forget = (c) => c.reset();',
+          "evict(cache, 'a');",
+          'forget(cache);',
+          'function other(c) { c.del(1); }',
+          'other(new Map());',
+        ].join('\n'),
+      },
+      file: 'src/evict.js',
+      found: ['1 require *', '2 new LRUCache', '3 member LRUCache.del', '4 member LRUCache.reset'],
+    },
+    {
+      name: 'a Flow-annotated file whose annotations TypeScript reads',
+      files: {
+        'src/flow.js': [
+          '// @flow',
+          "const LRU = require('lru-cache');",
+          'type Entry = { id: string, value: number };',
+          'const cache: LRU<string, Entry> = new LRU({ max: 10 });',
+          'function drop(id: string): void { cache.del(id); }',
+          'module.exports = { drop };',
+        ].join('\n'),
+      },
+      file: 'src/flow.js',
+      found: ['2 require *', '4 type LRUCache', '4 new LRUCache', '5 member LRUCache.del'],
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, async () => {
+      await withWorkspace(
+        c.files,
+        (index) => {
+          const usages = index.analysisOf(c.file)?.usages ?? [];
+          assert.deepEqual(
+            usages.map((u) => `${u.line} ${u.kind} ${u.member ? `${u.symbol}.${u.member}` : u.symbol}${u.from ? ` (from ${u.from})` : ''}`),
+            c.found,
+          );
+        },
+        { spec: { preset: 'lru-cache-6-to-10' } },
+      );
+    });
+  }
 });

@@ -59,12 +59,14 @@ describe('stepwise CLI', () => {
       report = jsonOf<AnalyzeJson>(result);
     });
 
-    it('has exactly the DESIGN.md shape', () => {
+    it('has the DESIGN.md shape, plus shapes', () => {
       assert.deepEqual(keys(report), ['files', 'plan', 'summary']);
       assert.deepEqual(keys(report.summary), ['files', 'fixable', 'usages']);
       assert.ok(report.files.length > 0);
       for (const file of report.files) {
-        assert.deepEqual(keys(file), ['dependencies', 'dependents', 'path', 'risk', 'routingIssues', 'usages'], file.path);
+        // DESIGN.md's fields, and `shapes` (README): calls whose arguments changed meaning.
+        assert.deepEqual(keys(file), ['dependencies', 'dependents', 'path', 'risk', 'routingIssues', 'shapes', 'usages'], file.path);
+        assert.ok(Array.isArray((file as unknown as { shapes: unknown[] }).shapes));
         assert.deepEqual(keys(file.risk), ['level', 'reasons', 'score'], file.path);
         assert.ok(['low', 'medium', 'high', 'critical'].includes(file.risk.level));
         assert.ok(file.risk.score >= 0 && file.risk.score <= 1);
@@ -701,6 +703,7 @@ describe('stepwise CLI', () => {
         modules: ['src/core/async-cache.ts'],
         exports: ['AsyncTTLCache', 'getCacheInstance'],
         api: {},
+        lastMajors: {},
       });
       const analyzed = await cli('analyze', '--json', '--root', ws);
       assert.equal(analyzed.code, 0, analyzed.stderr);

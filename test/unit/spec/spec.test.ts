@@ -328,7 +328,7 @@ describe('spec validation', () => {
       const spec = result.spec;
       assert.ok(spec);
       assert.equal(spec.id, 'async-ttl-cache-to-improved');
-      assert.deepEqual(spec.legacy, { modules: ['src/core/async-cache.ts'], exports: ['AsyncTTLCache', 'getCacheInstance'], api: {} });
+      assert.deepEqual(spec.legacy, { modules: ['src/core/async-cache.ts'], exports: ['AsyncTTLCache', 'getCacheInstance'], api: {}, lastMajors: {} });
       assert.equal(spec.adapter.module, 'src/core/cache-migration/legacy-adapter.ts');
       assert.deepEqual(Object.keys(spec.members.AsyncTTLCache).sort(), ['getDetailedMetrics', 'size', 'stop']);
       assert.deepEqual(spec.risk.critical, ['src/core/**']);
@@ -388,7 +388,7 @@ describe('spec validation', () => {
       assert.deepEqual(result.problems, []);
       const spec = result.spec;
       assert.equal(spec?.title, 'AsyncTTLCache to ImprovedAsyncCache');
-      assert.deepEqual(spec?.legacy, { modules: ['src/legacy/cache.ts'], exports: ['AsyncTTLCache'], api: {} });
+      assert.deepEqual(spec?.legacy, { modules: ['src/legacy/cache.ts'], exports: ['AsyncTTLCache'], api: {}, lastMajors: {} });
       assert.deepEqual(spec?.target.exports, ['ImprovedAsyncCache', 'CacheFactory']);
       assert.deepEqual(spec?.members.AsyncTTLCache.stop, { kind: 'rename', to: 'shutdown', note: undefined });
       assert.equal(spec?.members.AsyncTTLCache.size.kind, 'replace');
