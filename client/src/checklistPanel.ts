@@ -150,6 +150,9 @@ export class ChecklistPanel implements vscode.Disposable {
       case 'showLog':
         this.host.log.show();
         return;
+      case 'removeAdapter':
+        await vscode.commands.executeCommand(Commands.removeAdapter, this.root ? vscode.Uri.file(this.root) : undefined);
+        return;
       case 'openFile': {
         const uri = this.uriOf(message.path);
         if (uri) await vscode.window.showTextDocument(uri, { preview: false });

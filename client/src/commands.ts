@@ -5,7 +5,7 @@ import { ChecklistPanel } from './checklistPanel';
 import type { DossierDocuments } from './dossierView';
 import { folderRootOf } from './store';
 import type { StatusStore } from './store';
-import { runRollout, setRedisPassword } from './rolloutCommands';
+import { removeAdapter, runRollout, setRedisPassword } from './rolloutCommands';
 import { exportReport, openMigrationDiff, runWorkflowAction, targetUri } from './workflowCommands';
 import type { ActionOptions, WorkflowContext } from './workflowCommands';
 
@@ -108,4 +108,5 @@ export const commandTable: Record<string, Handler> = {
   [Commands.rollback]: (ctx, uriArg) => runRollout(ctx.client(), 'rollback', folderRootOf(targetUri(uriArg))),
   [Commands.rolloutDrill]: (ctx, uriArg) => runRollout(ctx.client(), 'drill', folderRootOf(targetUri(uriArg))),
   [Commands.setRedisPassword]: (ctx) => setRedisPassword(ctx.client(), ctx.extension.secrets),
+  [Commands.removeAdapter]: (ctx, uriArg) => removeAdapter(ctx.client(), folderRootOf(targetUri(uriArg))),
 };

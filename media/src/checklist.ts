@@ -133,7 +133,7 @@ function renderInto(root: HTMLElement): void {
     ),
     el('p', {
       className: 'summary',
-      text: `${p.done} of ${status.files.length} files approved · ${p.inFlight} in flight · ${p.pending} pending · ${p.usagesRemaining} legacy usages remaining`,
+      text: `${p.done} of ${status.files.length} files approved · ${p.inFlight} in flight · ${p.pending} pending · ${p.usagesRemaining} ${status.phase === 'cleanup' ? 'uses of the old API' : 'legacy usages'} remaining`,
     }),
     el('div', { className: 'toolbar' }, [
       button('Refresh', () => vscode.postMessage({ type: 'command', command: 'refresh' }), 'Ask the server for the current status'),
@@ -151,6 +151,9 @@ function renderInto(root: HTMLElement): void {
     );
   }
   if (status.blocked) header.append(el('p', { className: 'notice error', attrs: { role: 'alert' }, text: status.blocked }));
+  if (status.phase === 'cleanup') header.append(cleanupNotice());
+  if (status.phase === 'done')
+    header.append(el('p', { className: 'notice', attrs: { role: 'status' }, text: 'The migration is done: the adapter is removed.' }));
   header.append(el('p', { className: 'busy', attrs: { 'aria-live': 'polite' }, text: busy ?? '' }));
   root.append(header);
 
@@ -164,6 +167,26 @@ function renderInto(root: HTMLElement): void {
   if (status.files.length === 0) list.append(el('li', { className: 'empty', text: 'No file uses the legacy API.' }));
   root.append(list);
   window.scrollTo(0, ui.scrollY);
+}
+
+/** The cleanup phase: what it is, and removing the adapter (a one-way door) once nothing imports it. */
+function cleanupNotice(): HTMLElement {
+  const allowed = status?.removeAdapter;
+  const remove = button(
+    'Remove adapter…',
+    () => vscode.postMessage({ type: 'command', command: 'removeAdapter' }),
+    allowed?.ok ? 'Delete the adapter and the legacy package, after you type its path (one-way)' : (allowed?.reason ?? ''),
+    !allowed?.ok,
+    allowed?.ok ? undefined : allowed?.reason,
+  );
+  remove.dataset.action = 'removeAdapter';
+  if (allowed?.ok) remove.classList.add('danger');
+  return el('div', { className: 'notice cleanup', attrs: { role: 'note' } }, [
+    el('p', {
+      text: 'Cleanup: every file is approved on the adapter. Each now moves onto the new API the same way: one commit, verified, observed and approved; Revert puts it back on the adapter.',
+    }),
+    remove,
+  ]);
 }
 
 /** A segment of the progress bar (sized through the CSSOM: the CSP forbids style attributes). */
@@ -202,7 +225,8 @@ function card(file: FileStatus): HTMLLIElement {
   );
   const row = el('div', { className: 'actions', attrs: { role: 'group', 'aria-label': `Actions for ${file.path}` } });
   // The server says which actions need a confirmation and a reason (migrating out of plan order).
-  for (const { action, label } of actions) {
+  for (const { action, label: named } of actions) {
+    const label = action === 'migrate' && status?.phase === 'cleanup' ? 'Rewrite to new API' : named;
     const allowed = file.allowed[action];
     const tip = !allowed.ok ? allowed.reason : (allowed.needsReason ?? `${label} ${file.path}`);
     const running = busy ?? (status?.activity ? `Stepwise is ${status.activity.doing} ${status.activity.file}` : null);

@@ -12,7 +12,7 @@ export type ChecklistCommand =
   | { type: 'command'; command: WorkflowAction; path: string }
   | { type: 'command'; command: 'openFile' | 'showDossier'; path: string }
   | { type: 'command'; command: 'openDiff'; path: string; commit: string }
-  | { type: 'command'; command: 'refresh' | 'exportReport' | 'showLog' }
+  | { type: 'command'; command: 'refresh' | 'exportReport' | 'showLog' | 'removeAdapter' }
   | { type: 'command'; command: 'selectFolder'; root: string }
   | { type: 'command'; command: 'rollout'; action: 'next' | 'rollback' | 'drill' };
 
@@ -34,7 +34,7 @@ export interface ChecklistUiState {
 }
 
 const workflowActions = ['analyze', 'migrate', 'verify', 'approve', 'revert'] as const;
-const plainCommands = ['refresh', 'exportReport', 'showLog'] as const;
+const plainCommands = ['refresh', 'exportReport', 'showLog', 'removeAdapter'] as const;
 const rolloutActions = ['next', 'rollback', 'drill'] as const;
 
 /** What the host knows when it judges a message: the plan's files, the folders it may show. */

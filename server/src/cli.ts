@@ -61,7 +61,10 @@ Commands:
   revert FILE             git revert the file's migration commit
   status                  each file's state, the file in flight and the observation deadline
   report [--out FILE]     the markdown migration report
-  cleanup FILE [--dry-run]  rewrite FILE's uses of the old API to the new API
+  cleanup FILE [--dry-run]  once every file is approved on the adapter: rewrite FILE to the new API,
+                          as one commit, verified, observed and approved like a migration
+  remove-adapter --confirm PATH  delete the adapter (and the legacy package from package.json) once
+                          nothing imports it; a one-way door, so PATH is the adapter's, typed
   scaffold-adapter [--dry-run]  generate the adapter module
   check [--update]        CI ratchet: fail when legacy usages grow (or exist, without a ratchet);
                           [--format sarif] a SARIF log on stdout, [--format github] annotations
@@ -223,6 +226,8 @@ const commands: Record<string, (open: () => Promise<MigrationSession>, options: 
           {
             inFlight: status.inFlight,
             blocked: status.blocked ?? null,
+            phase: status.phase ?? 'route',
+            removeAdapter: status.removeAdapter ?? null,
             progress: status.progress,
             files: status.files.map((f) => ({
               path: f.path,
@@ -241,7 +246,18 @@ const commands: Record<string, (open: () => Promise<MigrationSession>, options: 
     }
     if (status.blocked) io.out(`Blocked: ${status.blocked}`);
     const p = status.progress;
-    io.out(`${p.done} approved, ${p.inFlight} in flight, ${p.pending} pending; ${p.usagesRemaining} legacy usages remaining.`);
+    if (status.phase === 'done') io.out('The migration is done: the adapter is removed.');
+    else if (status.phase === 'cleanup') {
+      io.out('Cleanup: every file is approved on the adapter; each now moves onto the new API ("stepwise cleanup FILE").');
+      io.out(
+        status.removeAdapter?.ok
+          ? 'Nothing imports the adapter any more: "stepwise remove-adapter --confirm PATH" removes it (a one-way door).'
+          : `The adapter stays until the cleanup is done: ${status.removeAdapter?.reason ?? ''}`,
+      );
+    }
+    io.out(
+      `${p.done} approved, ${p.inFlight} in flight, ${p.pending} pending; ${p.usagesRemaining} ${status.phase === 'cleanup' ? 'uses of the old API' : 'legacy usages'} remaining.`,
+    );
     if (status.inFlight) io.out(`In flight: ${status.inFlight}`);
     for (const f of status.files) {
       io.out(
@@ -265,7 +281,20 @@ const commands: Record<string, (open: () => Promise<MigrationSession>, options: 
     const file = requireFile(options);
     const session = await open();
     const rel = toRel(session, options, file);
-    return applyOrShow(session, await session.cleanupEdit(rel), options, io, `Rewrote ${rel} to the new API`);
+    if (options.flags.has('dry-run'))
+      return applyOrShow(session, await session.cleanupEdit(rel), options, io, `Rewrote ${rel} to the new API`);
+    // The cleanup step goes through the gates of a migration: commit, verification, observation, approval.
+    return finish(
+      await session.run('migrate', rel, { cleanup: true, verify: !options.flags.has('no-verify') }, control(options, io)),
+      options,
+      io,
+    );
+  },
+
+  'remove-adapter': async (open, options, io) => {
+    const session = await open();
+    const confirm = options.flags.get('confirm');
+    return finish(await session.removeAdapter(typeof confirm === 'string' ? confirm : ''), options, io);
   },
 
   'scaffold-adapter': async (open, options, io) => {
@@ -695,6 +724,7 @@ function parseArgs(argv: string[]): { command: string | undefined; options: Opti
 }
 
 const known = new Set([
+  'confirm',
   'format',
   'root',
   'json',

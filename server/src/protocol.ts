@@ -293,6 +293,7 @@ export const Commands = {
   rollback: 'stepwise.rollback',
   rolloutDrill: 'stepwise.rolloutDrill',
   setRedisPassword: 'stepwise.setRedisPassword',
+  removeAdapter: 'stepwise.removeAdapter',
 } as const;
 
 /** Settings (all under `stepwise.`, per workspace folder), read by the server through `workspace/configuration`. */
@@ -343,6 +344,19 @@ export namespace RolloutRequest {
     /** For `set`: legacy, shadow, a percentage, new. */
     value?: string;
     reason?: string;
+  }
+  export type Result = { ok: true; message: string } | { ok: false; error: string };
+  export const type = new RequestType<Params, Result, void>(method);
+}
+
+/**
+ * `stepwise/removeAdapter` — client → server: removes a folder's adapter once nothing imports it
+ * (a one-way door). `confirmation` is the adapter's path as the person typed it.
+ */
+export namespace RemoveAdapterRequest {
+  export const method = 'stepwise/removeAdapter' as const;
+  export interface Params extends FolderParams {
+    confirmation: string;
   }
   export type Result = { ok: true; message: string } | { ok: false; error: string };
   export const type = new RequestType<Params, Result, void>(method);

@@ -7,6 +7,7 @@ import {
   ServerCommands,
   SessionsRequest,
   SetTrustNotification,
+  RemoveAdapterRequest,
   WorkflowStatusRequest,
   actionOfCommand,
   actionTitles,
@@ -102,6 +103,11 @@ export function wireWorkflow(
   });
 
   connection.onRequest(WorkflowStatusRequest.type, (params) => folder(params?.uri).workflow());
+  connection.onRequest(RemoveAdapterRequest.type, async (params): Promise<RemoveAdapterRequest.Result> => {
+    if (typeof params?.confirmation !== 'string') return { ok: false, error: "Type the adapter's path to confirm." };
+    const result = await folder(params.uri).removeAdapter(params.confirmation);
+    return result.ok ? { ok: true, message: result.message } : { ok: false, error: result.error };
+  });
   connection.onRequest(ReportRequest.type, async (params) => ({ markdown: await folder(params?.uri).report() }));
   connection.onRequest(FileAtCommitRequest.type, async (params) => {
     const found = sessions.locate(params.uri);

@@ -31,7 +31,10 @@ export function filesWithUsages(index: WorkspaceIndex): FileAnalysis[] {
 }
 
 export function planEntries(index: WorkspaceIndex): PlanEntry[] {
-  const analyses = filesWithUsages(index);
+  return entriesOf(index, filesWithUsages(index));
+}
+
+function entriesOf(index: WorkspaceIndex, analyses: FileAnalysis[]): PlanEntry[] {
   const risks = new Map(analyses.map((a) => [a.path, riskOf(index, a)]));
   const byPath = new Map(analyses.map((a) => [a.path, a]));
   return buildPlan(analyses, risks, index.graph, excludedFromPlan(index)).map((path) => {
@@ -45,6 +48,26 @@ export function planEntries(index: WorkspaceIndex): PlanEntry[] {
       isTest: isTestFile(path),
     };
   });
+}
+
+/**
+ * The cleanup plan: files that still use the old API through the adapter (or directly), analysed
+ * against the legacy modules and the adapter together, lowest risk first; with their usages.
+ */
+export function cleanupPlanEntries(index: WorkspaceIndex): { entries: PlanEntry[]; usages: Map<string, number> } {
+  const spec = index.currentSpec();
+  if (!spec) return { entries: [], usages: new Map() };
+  const legacy = index.legacyModules();
+  const modules = { files: new Set([...legacy.files, spec.adapter.module]), packages: legacy.packages, exports: legacy.exports };
+  const excluded = excludedFromPlan(index);
+  const candidates = new Set([...index.graph.dependents(spec.adapter.module), ...filesWithUsages(index).map((a) => a.path)]);
+  const analyses: FileAnalysis[] = [];
+  for (const rel of [...candidates].sort()) {
+    if (excluded.has(rel)) continue;
+    const analysis = index.analyseAgainst(rel, modules);
+    if (analysis && analysis.usages.length > 0) analyses.push(analysis);
+  }
+  return { entries: entriesOf(index, analyses), usages: new Map(analyses.map((a) => [a.path, a.usages.length])) };
 }
 
 export function analyzeReport(index: WorkspaceIndex): AnalyzeReport {

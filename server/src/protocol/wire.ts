@@ -290,7 +290,17 @@ export interface FileStatus {
 }
 
 export interface WorkflowStatus {
+  /** The migration id the commits and the journal carry: the spec's id, or `<id>/cleanup` in the cleanup phase. */
   migration: string;
+  /**
+   * `route`: files move onto the adapter, one at a time. `cleanup`: once every file is approved on
+   * the adapter, files move onto the new API, through the same gates. `done`: the adapter is gone.
+   */
+  phase?: WorkflowPhase;
+  /** Removing the adapter (a one-way door): allowed once nothing imports it. */
+  removeAdapter?: Allowed;
+  /** The adapter module's path (in the cleanup phase, for the confirmation a person types). */
+  adapter?: string;
   /** The file in flight (migrated, not yet approved or reverted), or null. */
   inFlight: string | null;
   files: FileStatus[];
@@ -303,6 +313,8 @@ export interface WorkflowStatus {
   activity?: { file: string; doing: string } | null;
   progress: { done: number; inFlight: number; pending: number; usagesRemaining: number };
 }
+
+export type WorkflowPhase = 'route' | 'cleanup' | 'done';
 
 export type EngineResult =
   | { ok: true; message: string; file: string; commit?: string; verification?: VerificationResults; notes?: string[] }

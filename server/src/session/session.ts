@@ -51,6 +51,8 @@ export interface ActionOptions {
   reason?: string;
   /** For migrate: run the verification right after the commit (default true). */
   verify?: boolean;
+  /** For migrate: asked for as the cleanup step (refused before the cleanup phase, with the files left). */
+  cleanup?: boolean;
   /** The document version the action was offered for; a different version is refused. */
   version?: number | null;
 }
@@ -224,7 +226,11 @@ export class MigrationSession {
       case 'analyze':
         return this.engine.analyze(rel, control);
       case 'migrate':
-        return this.engine.migrate(rel, { force: options.force, reason: options.reason, verify: options.verify }, control);
+        return this.engine.migrate(
+          rel,
+          { force: options.force, reason: options.reason, verify: options.verify, cleanup: options.cleanup },
+          control,
+        );
       case 'verify':
         return this.engine.verify(rel, control);
       case 'approve':
@@ -232,6 +238,14 @@ export class MigrationSession {
       case 'revert':
         return this.engine.revert(rel, options.reason ?? 'reverted from Stepwise', control);
     }
+  }
+
+  /**
+   * Removes the adapter once nothing imports it (a one-way door): `confirmation` is its path,
+   * typed by the person.
+   */
+  removeAdapter(confirmation: string): Promise<EngineResult> {
+    return this.engine.removeAdapter(confirmation);
   }
 
   /** Trust changed (the editor granted it): every surface shows what may run now. */

@@ -4,8 +4,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Dossier } from '../analysis/types';
 import { computeMigrationEdit } from '../operations/migrationEdit';
-import { dossierOf, planEntries } from '../operations/overview';
-import { FileSystemEdits, prepareEdit } from '../workspace/edits';
+import type { MigrationEdit } from '../operations/migrationEdit';
+import { computeCleanupEdit } from '../operations/cleanupEdit';
+import { cleanupPlanEntries, dossierOf, planEntries } from '../operations/overview';
+import { FileSystemEdits, prepareEdit, writeFileAtomic } from '../workspace/edits';
+import { runtimePathOf } from '../rewrite/runtime/emit';
 import { Emitter } from '../util/events';
 import { Timer, trackWatcher } from '../util/resources';
 import type { Logger } from '../util/logger';
@@ -25,7 +28,8 @@ import { deriveStatus } from './state';
 import type { FileStatus, WorkflowStatus } from './state';
 import { runChecks, scanLogs, summarize } from './verification';
 import type { VerificationResults } from './verification';
-import type { EngineResult } from '../protocol/wire';
+import type { Allowed, EngineResult } from '../protocol/wire';
+import type { MigrationSpec } from '../spec/types';
 
 export type { EngineResult };
 
@@ -86,6 +90,8 @@ export interface OperationControl {
 }
 
 export interface MigrateOptions {
+  /** Asked for as the cleanup step (refused, with the files left, before the cleanup phase). */
+  cleanup?: boolean;
   /** Migrate even though lower-risk files come first in the plan. */
   force?: boolean;
   /** Why, when forced (recorded in the commit and the journal). */
@@ -280,23 +286,52 @@ export class WorkflowEngine {
     } catch (error) {
       blocked ??= (error as Error).message;
     }
-    const status = deriveStatus({
+    const common = { history, journal, head, now, requireApproval: spec?.observation.requireApproval ?? true, blocked };
+    const route = deriveStatus({
+      ...common,
       migration,
       plan,
       usages,
-      history,
-      journal,
-      head,
-      now,
-      requireApproval: spec?.observation.requireApproval ?? true,
-      blocked,
       trusted: this.options.trusted(),
       approvalGate: this.options.approvalGate?.(),
     });
+    const status = spec && routeComplete(route) ? this.cleanupStatus(spec, common) : { ...route, phase: 'route' as const };
     // The answer holds until the next observation deadline, when a state turns by the clock alone.
     const deadlines = status.files.map((f) => (f.observeUntil ? Date.parse(f.observeUntil) : Infinity)).filter((t) => t > now);
     this.cached = { key, validUntil: Math.min(Infinity, ...deadlines), status };
     return status;
+  }
+
+  /**
+   * The cleanup phase, once every file of the plan is approved on the adapter: the files that
+   * still use the old API through it move onto the new API one at a time, through the same gates
+   * (their commits and evidence carry `<id>/cleanup`). The rollout's figures judge the adapter,
+   * not these commits, so they do not gate approval here. Once nothing imports the adapter, it may
+   * be removed; once it is gone, the migration is done.
+   */
+  private cleanupStatus(
+    spec: MigrationSpec,
+    common: Pick<Parameters<typeof deriveStatus>[0], 'history' | 'journal' | 'head' | 'now' | 'requireApproval' | 'blocked'>,
+  ): WorkflowStatus {
+    const { entries, usages } = cleanupPlanEntries(this.index);
+    const status = deriveStatus({ ...common, migration: cleanupIdOf(spec.id), plan: entries, usages, trusted: this.options.trusted() });
+    const adapterExists = this.index.hasFile(spec.adapter.module);
+    const importers = this.index.graph.dependents(spec.adapter.module);
+    const unfinished = status.files.filter((f) => f.state !== 'approved');
+    const removeAdapter: Allowed = common.blocked
+      ? { ok: false, reason: common.blocked }
+      : !adapterExists
+        ? { ok: false, reason: `${spec.adapter.module} is already removed.` }
+        : unfinished.length > 0
+          ? { ok: false, reason: `Finish the cleanup first: ${unfinished.map((f) => `${f.path} (${f.state})`).join(', ')}.` }
+          : importers.length > 0
+            ? { ok: false, reason: `${importers.join(', ')} still import${importers.length === 1 ? 's' : ''} ${spec.adapter.module}.` }
+            : { ok: true };
+    return { ...status, phase: adapterExists || unfinished.length > 0 ? 'cleanup' : 'done', removeAdapter, adapter: spec.adapter.module };
+  }
+
+  private absolute(rel: string): string {
+    return path.join(this.index.root, ...rel.split('/'));
   }
 
   /** Says what the running operation is doing now; every surface shows it until the next step. */
@@ -347,15 +382,17 @@ export class WorkflowEngine {
       }
       const { all, file: status } = await this.fileStatus(file);
       if (all.blocked) return fail(file, all.blocked);
+      if (all.phase === 'done') return fail(file, `The migration is done: ${spec.adapter.module} is removed, nothing uses the old API.`);
+      const cleanup = all.phase === 'cleanup';
+      if (options.cleanup && !cleanup) return fail(file, notYetCleanup(all));
+      const migration = all.migration;
+      const computeEdit = (): MigrationEdit => (cleanup ? computeCleanupEdit(this.index, file) : computeMigrationEdit(this.index, file));
       if (!status || (status.planPosition === null && !status.commit)) {
         // Say why there is nothing to migrate: the edit computation knows (e.g. "migrate X instead").
-        return fail(
-          file,
-          computeMigrationEdit(this.index, file).error ?? `${file} does not use the legacy API, so there is nothing to migrate.`,
-        );
+        return fail(file, computeEdit().error ?? `${file} does not use the legacy API, so there is nothing to migrate.`);
       }
       if (!status.allowed.migrate.ok) return fail(file, status.allowed.migrate.reason ?? 'Not allowed now.');
-      const touched = [file, spec.adapter.module];
+      const touched = cleanup ? [file] : [file, spec.adapter.module];
       for (const rel of touched) {
         const unsaved = await this.unsavedText(rel);
         if (unsaved) return fail(file, `${rel} has unsaved changes in the editor; save or revert them first.`);
@@ -372,12 +409,12 @@ export class WorkflowEngine {
       const needsReason = status.allowed.migrate.needsReason;
       if (needsReason && !options.force) return { ok: false, file, needsConfirmation: true, error: needsReason };
       this.doing(file, 'recording the baseline');
-      const baseline = await this.ensureDossierAndBaseline(file, control);
+      const baseline = await this.ensureDossierAndBaseline(file, control, migration);
       if (control.signal?.aborted) return fail(file, `Cancelled before the migration commit; ${file} was not changed.`);
       // A verify command that cannot run would fail every verification: fix the spec first.
       if (baseline.specProblem) return fail(file, `${baseline.specProblem} Fix "verify" in the spec; ${file} was not changed.`);
-      control.progress?.(`Routing ${file} through the adapter`);
-      const edit = computeMigrationEdit(this.index, file);
+      control.progress?.(cleanup ? `Rewriting ${file} to the new API` : `Routing ${file} through the adapter`);
+      const edit = computeEdit();
       if (edit.error) return fail(file, edit.error);
 
       const risk = status.risk ? `${status.risk.level} ${status.risk.score.toFixed(2)}` : 'unknown';
@@ -387,7 +424,7 @@ export class WorkflowEngine {
       await this.recordIntent({
         op: 'migrate',
         file,
-        migration: spec.id,
+        migration,
         head: before,
         base: baseline.head,
         paths: edit.files.map((f) => f.path),
@@ -413,13 +450,15 @@ export class WorkflowEngine {
       const restore = (): Promise<void> => applied.restore();
       const paths = edit.files.map((f) => f.path);
       const message = [
-        `stepwise: route ${file} through the adapter`,
+        cleanup ? `stepwise: rewrite ${file} to the new API` : `stepwise: route ${file} through the adapter`,
         '',
-        `Migration "${spec.title}" (${spec.id}): ${file} now imports the legacy API from ${spec.adapter.module}${edit.createsAdapter ? ', which this commit creates' : ''}.`,
+        cleanup
+          ? `Cleanup of migration "${spec.title}" (${spec.id}): ${file} now uses ${spec.target.module} directly instead of ${spec.adapter.module}.`
+          : `Migration "${spec.title}" (${spec.id}): ${file} now imports the legacy API from ${spec.adapter.module}${edit.createsAdapter ? ', which this commit creates' : ''}.`,
         status.risk ? `Risk ${status.risk.level} (${status.risk.score.toFixed(2)}): ${status.risk.reasons.join(' ')}` : '',
         reason ? `Out of plan order: ${reason}` : '',
         '',
-        `${Trailers.migration}: ${spec.id}`,
+        `${Trailers.migration}: ${migration}`,
         `${Trailers.file}: ${file}`,
         `${Trailers.risk}: ${risk}`,
         `${Trailers.baseline}: ${summarize(baseline)}`,
@@ -441,7 +480,7 @@ export class WorkflowEngine {
       await journal.append({
         type: 'migrated',
         at: this.options.clock.now(),
-        migration: spec.id,
+        migration,
         file,
         commit,
         base: baseline.head,
@@ -455,7 +494,9 @@ export class WorkflowEngine {
       await this.intentDone();
       await this.noteEvidence(file, commit);
       this.onDidChange.fire();
-      const committed = `Committed ${commit.slice(0, 8)}: ${file} is routed through the adapter${edit.createsAdapter ? ' (the adapter was created)' : ''}.`;
+      const committed = cleanup
+        ? `Committed ${commit.slice(0, 8)}: ${file} uses the new API directly.`
+        : `Committed ${commit.slice(0, 8)}: ${file} is routed through the adapter${edit.createsAdapter ? ' (the adapter was created)' : ''}.`;
       if (options.verify === false) return { ok: true, file, commit, message: committed, notes: edit.notes };
       const verified = await this.verifyNow(file, control);
       return verified.ok
@@ -472,7 +513,7 @@ export class WorkflowEngine {
   private async verifyNow(file: string, control: OperationControl): Promise<EngineResult> {
     const spec = this.index.currentSpec();
     if (!spec) return fail(file, 'There is no valid spec.');
-    const { file: status } = await this.fileStatus(file);
+    const { all, file: status } = await this.fileStatus(file);
     if (!status?.commit) return fail(file, `${file} has no migration commit to verify.`);
     if (!status.allowed.verify.ok) return fail(file, status.allowed.verify.reason ?? 'Not allowed now.');
     this.doing(file, 'verifying');
@@ -494,7 +535,7 @@ export class WorkflowEngine {
       results.skipped.push('comparison with the baseline: none was recorded before this migration (e.g. it was made in another clone)');
     const journal = await this.journal();
     const now = this.options.clock.now();
-    await journal.append({ type: 'verification', at: now, migration: spec.id, file, commit: status.commit, results, ok: results.ok });
+    await journal.append({ type: 'verification', at: now, migration: all.migration, file, commit: status.commit, results, ok: results.ok });
     await this.noteEvidence(file, status.commit);
     if (!results.ok) {
       this.onDidChange.fire();
@@ -506,7 +547,7 @@ export class WorkflowEngine {
       return { ok: false, file, error: `${failed} Revert it, or fix the cause and verify again.`, verificationFailed: true };
     }
     const until = now + spec.observation.hours * 3600_000;
-    await journal.append({ type: 'observing', at: now, migration: spec.id, file, commit: status.commit, until });
+    await journal.append({ type: 'observing', at: now, migration: all.migration, file, commit: status.commit, until });
     await this.noteEvidence(file, status.commit);
     this.announced.delete(file);
     this.onDidChange.fire();
@@ -524,7 +565,7 @@ export class WorkflowEngine {
     return this.exclusive(`approving ${file}`, file, async () => {
       const spec = this.index.currentSpec();
       if (!spec) return fail(file, 'There is no valid spec.');
-      const { file: status } = await this.fileStatus(file);
+      const { all, file: status } = await this.fileStatus(file);
       if (!status?.commit) return fail(file, `${file} has no migration commit to approve.`);
       if (!status.allowed.approve.ok) return fail(file, status.allowed.approve.reason ?? 'Not allowed now.');
       const repo = await this.git();
@@ -540,7 +581,7 @@ export class WorkflowEngine {
         '',
         `Observed from the verification until ${status.observeUntil ? localTime(status.observeUntil) : '?'}; approved by ${by.name} <${by.email}>.`,
         '',
-        `${Trailers.migration}: ${spec.id}`,
+        `${Trailers.migration}: ${all.migration}`,
         `${Trailers.file}: ${file}`,
         `${Trailers.approves}: ${status.commit}`,
         `${Trailers.approver}: ${by.name} <${by.email}>`,
@@ -550,7 +591,7 @@ export class WorkflowEngine {
       await this.recordIntent({
         op: 'approve',
         file,
-        migration: spec.id,
+        migration: all.migration,
         head: (await repo.head()) ?? '',
         commit: status.commit,
         at: this.options.clock.now(),
@@ -564,7 +605,15 @@ export class WorkflowEngine {
       }
       await (
         await this.journal()
-      ).append({ type: 'approved', at: this.options.clock.now(), migration: spec.id, file, commit: status.commit, by, approvalCommit });
+      ).append({
+        type: 'approved',
+        at: this.options.clock.now(),
+        migration: all.migration,
+        file,
+        commit: status.commit,
+        by,
+        approvalCommit,
+      });
       await this.intentDone();
       await this.noteEvidence(file, status.commit);
       this.onDidChange.fire();
@@ -617,7 +666,7 @@ export class WorkflowEngine {
     await this.recordIntent({
       op: 'revert',
       file,
-      migration: spec.id,
+      migration: all.migration,
       head: (await repo.head()) ?? '',
       commit: status.commit,
       paths: files,
@@ -636,16 +685,100 @@ export class WorkflowEngine {
     const by = repo.authorOf(revertCommit) ?? (await repo.identity());
     await (
       await this.journal()
-    ).append({ type: 'reverted', at: this.options.clock.now(), migration: spec.id, file, commit: status.commit, revertCommit, by, reason });
+    ).append({
+      type: 'reverted',
+      at: this.options.clock.now(),
+      migration: all.migration,
+      file,
+      commit: status.commit,
+      revertCommit,
+      by,
+      reason,
+    });
     await this.intentDone();
     await this.noteEvidence(file, status.commit);
     await this.index.filesChangedOnDisk(files);
     this.onDidChange.fire();
     return ok(
       file,
-      `Reverted ${status.commit.slice(0, 8)} with ${revertCommit.slice(0, 8)}: ${file} uses the legacy module again.`,
+      `Reverted ${status.commit.slice(0, 8)} with ${revertCommit.slice(0, 8)}: ${file} ${all.phase === 'cleanup' ? 'uses the adapter again' : 'uses the legacy module again'}.`,
       revertCommit,
     );
+  }
+
+  /**
+   * Removes the adapter once nothing imports it: deletes the adapter module and its runtime and,
+   * for a package migration, the legacy package from package.json, in one commit. A one-way door:
+   * the runtime rollback goes with it, so `confirmation` must be the adapter's path, typed.
+   */
+  removeAdapter(confirmation: string): Promise<EngineResult> {
+    return this.exclusive('removing the adapter', '', async () => {
+      const spec = this.index.currentSpec();
+      if (!spec) return fail('', 'There is no valid spec.');
+      const adapter = spec.adapter.module;
+      const status = await this.status();
+      if (!status.removeAdapter?.ok) return fail(adapter, status.removeAdapter?.reason ?? notYetCleanup(status));
+      if (confirmation.trim() !== adapter)
+        return fail(
+          adapter,
+          `Removing the adapter is a one-way door (the runtime rollback goes with it); type its path, ${adapter}, to confirm. Nothing was changed.`,
+        );
+      const repo = await this.git();
+      try {
+        await repo.assertCanCommit();
+      } catch (error) {
+        return fail(adapter, (error as Error).message);
+      }
+      const runtime = runtimePathOf(adapter);
+      const removed = [adapter, runtime].filter((rel) => existsSync(this.absolute(rel)));
+      const manifest = 'package.json';
+      const manifestText = existsSync(this.absolute(manifest)) ? await fs.readFile(this.absolute(manifest), 'utf8') : undefined;
+      const withoutLegacy =
+        manifestText === undefined ? undefined : withoutDependencies(manifestText, [...this.index.legacyModules().packages]);
+      const changedManifest = withoutLegacy !== undefined && withoutLegacy.text !== manifestText;
+      const paths = [...removed, ...(changedManifest ? [manifest] : [])];
+      for (const rel of paths)
+        if (await this.unsavedText(rel)) return fail(adapter, `${rel} has unsaved changes in the editor; save or revert them first.`);
+      const dirty = await repo.changedPaths(paths);
+      if (dirty.length > 0)
+        return fail(adapter, `${dirty.join(', ')} ${dirty.length === 1 ? 'has' : 'have'} uncommitted changes; commit or stash them first.`);
+      const originals = new Map<string, string>();
+      for (const rel of paths) originals.set(rel, await fs.readFile(this.absolute(rel), 'utf8'));
+      const restore = async (): Promise<void> => {
+        for (const [rel, text] of originals) await writeFileAtomic(this.absolute(rel), text);
+      };
+      this.doing(adapter, 'removing the adapter');
+      const by = await repo.identity();
+      let commit: string;
+      try {
+        for (const rel of removed) await fs.rm(this.absolute(rel));
+        if (changedManifest && withoutLegacy) await writeFileAtomic(this.absolute(manifest), withoutLegacy.text);
+        const message = [
+          'stepwise: remove the adapter',
+          '',
+          `Migration "${spec.title}" (${spec.id}) is done: nothing imports ${adapter} any more, so it is removed${removed.includes(runtime) ? ` with ${runtime}` : ''}${
+            changedManifest && withoutLegacy
+              ? `, and ${withoutLegacy.removed.join(', ')} ${withoutLegacy.removed.length === 1 ? 'leaves' : 'leave'} package.json`
+              : ''
+          }. The runtime rollback is gone with it; going back means reverting this commit and the cleanup commits.`,
+          '',
+          `${Trailers.migration}: ${spec.id}`,
+          `${Trailers.removesAdapter}: ${adapter}`,
+          `${Trailers.approver}: ${by.name} <${by.email}>`,
+        ].join('\n');
+        commit = await repo.commitPaths(paths, `${message}\n`, restore);
+      } catch (error) {
+        await restore().catch(() => undefined);
+        if (error instanceof GitProblem && error.output) this.options.output(`${error.output}\n`);
+        return fail(adapter, (error as Error).message);
+      }
+      await (
+        await this.journal()
+      ).append({ type: 'adapter-removed', at: this.options.clock.now(), migration: spec.id, commit, by, removed: paths });
+      await this.index.filesChangedOnDisk(paths);
+      this.onDidChange.fire();
+      return ok(adapter, `Removed ${paths.join(', ')} (${commit.slice(0, 8)}); the migration is done.`, commit);
+    });
   }
 
   /** The markdown migration report: plan, per-file evidence, timeline, rollback instructions. */
@@ -710,7 +843,7 @@ export class WorkflowEngine {
     try {
       const repo = await this.git();
       // With what other clones shared: a teammate's note keeps the whole story.
-      const entries = (await this.allEntries()).filter((e) => e.migration === spec.id);
+      const entries = (await this.allEntries()).filter((e) => e.migration === spec.id || e.migration === cleanupIdOf(spec.id));
       const migrated = entries.find((e) => e.type === 'migrated' && e.commit === commit);
       if (migrated?.type !== 'migrated') return;
       const evidence = entries.filter(
@@ -742,11 +875,11 @@ export class WorkflowEngine {
     return withNotes(await (await this.journal()).read(), await repo.notes().catch(() => new Map<string, string>()));
   }
 
-  /** The journal's entries for the current migration, oldest first. */
+  /** The journal's entries for the current migration (its cleanup included), oldest first. */
   async entries(): Promise<JournalEntry[]> {
     const spec = this.index.currentSpec();
     if (!spec) return [];
-    return (await this.allEntries()).filter((e) => e.migration === spec.id);
+    return (await this.allEntries()).filter((e) => e.migration === spec.id || e.migration === cleanupIdOf(spec.id));
   }
 
   /** Who is acting (git's identity). */
@@ -761,27 +894,28 @@ export class WorkflowEngine {
 
   // ---- helpers -------------------------------------------------------------------------------
 
-  private async ensureDossierAndBaseline(file: string, control: OperationControl): Promise<VerificationResults> {
+  private async ensureDossierAndBaseline(file: string, control: OperationControl, migration?: string): Promise<VerificationResults> {
     const spec = this.index.currentSpec();
     if (!spec) throw new Error('There is no valid spec.');
+    const id = migration ?? (await this.status()).migration;
     const repo = await this.git();
     const head = (await repo.head()) ?? '';
     const journal = await this.journal();
     const entries = await journal.read();
     const now = this.options.clock.now();
-    if (!entries.some((e) => e.type === 'dossier' && e.file === file && e.head === head && e.migration === spec.id)) {
+    if (!entries.some((e) => e.type === 'dossier' && e.file === file && e.head === head && e.migration === id)) {
       control.progress?.(`Recording the pre-move analysis of ${file}`);
       const dossier = dossierOf(this.index, file);
-      if (!('error' in dossier)) await journal.append({ type: 'dossier', at: now, migration: spec.id, file, head, dossier });
+      if (!('error' in dossier)) await journal.append({ type: 'dossier', at: now, migration: id, file, head, dossier });
     }
-    const existing = [...entries].reverse().find((e) => e.type === 'baseline' && e.head === head && e.migration === spec.id);
+    const existing = [...entries].reverse().find((e) => e.type === 'baseline' && e.head === head && e.migration === id);
     // A baseline taken without trust is replaced once commands may run.
     if (existing?.type === 'baseline' && (existing.results.trusted || !this.options.trusted())) return existing.results;
     control.progress?.('Recording the baseline (tests, type check, benchmark)');
     const results = await runChecks(this.checkContext(file, head, control), 'baseline');
     // A baseline cut short by a cancel is no baseline; the next attempt takes it again.
     if (control.signal?.aborted) return results;
-    await journal.append({ type: 'baseline', at: now, migration: spec.id, head, results });
+    await journal.append({ type: 'baseline', at: now, migration: id, head, results });
     this.onDidChange.fire();
     return results;
   }
@@ -1057,4 +1191,52 @@ function ok(file: string, message: string, commit?: string): EngineResult {
 
 function fail(file: string, error: string): EngineResult & { ok: false } {
   return { ok: false, file, error };
+}
+
+/** Every file of the route phase is approved on the adapter (and there was at least one). */
+function routeComplete(route: WorkflowStatus): boolean {
+  return !route.blocked && route.files.length > 0 && route.files.every((f) => f.state === 'approved');
+}
+
+/** The migration id of a migration's cleanup phase, carried by its commits and evidence. */
+export function cleanupIdOf(migration: string): string {
+  return `${migration}/cleanup`;
+}
+
+/** Why the cleanup cannot start yet: the files not yet approved on the adapter. */
+function notYetCleanup(status: WorkflowStatus): string {
+  const open = status.files.filter((f) => f.state !== 'approved');
+  const named = open
+    .slice(0, 3)
+    .map((f) => `${f.path} (${f.state})`)
+    .join(', ');
+  return open.length === 0
+    ? 'The cleanup starts once every file of the plan is approved on the adapter.'
+    : `The cleanup starts once every file of the plan is approved on the adapter; ${open.length} ${open.length === 1 ? 'is' : 'are'} not yet: ${named}${open.length > 3 ? ', …' : ''}.`;
+}
+
+/**
+ * package.json without the given dependencies (in every dependency field), its indentation and
+ * final newline kept; undefined when it does not parse.
+ */
+export function withoutDependencies(text: string, names: string[]): { text: string; removed: string[] } | undefined {
+  let manifest: Record<string, unknown>;
+  try {
+    manifest = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+  const removed = new Set<string>();
+  for (const field of ['dependencies', 'devDependencies', 'optionalDependencies', 'peerDependencies']) {
+    const deps = manifest[field] as Record<string, unknown> | undefined;
+    if (!deps || typeof deps !== 'object') continue;
+    for (const name of names)
+      if (name in deps) {
+        delete deps[name];
+        removed.add(name);
+      }
+  }
+  if (removed.size === 0) return { text, removed: [] };
+  const indent = /^([ \t]+)"/m.exec(text)?.[1] ?? '  ';
+  return { text: `${JSON.stringify(manifest, null, indent)}${text.endsWith('\n') ? '\n' : ''}`, removed: [...removed] };
 }

@@ -13,6 +13,8 @@ export const Trailers = {
   approves: 'Stepwise-Approves',
   approver: 'Stepwise-Approver',
   observed: 'Stepwise-Observed',
+  /** On the commit that removes the adapter (the end of a migration): the adapter's path. */
+  removesAdapter: 'Stepwise-Removes-Adapter',
 } as const;
 
 /** A commit in HEAD's history, with the trailers Stepwise reads. */

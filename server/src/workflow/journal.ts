@@ -77,6 +77,7 @@ export type JournalEntry =
   /** How long a rollback took to reach every reporting process (null: not all of them in time). */
   | (Base & { type: 'rollback-time'; rolloutAt: number; ms: number | null; processes: number; waitingFor: string[] })
   /** A rollback drill: legacy, then back to the stage it left, each step timed. */
+  | (Base & { type: 'adapter-removed'; commit: string; by: Person; removed: string[] })
   | (Base & {
       type: 'drill';
       by: Person;
@@ -107,6 +108,7 @@ const shapes: Record<JournalEntryType, Record<string, FieldKind>> = {
   'redis-baseline': { file: 'string', info: 'object' },
   'rollback-time': { rolloutAt: 'number' },
   drill: { stage: 'string', ok: 'boolean' },
+  'adapter-removed': { commit: 'string', by: 'object' },
 };
 
 function isKind(value: unknown, kind: FieldKind): boolean {

@@ -164,5 +164,7 @@ function describeEntry(entry: JournalEntry): string {
       return entry.ok
         ? `rollback drill from ${entry.stage} by ${entry.by.name}: legacy in ${fmtMs(entry.rollbackMs)}, ${entry.stage} again in ${fmtMs(entry.restoreMs)} (${entry.processes} process(es))`
         : `rollback drill from ${entry.stage} by ${entry.by.name} did not finish: ${entry.error ?? 'unknown'}`;
+    case 'adapter-removed':
+      return `adapter removed by ${entry.by.name} in \`${short(entry.commit)}\` (${entry.removed.map((r) => `\`${r}\``).join(', ')}): the migration is done`;
   }
 }
