@@ -213,8 +213,10 @@ function renderNested(edits: Edit[], text: string): { changes: TextChange[]; los
   const consumed = new Set<TextChange>();
   for (const edit of sorted) {
     const sub = (span: Span): string => {
-      const inner = done.filter((d) => d.start >= span.start && d.end <= span.end);
-      for (const d of inner) consumed.add(d);
+      const within = done.filter((d) => d.start >= span.start && d.end <= span.end);
+      for (const d of within) consumed.add(d);
+      // Only the outermost of them: each already carries the ones nested in it.
+      const inner = within.filter((d) => !within.some((o) => o !== d && contains(o, d)));
       let result = text.slice(span.start, span.end);
       for (const change of [...inner].sort((a, b) => b.start - a.start))
         result = result.slice(0, change.start - span.start) + change.newText + result.slice(change.end - span.start);
