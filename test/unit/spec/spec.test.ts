@@ -328,7 +328,12 @@ describe('spec validation', () => {
       const spec = result.spec;
       assert.ok(spec);
       assert.equal(spec.id, 'async-ttl-cache-to-improved');
-      assert.deepEqual(spec.legacy, { modules: ['src/core/async-cache.ts'], exports: ['AsyncTTLCache', 'getCacheInstance'], api: {}, lastMajors: {} });
+      assert.deepEqual(spec.legacy, {
+        modules: ['src/core/async-cache.ts'],
+        exports: ['AsyncTTLCache', 'getCacheInstance'],
+        api: {},
+        lastMajors: {},
+      });
       assert.equal(spec.adapter.module, 'src/core/cache-migration/legacy-adapter.ts');
       assert.deepEqual(Object.keys(spec.members.AsyncTTLCache).sort(), ['getDetailedMetrics', 'size', 'stop']);
       assert.deepEqual(spec.risk.critical, ['src/core/**']);
