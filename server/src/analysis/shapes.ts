@@ -159,7 +159,14 @@ class ShapeMatcher {
     const found = this.property(options, name);
     if (!found) return undefined;
     const fn = functionOf(found.node);
-    if (!fn || fn.parameters.length === 0) return undefined;
+    if (!fn) {
+      // A function value made elsewhere (`dispose: other.set.bind(other)`): its order cannot be rewritten here.
+      const value = ts.isPropertyAssignment(found.node) ? found.node.initializer : undefined;
+      const signature = value ? this.input.checker.getTypeAtLocation(value).getCallSignatures()[0] : undefined;
+      if (!signature || signature.getParameters().length < 2) return undefined;
+      return found.local ? { node: found.node } : { node: this.args[index], at: found.at };
+    }
+    if (fn.parameters.length === 0) return undefined;
     if (!found.local) return { node: this.args[index], at: found.at };
     const params = fn.parameters;
     if (params.some((p) => p.dotDotDotToken)) return { node: found.node };

@@ -419,6 +419,33 @@ class FileAnalyzer {
     const returned = this.checker.getReturnTypeOfSignature(signature);
     const owner = this.ctx.instanceOwner(awaitedType(this.checker, returned));
     if (owner) this.escaping(node.name, `Exported function \`${node.name.text}()\` returns a legacy ${owner} instance to its callers.`);
+    else {
+      const held = this.legacyReturnedBy(
+        this.checker.getTypeOfSymbolAtLocation(this.checker.getSymbolAtLocation(node.name) as ts.Symbol, node),
+      );
+      if (held) this.escaping(node.name, `Exported function \`${node.name.text}()\` returns ${held} to its callers.`);
+    }
+  }
+
+  /**
+   * What legacy instances a function type's result holds: the result itself, or its properties
+   * one level down (`{ cache, staleCache }`), in words; undefined when none.
+   */
+  private legacyReturnedBy(type: ts.Type): string | undefined {
+    const signature = type.getCallSignatures()[0];
+    if (!signature) return undefined;
+    const returned = awaitedType(this.checker, this.checker.getReturnTypeOfSignature(signature));
+    const owner = this.ctx.instanceOwner(returned);
+    if (owner) return `a legacy ${owner} instance`;
+    if (!(returned.flags & ts.TypeFlags.Object)) return undefined;
+    const held: string[] = [];
+    for (const property of returned.getProperties().slice(0, 50)) {
+      const declaration = property.valueDeclaration ?? property.declarations?.[0];
+      if (!declaration) continue;
+      const propertyOwner = this.ctx.instanceOwner(this.checker.getTypeOfSymbolAtLocation(property, declaration));
+      if (propertyOwner) held.push(`\`${property.name}\` (a legacy ${propertyOwner})`);
+    }
+    return held.length > 0 ? `an object holding ${held.join(', ')}` : undefined;
   }
 
   private commonJsExport(node: ts.BinaryExpression): void {
@@ -441,7 +468,16 @@ class FileAnalyzer {
       if (!value) continue;
       const exportName = this.exportNameOfExpression(value);
       const owner = exportName === undefined ? this.legacyInstanceAt(value) : undefined;
-      if (exportName === undefined && !owner) continue;
+      if (exportName === undefined && !owner) {
+        // A factory handed on (`module.exports = buildCache`) whose result holds legacy instances.
+        const held = this.legacyReturnedBy(this.checker.getTypeAtLocation(value));
+        if (held)
+          this.escaping(
+            value,
+            `Exports \`${value.getText(this.sf)}\`, which returns ${held}; files calling it use the legacy cache until this file is migrated.`,
+          );
+        continue;
+      }
       this.carriesLegacy = true;
       this.issue(
         'commonjs-interop',

@@ -7,8 +7,8 @@
  */
 export const apiSurfaces: Readonly<Record<string, string>> = {
   'lru-cache@6': `
-  declare class LRUCache<K = any, V = any> {
-    constructor(options?: number | LRUCache.Options<K, V>);
+  /** lru-cache 4 to 6: a constructor that older versions also let callers call without \`new\`. */
+  interface LRUCache<K = any, V = any> {
     /** The total length of the items (their lengths by \`length\`, else 1 each). */
     readonly length: number;
     /** The number of items. */
@@ -33,6 +33,10 @@ export const apiSurfaces: Readonly<Record<string, string>> = {
     dump(): Array<LRUCache.Entry<K, V>>;
     load(entries: ReadonlyArray<LRUCache.Entry<K, V>>): void;
   }
+  declare const LRUCache: {
+    new <K = any, V = any>(options?: number | LRUCache.Options<K, V>): LRUCache<K, V>;
+    <K = any, V = any>(options?: number | LRUCache.Options<K, V>): LRUCache<K, V>;
+  };
   declare namespace LRUCache {
     interface Options<K = any, V = any> {
       max?: number;

@@ -63,6 +63,7 @@ export const presets: Readonly<Record<string, RawSpecFragment>> = {
         reset: { rename: 'clear' },
         prune: { rename: 'purgeStale' },
         itemCount: { replace: '{receiver}.size', note: 'itemCount became size.' },
+        maxAge: { rename: 'ttl' },
         length: {
           manual: 'length summed item lengths; use calculatedSize with a sizeCalculation, or size for the count.',
         },

@@ -37,6 +37,28 @@ function replaceText(project: Project, sourceFile: SourceFile, text: string): bo
   return true;
 }
 
+/**
+ * A JavaScript file requiring a workspace module that has a hand-written declaration beside it
+ * (`get-jwks.d.ts` next to `get-jwks.js`) gets what Node gives it, the JavaScript, and its types as
+ * TypeScript infers them: such declarations often describe the module for TypeScript callers only
+ * (an `export default` where the file sets `module.exports`), so through them a CommonJS caller's
+ * legacy instances would be lost. TypeScript callers keep the declaration.
+ */
+function preferJavaScript(
+  resolved: ts.ResolvedModuleFull | undefined,
+  name: string,
+  containingFile: string,
+  host: ts.ModuleResolutionHost,
+): ts.ResolvedModuleFull | undefined {
+  if (!resolved || !name.startsWith('.') || !/\.[cm]?jsx?$/.test(containingFile)) return resolved;
+  const declaration = /\.d\.([cm]?)ts$/.exec(resolved.resolvedFileName);
+  if (!declaration || resolved.resolvedFileName.includes(`${path.sep}node_modules${path.sep}`)) return resolved;
+  const js = resolved.resolvedFileName.replace(/\.d\.[cm]?ts$/, `.${declaration[1]}js`);
+  if (!host.fileExists(js)) return resolved;
+  const extension = declaration[1] === 'm' ? ts.Extension.Mjs : declaration[1] === 'c' ? ts.Extension.Cjs : ts.Extension.Js;
+  return { resolvedFileName: js, extension, isExternalLibraryImport: false };
+}
+
 interface CompilerFactory {
   replaceCompilerNode(node: SourceFile, compilerNode: ts.SourceFile): void;
   createCompilerSourceFileFromText(filePath: string, text: string, scriptKind: ts.ScriptKind | undefined): ts.SourceFile;
@@ -152,7 +174,8 @@ export class ProjectSet {
     host: ts.ModuleResolutionHost,
   ): ts.ResolvedModuleFull | undefined {
     const surface = this.surfaces.get(name);
-    if (!surface) return ts.resolveModuleName(name, containingFile, options, host).resolvedModule;
+    if (!surface)
+      return preferJavaScript(ts.resolveModuleName(name, containingFile, options, host).resolvedModule, name, containingFile, host);
     const key = `${path.dirname(containingFile)}\0${name}`;
     if (this.resolutions.has(key)) return this.resolutions.get(key);
     const installed = ts.resolveModuleName(name, containingFile, options, host).resolvedModule;

@@ -532,6 +532,9 @@ export class WorkspaceIndex {
     if (this.isLegacyFile(rel) || rel === this.currentSpec()?.adapter.module) return false;
     for (const dep of this.graph.dependencies(rel)) {
       if (this.legacy.files.has(dep) || this.analyses.get(dep)?.carriesLegacy) return true;
+      // A hand-written declaration beside its JavaScript (`get-jwks.d.ts` for `get-jwks.js`): the JavaScript's analysis decides.
+      const js = /\.d\.([cm]?)ts$/.exec(dep);
+      if (js && this.analyses.get(dep.replace(/\.d\.[cm]?ts$/, `.${js[1]}js`))?.carriesLegacy) return true;
     }
     for (const pkg of this.graph.packagesOf(rel)) if (this.legacy.packages.has(pkg)) return true;
     return false;
@@ -649,7 +652,10 @@ export class WorkspaceIndex {
     // Importers only need a new look when what this file hands on changed: an edit elsewhere in a
     // barrel or an exporting module leaves their analyses as they were.
     if (handsOn(previous) === handsOn(next)) return;
-    for (const dependent of this.graph.dependents(rel)) {
+    // Importers that reach it through a declaration beside it (`x.d.ts` for `x.js`) too.
+    const declaration = /\.([cm]?)js$/.test(rel) ? rel.replace(/\.([cm]?)js$/, '.d.$1ts') : undefined;
+    const dependents = [...this.graph.dependents(rel), ...(declaration ? this.graph.dependents(declaration) : [])];
+    for (const dependent of dependents) {
       if (this.isCandidate(dependent) || this.analyses.has(dependent)) this.dirty.add(dependent);
     }
   }

@@ -39,7 +39,7 @@ describe('preset API surfaces: analysis without node_modules', () => {
     assert.equal(spec?.id, 'lru-cache-6-to-10');
     assert.deepEqual(spec?.legacy.modules, ['lru-cache']);
     assert.equal(spec?.adapter.module, 'src/cache-migration/lru-cache-adapter.ts');
-    assert.match(spec?.legacy.api['lru-cache'] ?? '', /class LRUCache<K = any, V = any>/);
+    assert.match(spec?.legacy.api['lru-cache'] ?? '', /interface LRUCache<K = any, V = any>/);
   });
 
   it('finds every use in CommonJS JavaScript with no node_modules: requires, constructions and members through this.cache', async () => {
@@ -312,6 +312,40 @@ describe('JavaScript as a first-class language (lru-cache preset, nothing instal
       },
       file: 'src/evict.js',
       found: ['1 require *', '2 new LRUCache', '3 member LRUCache.del', '4 member LRUCache.reset'],
+    },
+    {
+      name: 'lru-cache 4 style: the class called without new, held on this; its maxAge property read',
+      files: {
+        'src/store.js': [
+          "const LRU = require('lru-cache');",
+          'class Store {',
+          '  constructor(size) { this.cache = LRU({ max: size }); }',
+          '  get(key) { return this.cache.get(key); }',
+          '  age() { return this.cache.maxAge; }',
+          '}',
+          'module.exports = Store;',
+        ].join('\n'),
+      },
+      file: 'src/store.js',
+      found: ['1 require *', '3 call LRUCache', '4 member LRUCache.get', '5 member LRUCache.maxAge'],
+    },
+    {
+      name: 'a CommonJS factory whose result holds caches, with a hand-written declaration for TypeScript callers: JavaScript callers are followed through the JavaScript',
+      files: {
+        'src/jwks.js': [
+          "const LRU = require('lru-cache');",
+          'function build() {',
+          '  const cache = new LRU({ max: 10 });',
+          '  return { cache, get: (k) => cache.get(k) };',
+          '}',
+          'module.exports = build;',
+        ].join('\n'),
+        // Written for TypeScript callers (an ES default export), as real packages do.
+        'src/jwks.d.ts': "import LRU from 'lru-cache';\nexport default function build(): { cache: LRU<string, string> };\n",
+        'test/jwks.test.js': "const build = require('../src/jwks');\nconst jwks = build();\njwks.cache.del('k');\n",
+      },
+      file: 'test/jwks.test.js',
+      found: ['3 member LRUCache.del'],
     },
     {
       name: 'a Flow-annotated file whose annotations TypeScript reads',

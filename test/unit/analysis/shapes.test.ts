@@ -89,6 +89,12 @@ const cases: Case[] = [
     ],
   },
   {
+    name: 'dispose given as a function made elsewhere (a bound method): found, and left to a person',
+    preset: 'lru-cache-6-to-10',
+    code: [lru, 'const stale = new LRU({ max: 2 });', 'const c = new LRU({ max: 1, dispose: stale.set.bind(stale) });'],
+    found: ['3 lru-cache/dispose-order manual'],
+  },
+  {
     name: 'a positional maxAge in set() becomes { ttl }; an options object is already the new shape',
     preset: 'lru-cache-6-to-10',
     code: [
