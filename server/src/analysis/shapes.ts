@@ -15,13 +15,15 @@ export interface ShapeInput {
   sf: ts.SourceFile;
   /** Workspace-relative path of a file, or undefined outside the workspace. */
   relativePathOf(fileName: string): string | undefined;
+  /** A call of a framework's API (rules with `on.modules`), not of the legacy API. */
+  framework?: boolean;
 }
 
 /** The shape rules that match one call, each with where it points and, when safe, the new form. */
 export function findShapes(input: ShapeInput): ShapeFinding[] {
   const found: ShapeFinding[] = [];
   for (const rule of input.rules) {
-    if (!applies(rule, input.symbol, input.member)) continue;
+    if ((rule.on.modules !== undefined) !== (input.framework === true) || !applies(rule, input.symbol, input.member)) continue;
     const match = new ShapeMatcher(input).test(rule.test);
     if (!match) continue;
     const start = match.node.getStart(input.sf);
@@ -95,6 +97,16 @@ class ShapeMatcher {
         return this.optionToArgument(test.arg, test.option);
       case 'positional-options':
         return this.positionalOptions(test.from, test.types, test.names);
+      case 'first-argument': {
+        const first = this.args[0];
+        return first && ts.isStringLiteralLike(first) && test.values.includes(first.text) ? { node: first } : undefined;
+      }
+      case 'has-option': {
+        const options = this.options(test.arg);
+        const found = options ? this.property(options, test.option) : undefined;
+        if (!found) return undefined;
+        return found.local ? { node: found.node } : { node: this.args[test.arg], at: found.at };
+      }
     }
   }
 

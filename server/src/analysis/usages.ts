@@ -517,6 +517,7 @@ class FileAnalyzer {
       this.checkShapes(node, exportName, null);
       return;
     }
+    this.frameworkShapes(node);
     this.escapingArguments(node);
   }
 
@@ -599,7 +600,7 @@ class FileAnalyzer {
   }
 
   /** The preset's shape rules for this call: arguments whose meaning changed in the new API. */
-  private checkShapes(call: ts.CallExpression | ts.NewExpression, symbol: string, member: string | null): void {
+  private checkShapes(call: ts.CallExpression | ts.NewExpression, symbol: string, member: string | null, framework = false): void {
     const rules = this.ctx.spec.shapes;
     if (rules.length === 0) return;
     this.shapes.push(
@@ -611,8 +612,30 @@ class FileAnalyzer {
         checker: this.checker,
         sf: this.sf,
         relativePathOf: (fileName) => this.input.relativePathOf(fileName),
+        framework,
       }),
     );
+  }
+
+  /**
+   * `CacheModule.register({ ttl })` and the like: a framework's call that hands options to the
+   * legacy package, matched by the name the framework module exports and the module's specifier.
+   */
+  private frameworkShapes(call: ts.CallExpression): void {
+    const modules = this.frameworkModules();
+    if (modules.size === 0) return;
+    const callee = call.expression;
+    if (!ts.isPropertyAccessExpression(callee) || !ts.isIdentifier(callee.expression)) return;
+    const imported = importedFrom(this.checker.getSymbolAtLocation(callee.expression));
+    if (!imported || !modules.has(imported.module)) return;
+    this.checkShapes(call, imported.name, callee.name.text, true);
+  }
+
+  private frameworkModuleSet: Set<string> | undefined;
+
+  private frameworkModules(): Set<string> {
+    this.frameworkModuleSet ??= new Set(this.ctx.spec.shapes.flatMap((r) => r.on.modules ?? []));
+    return this.frameworkModuleSet;
   }
 
   private typeName(name: ts.EntityName | ts.Expression, node: ts.Node): void {
@@ -1080,6 +1103,27 @@ function destructuredAwait(call: ts.CallExpression): ts.ObjectBindingPattern | u
   if (ts.isAwaitExpression(parent)) parent = parent.parent;
   if (ts.isParenthesizedExpression(parent)) parent = parent.parent;
   return ts.isVariableDeclaration(parent) && ts.isObjectBindingPattern(parent.name) ? parent.name : undefined;
+}
+
+/** The module and exported name a local binding is imported (or required) from, when it is one. */
+function importedFrom(symbol: ts.Symbol | undefined): { module: string; name: string } | undefined {
+  const declaration = symbol?.declarations?.[0];
+  if (!declaration) return undefined;
+  if (ts.isImportSpecifier(declaration)) {
+    const specifier = declaration.parent.parent.parent.moduleSpecifier;
+    return ts.isStringLiteral(specifier)
+      ? { module: specifier.text, name: (declaration.propertyName ?? declaration.name).text }
+      : undefined;
+  }
+  if (ts.isBindingElement(declaration) && ts.isObjectBindingPattern(declaration.parent)) {
+    const variable = declaration.parent.parent;
+    const init = ts.isVariableDeclaration(variable) ? variable.initializer : undefined;
+    if (!init || !ts.isCallExpression(init) || !isIdentifierNamed(init.expression, 'require')) return undefined;
+    const arg = init.arguments[0];
+    const property = declaration.propertyName ?? declaration.name;
+    return arg && ts.isStringLiteralLike(arg) && ts.isIdentifier(property) ? { module: arg.text, name: property.text } : undefined;
+  }
+  return undefined;
 }
 
 function rootIdentifier(node: ts.Node): ts.Node | undefined {

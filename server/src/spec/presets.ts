@@ -97,6 +97,7 @@ export const presets: Readonly<Record<string, RawSpecFragment>> = {
         incrby: { rename: 'incrBy' },
         pexpire: { rename: 'pExpire' },
         end: { rename: 'disconnect' },
+        connected: { rename: 'isReady', note: 'connected became isReady (isOpen: the socket is open).' },
         on: { manual: 'redis 4 emits the same events, but commands return promises; remove callbacks first.' },
       },
     },
@@ -104,6 +105,28 @@ export const presets: Readonly<Record<string, RawSpecFragment>> = {
       createClient: {
         replace: 'createClient({args})',
         note: 'redis 4 clients must be connected with await client.connect() before use.',
+      },
+    },
+  },
+  'redis-3-to-ioredis': {
+    id: 'redis-3-to-ioredis',
+    adapter: { module: 'src/cache-migration/ioredis-adapter.ts' },
+    title: 'redis 3 (node-redis callbacks) to ioredis',
+    legacy: { modules: ['redis'], exports: ['createClient', 'RedisClient'], api: { redis: 'redis@3' } },
+    target: { module: 'ioredis', exports: ['Redis'] },
+    members: {
+      RedisClient: {
+        end: { rename: 'disconnect' },
+        connected: { replace: "({receiver}.status === 'ready')", note: 'ioredis says ready through status.' },
+        send_command: {
+          manual: 'ioredis sends any command with call(name, ...args) or sendCommand(new Command(...)).',
+        },
+      },
+    },
+    constructors: {
+      createClient: {
+        replace: 'new Redis({args})',
+        note: 'ioredis takes the same port, host, URL or options and connects by itself; callbacks keep working.',
       },
     },
   },

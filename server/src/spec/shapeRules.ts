@@ -17,9 +17,15 @@ export interface ShapeRule {
   message: string;
 }
 
-/** A construction or factory call of a legacy export (`member` absent), or a member call on its instances. */
+/**
+ * A construction or factory call of a legacy export (`member` absent), or a member call on its
+ * instances; with `modules`, a call of `symbol.member` where `symbol` is imported from one of
+ * those modules (a framework that hands options to the legacy package, such as NestJS's
+ * `CacheModule.register`).
+ */
 export interface ShapeTarget {
   symbol: string;
+  modules?: string[];
   /** A member name, or `*` for every member except `except`. */
   member?: string;
   except?: string[];
@@ -42,6 +48,10 @@ export type ShapeTest =
   | { kind: 'requires-one-of'; arg: number; options: string[] }
   /** `option` moves out of the options object at `arg` to become the argument before it. */
   | { kind: 'option-to-argument'; arg: number; option: string }
+  /** The first argument is one of these strings (an event name, a command): a manual change. */
+  | { kind: 'first-argument'; values: string[] }
+  /** The options object at `arg` has `option` (at all): a manual change, named. */
+  | { kind: 'has-option'; arg: number; option: string }
   /** Two or more positional arguments the new API takes as one options object; `names` are their keys (absent: manual). */
   | { kind: 'positional-options'; from: number; types: ('number' | 'string' | 'object')[]; names?: string[] };
 
@@ -110,6 +120,13 @@ const redis: ShapeRule[] = [
     message: "redis 4 takes set()'s options as one object: set(key, value, 'EX', n) becomes set(key, value, { EX: n }).",
   },
   {
+    id: 'redis/pubsub-listener',
+    on: { symbol: 'RedisClient', member: 'on' },
+    test: { kind: 'first-argument', values: ['message', 'pmessage', 'message_buffer', 'pmessage_buffer'] },
+    message:
+      "redis 4 emits no 'message' events: pass the listener to subscribe(channel, listener) on a dedicated client (client.duplicate()).",
+  },
+  {
     id: 'redis/create-client-port',
     on: { symbol: 'createClient' },
     test: { kind: 'positional-options', from: 0, types: ['number', 'string'], names: ['port', 'host'] },
@@ -121,6 +138,35 @@ const redis: ShapeRule[] = [
     test: { kind: 'positional-options', from: 0, types: ['string', 'object'], names: ['url'] },
     message:
       'redis 4 takes one options object: createClient(url, options) becomes createClient({ url, ... }), and redis 3 options such as retry_strategy have new names under socket.',
+  },
+];
+
+/** node-redis 3 → ioredis: callbacks keep working; connecting and its options differ. */
+const ioredis: ShapeRule[] = [
+  {
+    id: 'ioredis/create-client-port',
+    on: { symbol: 'createClient' },
+    test: { kind: 'positional-options', from: 0, types: ['number', 'string'] },
+    message: 'ioredis connects with new Redis(port, host) (the same order), not createClient(port, host).',
+  },
+  {
+    id: 'ioredis/retry-strategy',
+    on: { symbol: 'createClient' },
+    test: { kind: 'has-option', arg: 0, option: 'retry_strategy' },
+    message: 'ioredis calls retryStrategy(times) with the attempt count, not retry_strategy(options) with an object; rewrite the strategy.',
+  },
+  {
+    id: 'ioredis/connect-timeout',
+    on: { symbol: 'createClient' },
+    test: { kind: 'option', arg: 0, option: 'connect_timeout', rename: 'connectTimeout' },
+    message: 'Option connect_timeout is called connectTimeout in ioredis.',
+  },
+  {
+    id: 'ioredis/pubsub-listener',
+    on: { symbol: 'RedisClient', member: 'on' },
+    test: { kind: 'first-argument', values: ['subscribe', 'unsubscribe'] },
+    message:
+      "ioredis reports subscriptions through subscribe()'s callback or promise, not 'subscribe' events with the same arguments; check the listener.",
   },
 ];
 
@@ -152,6 +198,20 @@ const cacheManager: ShapeRule[] = [
     message: "cache-manager 5 takes wrap()'s ttl as a number of milliseconds: wrap(key, fn, { ttl: 10 }) becomes wrap(key, fn, 10 * 1000).",
   },
   {
+    id: 'cache-manager/nest-register-ttl',
+    on: { symbol: 'CacheModule', member: 'register', modules: ['@nestjs/common', '@nestjs/cache-manager'] },
+    test: { kind: 'seconds-to-ms', arg: 0, option: 'ttl' },
+    message:
+      'With cache-manager 5, NestJS passes CacheModule.register({ ttl }) through in milliseconds, not seconds: the same number expires entries 1000 times sooner.',
+  },
+  {
+    id: 'cache-manager/nest-register-async-ttl',
+    on: { symbol: 'CacheModule', member: 'registerAsync', modules: ['@nestjs/common', '@nestjs/cache-manager'] },
+    test: { kind: 'has-option', arg: 0, option: 'useFactory' },
+    message:
+      'With cache-manager 5, the ttl that this CacheModule.registerAsync factory (or CacheOptionsFactory) returns is in milliseconds, not seconds; multiply it by 1000.',
+  },
+  {
     id: 'cache-manager/callback',
     on: { symbol: 'Cache', member: '*' },
     test: { kind: 'callback' },
@@ -163,5 +223,6 @@ const cacheManager: ShapeRule[] = [
 export const shapeRules: Readonly<Record<string, readonly ShapeRule[]>> = {
   'lru-cache-6-to-10': lruCache,
   'redis-3-to-4': redis,
+  'redis-3-to-ioredis': ioredis,
   'cache-manager-4-to-5': cacheManager,
 };

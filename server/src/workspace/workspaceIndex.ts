@@ -536,7 +536,8 @@ export class WorkspaceIndex {
       const js = /\.d\.([cm]?)ts$/.exec(dep);
       if (js && this.analyses.get(dep.replace(/\.d\.[cm]?ts$/, `.${js[1]}js`))?.carriesLegacy) return true;
     }
-    for (const pkg of this.graph.packagesOf(rel)) if (this.legacy.packages.has(pkg)) return true;
+    const frameworks = this.currentSpec()?.shapes.flatMap((r) => r.on.modules ?? []) ?? [];
+    for (const pkg of this.graph.packagesOf(rel)) if (this.legacy.packages.has(pkg) || frameworks.includes(pkg)) return true;
     return false;
   }
 

@@ -189,7 +189,59 @@ const cases: Case[] = [
       "const host = 'h';",
     ],
   },
+  {
+    name: "a 'message' listener: redis 4 takes it in subscribe(); other events keep their listeners",
+    preset: 'redis-3-to-4',
+    code: [redis, "client.on('message', (channel, text) => console.log(channel, text));", "client.on('ready', () => undefined);"],
+    found: ['3 redis/pubsub-listener manual'],
+  },
+  // ---- redis 3 → ioredis ----------------------------------------------------------------------
+  {
+    name: 'ioredis: createClient(port, host), retry_strategy and connect_timeout; callbacks keep working',
+    preset: 'redis-3-to-ioredis',
+    code: [
+      "const redis = require('redis');",
+      "const a = redis.createClient(6379, 'cache');",
+      'const b = redis.createClient({ host: "cache", retry_strategy: (o) => 1000, connect_timeout: 5000 });',
+      "b.get('k', (err, v) => v);",
+      "b.on('subscribe', (channel, count) => count);",
+    ],
+    found: [
+      '2 ioredis/create-client-port manual',
+      '3 ioredis/retry-strategy manual',
+      '3 ioredis/connect-timeout',
+      '5 ioredis/pubsub-listener manual',
+    ],
+    after: [
+      "const redis = require('redis');",
+      "const a = redis.createClient(6379, 'cache');",
+      'const b = redis.createClient({ host: "cache", retry_strategy: (o) => 1000, connectTimeout: 5000 });',
+      "b.get('k', (err, v) => v);",
+      "b.on('subscribe', (channel, count) => count);",
+    ],
+  },
   // ---- cache-manager 4 → 5 ------------------------------------------------------------------
+  {
+    name: 'NestJS: CacheModule.register({ ttl }) in seconds becomes milliseconds; registerAsync factories are named',
+    preset: 'cache-manager-4-to-5',
+    file: 'src/app.module.ts',
+    files: {
+      'node_modules/@nestjs/common/package.json': JSON.stringify({ name: '@nestjs/common', version: '8.4.7', types: 'index.d.ts' }),
+      'node_modules/@nestjs/common/index.d.ts':
+        'export declare class CacheModule { static register(options?: { ttl?: number; max?: number }): unknown; static registerAsync(options: { useFactory: (...args: any[]) => unknown }): unknown; }\n',
+    },
+    code: [
+      "import { CacheModule } from '@nestjs/common';",
+      'export const sync = CacheModule.register({ ttl: 5, max: 10 });',
+      'export const later = CacheModule.registerAsync({ useFactory: () => ({ ttl: 60 }) });',
+    ],
+    found: ['2 cache-manager/nest-register-ttl', '3 cache-manager/nest-register-async-ttl manual'],
+    after: [
+      "import { CacheModule } from '@nestjs/common';",
+      'export const sync = CacheModule.register({ ttl: 5 * 1000, max: 10 });',
+      'export const later = CacheModule.registerAsync({ useFactory: () => ({ ttl: 60 }) });',
+    ],
+  },
   {
     name: 'caching({ store, ttl }) takes the store first and ttl in milliseconds',
     preset: 'cache-manager-4-to-5',
