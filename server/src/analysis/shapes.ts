@@ -120,8 +120,14 @@ class ShapeMatcher {
 
   private callback(): Match | undefined {
     const last = this.args[this.args.length - 1];
-    if (!last || !this.isFunction(last)) return undefined;
-    return { node: last };
+    if (!last) return undefined;
+    // A function, or an untyped value (plain JavaScript) where the legacy API takes a callback.
+    if (
+      this.isFunction(last) ||
+      (this.isUntyped(last) && this.declaredParameter(this.args.length - 1, (t) => t.getCallSignatures().length > 0))
+    )
+      return { node: last };
+    return undefined;
   }
 
   private flags(index: number, flags: string[]): Match | undefined {
@@ -344,15 +350,22 @@ class ShapeMatcher {
   private isPositionalValue(arg: ts.Expression, index: number): boolean {
     if (this.isNumber(arg)) return true;
     if (this.objectLiteralOf(arg) || this.isFunction(arg)) return false;
-    const type = this.input.checker.getTypeAtLocation(arg);
-    if (!(type.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown))) return false;
     // Untyped (plain JavaScript): positional when the legacy signature takes only a number there.
+    return this.isUntyped(arg) && this.declaredParameter(index, (t) => (t.flags & ts.TypeFlags.NumberLike) !== 0);
+  }
+
+  private isUntyped(node: ts.Expression): boolean {
+    return (this.input.checker.getTypeAtLocation(node).flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown)) !== 0;
+  }
+
+  /** Whether the legacy signature's parameter at `index` (not a rest parameter) has a type that passes `test`. */
+  private declaredParameter(index: number, test: (type: ts.Type) => boolean): boolean {
     const signature = this.input.checker.getResolvedSignature(this.input.call);
     const parameter = signature?.getParameters()[index];
-    if (!parameter) return false;
+    const declaration = parameter?.valueDeclaration;
+    if (!parameter || (declaration && ts.isParameter(declaration) && declaration.dotDotDotToken)) return false;
     const declared = this.input.checker.getTypeOfSymbolAtLocation(parameter, this.input.call);
-    const nonNullable = this.input.checker.getNonNullableType(declared);
-    return (nonNullable.flags & ts.TypeFlags.NumberLike) !== 0;
+    return test(this.input.checker.getNonNullableType(declared));
   }
 
   private isNumber(node: ts.Expression): boolean {
@@ -363,7 +376,15 @@ class ShapeMatcher {
   }
 
   private isString(node: ts.Expression): boolean {
-    if (ts.isStringLiteralLike(skipOuter(node)) || ts.isTemplateExpression(skipOuter(node))) return true;
+    const inner = skipOuter(node);
+    if (ts.isStringLiteralLike(inner) || ts.isTemplateExpression(inner)) return true;
+    // `process.env.REDIS_URL || 'redis://localhost'`: a string whatever the untyped side is.
+    if (
+      ts.isBinaryExpression(inner) &&
+      (inner.operatorToken.kind === ts.SyntaxKind.BarBarToken || inner.operatorToken.kind === ts.SyntaxKind.QuestionQuestionToken) &&
+      (ts.isStringLiteralLike(skipOuter(inner.left)) || ts.isStringLiteralLike(skipOuter(inner.right)))
+    )
+      return true;
     const type = this.input.checker.getTypeAtLocation(node);
     return (type.flags & ts.TypeFlags.StringLike) !== 0;
   }

@@ -164,7 +164,10 @@ export function planNativeRewrite(input: NativeRewriteInput): NativeRewriteResul
   const seen = new Set<string>();
   for (const finding of analysis.shapes) {
     if (!finding.rewrite) {
-      manual.push({ line: finding.line, message: `line ${finding.line}: ${finding.message.replace(/ Make this change by hand.*$/, '')}` });
+      manual.push({
+        line: finding.line,
+        message: `line ${finding.line}: ${finding.message.replace(/ Make this change by hand.*$/, '').replace(/\.$/, '')}`,
+      });
       continue;
     }
     for (const change of finding.rewrite) {

@@ -158,8 +158,10 @@ const cases: Case[] = [
       "client.on('error', (e) => console.error(e));",
       'function done() {}',
       "client.get('k');",
+      "function profile(id, callback) { client.hgetall('p:' + id, callback); }",
+      "function put(id, rest) { client.set('u:' + id, 'v', rest); }",
     ],
-    found: ['3 redis/callback manual', '4 redis/callback manual'],
+    found: ['3 redis/callback manual', '4 redis/callback manual', '8 redis/callback manual'],
   },
   {
     name: "set(key, value, 'EX', n) becomes one options object; flags alone become true",
@@ -178,8 +180,14 @@ const cases: Case[] = [
       'const c = redis.createClient(`redis://${host}`, { retry_strategy: () => 1000 });',
       'const d = redis.createClient({ url: "redis://y" });',
       "const host = 'h';",
+      "const e = redis.createClient(process.env.REDIS_URL || 'redis://z', { prefix: 'app:' });",
     ],
-    found: ['2 redis/create-client-port', '3 redis/create-client-url', '4 redis/create-client-url manual'],
+    found: [
+      '2 redis/create-client-port',
+      '3 redis/create-client-url',
+      '4 redis/create-client-url manual',
+      '7 redis/create-client-url manual',
+    ],
     after: [
       "const redis = require('redis');",
       "const a = redis.createClient({ socket: { port: 6379, host: '127.0.0.1' } });",
@@ -187,6 +195,7 @@ const cases: Case[] = [
       'const c = redis.createClient(`redis://${host}`, { retry_strategy: () => 1000 });',
       'const d = redis.createClient({ url: "redis://y" });',
       "const host = 'h';",
+      "const e = redis.createClient(process.env.REDIS_URL || 'redis://z', { prefix: 'app:' });",
     ],
   },
   {
