@@ -253,6 +253,8 @@ class ShapeMatcher {
     if (!found.local || literal !== arg || !ts.isPropertyAssignment(found.node))
       return { node: found.local ? found.node : arg, at: found.at };
     const property = found.node;
+    // A store package (`store: redisStore`) is built first in the new API, not named: a person's change.
+    if (!ts.isStringLiteralLike(skipOuter(property.initializer))) return { node: property };
     const properties = literal.properties;
     const i = properties.indexOf(property);
     const text = this.input.sf.text;

@@ -182,7 +182,8 @@ const cacheManager: ShapeRule[] = [
     id: 'cache-manager/store-first',
     on: { symbol: 'caching' },
     test: { kind: 'option-to-argument', arg: 0, option: 'store' },
-    message: "cache-manager 5 takes the store first: caching({ store: 'memory', … }) becomes caching('memory', { … }).",
+    message:
+      "cache-manager 5 takes the store first: caching({ store: 'memory', … }) becomes caching('memory', { … }); a store package is created first, caching(await redisStore({ … })).",
   },
   {
     id: 'cache-manager/set-ttl-seconds',

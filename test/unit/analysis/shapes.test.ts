@@ -267,6 +267,8 @@ const cases: Case[] = [
       "async function f(ttl) { await cache.set('k', 1, { ttl }); await cache.wrap('w', () => 2, { ttl: ttl + 1 }); }",
       "cache.set('n', 1, 30);",
       "cache.get('k', (err, v) => v);",
+      "const redisStore = require('cache-manager-redis-store');",
+      "const shared = cacheManager.caching({ store: redisStore, host: 'cache', ttl: 600 });",
     ],
     found: [
       '2 cache-manager/store-first',
@@ -274,6 +276,8 @@ const cases: Case[] = [
       '3 cache-manager/wrap-ttl-seconds',
       '4 cache-manager/set-ttl-seconds',
       '5 cache-manager/callback manual',
+      '7 cache-manager/store-first manual',
+      '7 cache-manager/caching-ttl-seconds',
     ],
     after: [
       cacheManager,
@@ -281,6 +285,8 @@ const cases: Case[] = [
       "async function f(ttl) { await cache.set('k', 1, ttl * 1000); await cache.wrap('w', () => 2, (ttl + 1) * 1000); }",
       "cache.set('n', 1, 30 * 1000);",
       "cache.get('k', (err, v) => v);",
+      "const redisStore = require('cache-manager-redis-store');",
+      "const shared = cacheManager.caching({ store: redisStore, host: 'cache', ttl: 600 * 1000 });",
     ],
   },
 ];
