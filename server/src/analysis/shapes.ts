@@ -184,7 +184,7 @@ class ShapeMatcher {
       if (!signature || signature.getParameters().length < 2) return undefined;
       return found.local ? { node: found.node } : { node: this.args[index], at: found.at };
     }
-    if (fn.parameters.length === 0) return undefined;
+    if (fn.parameters.length === 0 || inNewOrder(fn.parameters)) return undefined;
     if (!found.local) return { node: this.args[index], at: found.at };
     const params = fn.parameters;
     if (params.some((p) => p.dotDotDotToken)) return { node: found.node };
@@ -416,6 +416,16 @@ class ShapeMatcher {
   private text(node: ts.Node): string {
     return node.getText(node.getSourceFile());
   }
+}
+
+/**
+ * Parameters already in the new order, by what they are called: a third one (the reason), a value
+ * first, or a key second (`(value, key) =>` as a person writes it after the change).
+ */
+function inNewOrder(parameters: readonly ts.ParameterDeclaration[]): boolean {
+  const names = parameters.map((p) => (ts.isIdentifier(p.name) ? p.name.text.replace(/^_+/, '') : ''));
+  if (parameters.length >= 3) return true;
+  return /^(v|val|value|item|entry|data|obj|object)$/i.test(names[0]) || /^(k|key|id|name)$/i.test(names[1] ?? '');
 }
 
 function timesThousandText(text: string, node: ts.Expression): string {

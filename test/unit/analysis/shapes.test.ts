@@ -89,6 +89,16 @@ const cases: Case[] = [
     ],
   },
   {
+    name: 'dispose already in the new order (a value first, a key second, or a reason third) is left alone',
+    preset: 'lru-cache-6-to-10',
+    code: [
+      lru,
+      'const a = new LRU({ max: 1, dispose: (value, key) => value.close(key) });',
+      'const b = new LRU({ max: 1, dispose: (v, k, reason) => v.close(reason) });',
+    ],
+    found: [],
+  },
+  {
     name: 'dispose given as a function made elsewhere (a bound method): found, and left to a person',
     preset: 'lru-cache-6-to-10',
     code: [lru, 'const stale = new LRU({ max: 2 });', 'const c = new LRU({ max: 1, dispose: stale.set.bind(stale) });'],
