@@ -254,7 +254,17 @@ describe('preset API surfaces: node-redis 3 without node_modules', () => {
 });
 
 describe('JavaScript as a first-class language (lru-cache preset, nothing installed)', () => {
-  const cases: { name: string; files: Record<string, string>; file: string; found: string[] }[] = [
+  const cases: { name: string; files: Record<string, string>; file: string; found: string[]; tsconfig?: string }[] = [
+    {
+      name: 'a JavaScript file outside the tsconfig, with allowJs off',
+      tsconfig: JSON.stringify({ compilerOptions: { allowJs: false, strict: true }, include: ['src/**/*.ts'] }),
+      files: {
+        'src/index.ts': 'export const ready = true;\n',
+        'scripts/warm.js': "const LRU = require('lru-cache');\nconst c = new LRU({ max: 5 });\nc.reset();\n",
+      },
+      file: 'scripts/warm.js',
+      found: ['1 require *', '2 new LRUCache', '3 member LRUCache.reset'],
+    },
     {
       name: 'CommonJS exports.x = and .cjs/.mjs files',
       files: {
@@ -374,7 +384,7 @@ describe('JavaScript as a first-class language (lru-cache preset, nothing instal
             c.found,
           );
         },
-        { spec: { preset: 'lru-cache-6-to-10' } },
+        { spec: { preset: 'lru-cache-6-to-10' }, tsconfig: c.tsconfig },
       );
     });
   }
