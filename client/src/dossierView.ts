@@ -48,6 +48,9 @@ export function renderDossier(d: Dossier): string {
         `| ${u.line} | ${u.kind}${u.incompatible ? ' ⚠' : ''} | ${u.member ? `${u.symbol}.${u.member}` : u.symbol} | ${u.container ?? ''} | \`${u.text.replace(/\|/g, '\\|').replace(/`/g, "'")}\` |`,
     ),
     '',
+    ...((d.shapes ?? []).length > 0
+      ? ['## Arguments whose meaning changed', '', ...(d.shapes ?? []).map((f) => `- line ${f.line}, **${f.rule}**: ${f.message}`), '']
+      : []),
     '## Routing issues',
     '',
     ...(d.routingIssues.length > 0 ? d.routingIssues.map((r) => `- line ${r.line}, **${r.kind}**: ${r.message}`) : ['- None.']),

@@ -157,6 +157,10 @@ const commands: Record<string, (open: () => Promise<MigrationSession>, options: 
         `  ${String(u.line).padStart(4)}  ${u.kind.padEnd(14)} ${u.member ? `${u.symbol}.${u.member}` : u.symbol}${u.incompatible ? '  (incompatible)' : ''}  ${u.text}`,
       ),
     );
+    if ((result.shapes ?? []).length > 0) {
+      io.out('Arguments whose meaning changed:');
+      result.shapes?.forEach((f) => io.out(`  ${String(f.line).padStart(4)}  ${f.rule}: ${f.message}`));
+    }
     io.out('Routing issues:');
     if (result.routingIssues.length === 0) io.out('  none');
     result.routingIssues.forEach((r) => io.out(`  ${String(r.line).padStart(4)}  ${r.kind}: ${r.message}`));

@@ -44,6 +44,7 @@ export function buildDossier(input: DossierInput): Dossier {
     useCases,
     incompatibilities: useCases.filter((u) => u.kind === 'member' && u.incompatible),
     routingIssues: analysis.routingIssues,
+    shapes: analysis.shapes.map((f) => ({ line: f.line, rule: f.rule, message: f.message, rewritten: f.rewrite !== undefined })),
     risk,
     rollback: rollbackPlan(input, coveredBy),
   };

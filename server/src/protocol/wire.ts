@@ -69,6 +69,8 @@ export interface Dossier {
   useCases: UseCase[];
   incompatibilities: UseCase[];
   routingIssues: RoutingIssue[];
+  /** Calls whose arguments changed meaning in the new API (absent in analyses recorded before shapes were found). */
+  shapes?: { line: number; rule: string; message: string; rewritten: boolean }[];
   risk: Risk;
   rollback: RollbackPlan;
   /**

@@ -73,6 +73,19 @@ describe('preset API surfaces: analysis without node_modules', () => {
     );
   });
 
+  it('the pre-move analysis lists the arguments whose meaning changed, with where they are set', async () => {
+    const dossier = jsonOf<{ shapes: { line: number; rule: string; message: string; rewritten: boolean }[] }>(
+      await cli('dossier', 'src/session-store.js', '--json', '--root', root),
+    );
+    assert.deepEqual(
+      dossier.shapes.map((f) => `${f.line} ${f.rule} ${f.rewritten ? 'rewritten' : 'manual'}`),
+      ['9 lru-cache/max-age manual', '9 lru-cache/dispose-order manual', '18 lru-cache/positional-ttl rewritten'],
+    );
+    assert.match(dossier.shapes[0].message, /It is set in src\/options\.js:9\./);
+    const text = await cli('dossier', 'src/session-store.js', '--root', root);
+    assert.match(text.stdout, /^Arguments whose meaning changed:\n +9 +lru-cache\/max-age: /m);
+  });
+
   it('a package spec without a preset and without installed types finds the requires, and says once why members are not found', async () => {
     write(
       root,
