@@ -7,6 +7,7 @@ import type {
   ImportSite,
   RoutingIssue,
   RoutingIssueKind,
+  ShapeFinding,
   Usage,
   UsageKind,
 } from '../../server/src/analysis/types';
@@ -122,6 +123,7 @@ export interface AnalysisSketch {
   /** Default: one direct import of the legacy module. */
   imports?: ImportSite[];
   carriesLegacy?: boolean;
+  shapes?: ShapeFinding[];
 }
 
 export function analysisOf(path: string, sketch: AnalysisSketch = {}): FileAnalysis {
@@ -129,7 +131,7 @@ export function analysisOf(path: string, sketch: AnalysisSketch = {}): FileAnaly
     path,
     usages: sketch.usages ?? [usage({ kind: 'import' })],
     routingIssues: sketch.issues ?? [],
-    shapes: [],
+    shapes: sketch.shapes ?? [],
     importSites: sketch.imports ?? [importSite('direct')],
     carriesLegacy: sketch.carriesLegacy ?? false,
     declarations: {},

@@ -90,9 +90,15 @@ export function assessRisk({ analysis, graph, critical }: RiskInput): Risk {
   }
 
   const manual = analysis.usages.filter((u) => u.rule?.kind === 'manual' || (!u.fixable && u.from === undefined));
-  if (manual.length > 0) {
+  // Arguments whose meaning changed and that no rewrite can change (a callback, options set elsewhere).
+  const manualShapes = analysis.shapes.filter((f) => !f.rewrite);
+  if (manual.length > 0 || manualShapes.length > 0) {
     score += riskWeights.manual;
-    reasons.push(`${manual.length === 1 ? '1 usage needs' : `${manual.length} usages need`} a manual change.`);
+    if (manual.length > 0) reasons.push(`${manual.length === 1 ? '1 usage needs' : `${manual.length} usages need`} a manual change.`);
+    if (manualShapes.length > 0)
+      reasons.push(
+        `${manualShapes.length === 1 ? '1 call passes arguments' : `${manualShapes.length} calls pass arguments`} whose meaning changed and that need a manual change (${[...new Set(manualShapes.map((f) => f.rule))].join(', ')}).`,
+      );
   }
 
   score = Math.round(Math.min(1, score) * 100) / 100;

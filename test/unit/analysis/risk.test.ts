@@ -3,7 +3,7 @@
 // calls critical is never presented as a routine move.
 import * as assert from 'node:assert/strict';
 import { assessRisk, levelOf } from '../../../server/src/analysis/risk';
-import type { FileAnalysis, Risk, RiskLevel } from '../../../server/src/analysis/types';
+import type { FileAnalysis, Risk, RiskLevel, ShapeFinding } from '../../../server/src/analysis/types';
 import { analysisOf, compatible, graphOf, issue, manual, renamed, replaced, usage } from '../../support/fakeAnalysis';
 import type { AnalysisSketch } from '../../support/fakeAnalysis';
 
@@ -27,6 +27,20 @@ function risk(scenario: Scenario): Risk {
   const s = { ...baseline, ...scenario };
   const analysis: FileAnalysis = analysisOf(s.path, s.sketch);
   return assessRisk({ analysis, graph: graphOf(s.imports), critical: s.critical });
+}
+
+/** A shape finding, with or without a rewrite. */
+function shape(rule: string, rewritten: boolean): ShapeFinding {
+  return {
+    rule,
+    symbol: 'RedisClient',
+    member: 'get',
+    line: 3,
+    column: 1,
+    span: { start: 0, end: 1 },
+    message: rule,
+    rewrite: rewritten ? [{ start: 0, end: 1, newText: 'x' }] : undefined,
+  };
 }
 
 /** N files importing src/app.ts directly, none of them tests. */
@@ -108,6 +122,13 @@ const factors: FactorCase[] = [
     reason: '1 usage needs a manual change.',
     present: { sketch: { usages: [usage({ kind: 'import' }), usage({ kind: 'call', symbol: 'createCache' }), manual('dump')] } },
     absent: { sketch: { usages: [usage({ kind: 'import' }), usage({ kind: 'call', symbol: 'createCache' }), renamed('dump')] } },
+    adds: 0.05,
+  },
+  {
+    factor: 'arguments whose meaning changed that no rewrite can change',
+    reason: '1 call passes arguments whose meaning changed and that need a manual change (redis/callback).',
+    present: { sketch: { shapes: [shape('redis/callback', false), shape('redis/set-flags', true)] } },
+    absent: { sketch: { shapes: [shape('redis/set-flags', true)] } },
     adds: 0.05,
   },
   {
