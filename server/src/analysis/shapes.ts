@@ -5,8 +5,10 @@ import type { ShapeFinding } from './types';
 type Change = { start: number; end: number; newText: string };
 
 export interface ShapeInput {
-  /** The construction, factory call or member call. */
-  call: ts.CallExpression | ts.NewExpression;
+  /** The construction, factory call or member call (absent for an object a method returns). */
+  call?: ts.CallExpression | ts.NewExpression;
+  /** The values the rules look at, when they are not the call's arguments (a returned options object). */
+  args?: readonly ts.Expression[];
   symbol: string;
   /** The member name for member calls; null for constructions and factory calls. */
   member: string | null;
@@ -15,17 +17,24 @@ export interface ShapeInput {
   sf: ts.SourceFile;
   /** Workspace-relative path of a file, or undefined outside the workspace. */
   relativePathOf(fileName: string): string | undefined;
-  /** A call of a framework's API (rules with `on.modules`), not of the legacy API. */
-  framework?: boolean;
+  /**
+   * `legacy`: a call of the legacy API; `framework`: a call of a framework's API (rules with
+   * `on.modules`); `implements`: the object a method of a class implementing a framework's
+   * interface returns (rules with `on.implements`).
+   */
+  via?: 'legacy' | 'framework' | 'implements';
 }
 
 /** The shape rules that match one call, each with where it points and, when safe, the new form. */
 export function findShapes(input: ShapeInput): ShapeFinding[] {
   const found: ShapeFinding[] = [];
   for (const rule of input.rules) {
-    if ((rule.on.modules !== undefined) !== (input.framework === true) || !applies(rule, input.symbol, input.member)) continue;
+    const via = rule.on.implements ? 'implements' : rule.on.modules ? 'framework' : 'legacy';
+    if (via !== (input.via ?? 'legacy') || !applies(rule, input.symbol, input.member)) continue;
     const match = new ShapeMatcher(input).test(rule.test);
     if (!match) continue;
+    // A framework's options are not rewritten by any file's cleanup (the file may not use the legacy API at all).
+    if (via !== 'legacy') match.rewrite = undefined;
     const start = match.node.getStart(input.sf);
     const pos = input.sf.getLineAndCharacterOfPosition(start);
     found.push({
@@ -38,7 +47,11 @@ export function findShapes(input: ShapeInput): ShapeFinding[] {
       message:
         rule.message +
         (match.at ? ` It is set in ${match.at}.` : '') +
-        (match.rewrite ? ' The cleanup rewrite makes this change.' : ' Make this change by hand when the file moves to the new API.'),
+        (match.rewrite
+          ? ' The cleanup rewrite makes this change.'
+          : via === 'legacy'
+            ? ' Make this change by hand when the file moves to the new API.'
+            : ' Make this change by hand when the project moves to the new version.'),
       rewrite: match.rewrite,
       at: match.at,
     });
@@ -74,7 +87,7 @@ class ShapeMatcher {
   private readonly args: readonly ts.Expression[];
 
   constructor(private readonly input: ShapeInput) {
-    this.args = input.call.arguments ?? [];
+    this.args = input.args ?? input.call?.arguments ?? [];
   }
 
   test(test: ShapeTest): Match | undefined {
@@ -103,9 +116,16 @@ class ShapeMatcher {
       }
       case 'has-option': {
         const options = this.options(test.arg);
-        const found = options ? this.property(options, test.option) : undefined;
+        const found = options ? [test.option, ...(test.or ?? [])].map((o) => this.property(options, o)).find(Boolean) : undefined;
         if (!found) return undefined;
         return found.local ? { node: found.node } : { node: this.args[test.arg], at: found.at };
+      }
+      case 'non-string-option': {
+        const options = this.options(test.arg);
+        const found = options ? this.property(options, test.option) : undefined;
+        if (!found?.local || !ts.isPropertyAssignment(found.node) || ts.isStringLiteralLike(skipOuter(found.node.initializer)))
+          return undefined;
+        return { node: found.node };
       }
     }
   }
@@ -233,7 +253,7 @@ class ShapeMatcher {
 
   private requiresOneOf(index: number, names: string[]): Match | undefined {
     const arg = this.args[index];
-    if (!arg) return { node: this.input.call.expression };
+    if (!arg) return this.input.call ? { node: this.input.call.expression } : undefined;
     if (ts.isSpreadElement(arg) || this.isNumber(arg)) return undefined;
     const options = this.options(index);
     if (!options) return undefined;
@@ -362,11 +382,12 @@ class ShapeMatcher {
 
   /** Whether the legacy signature's parameter at `index` (not a rest parameter) has a type that passes `test`. */
   private declaredParameter(index: number, test: (type: ts.Type) => boolean): boolean {
+    if (!this.input.call) return false;
     const signature = this.input.checker.getResolvedSignature(this.input.call);
     const parameter = signature?.getParameters()[index];
     const declaration = parameter?.valueDeclaration;
     if (!parameter || (declaration && ts.isParameter(declaration) && declaration.dotDotDotToken)) return false;
-    const declared = this.input.checker.getTypeOfSymbolAtLocation(parameter, this.input.call);
+    const declared = this.input.checker.getTypeOfSymbolAtLocation(parameter, this.input.call as ts.Node);
     return test(this.input.checker.getNonNullableType(declared));
   }
 

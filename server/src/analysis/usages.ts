@@ -206,6 +206,9 @@ class FileAnalyzer {
       case SyntaxKind.ExpressionWithTypeArguments:
         this.heritage(node as ts.ExpressionWithTypeArguments);
         break;
+      case SyntaxKind.ClassDeclaration:
+        this.implementedShapes(node as ts.ClassDeclaration);
+        break;
       case SyntaxKind.TypeQuery:
         this.typeName((node as ts.TypeQueryNode).exprName, node);
         break;
@@ -612,9 +615,42 @@ class FileAnalyzer {
         checker: this.checker,
         sf: this.sf,
         relativePathOf: (fileName) => this.input.relativePathOf(fileName),
-        framework,
+        via: framework ? 'framework' : 'legacy',
       }),
     );
+  }
+
+  /**
+   * A class implementing a framework's interface whose method returns options for the legacy
+   * package (NestJS's `CacheOptionsFactory.createCacheOptions`): the objects it returns.
+   */
+  private implementedShapes(node: ts.ClassDeclaration | ts.ClassExpression): void {
+    const modules = this.frameworkModules();
+    if (modules.size === 0) return;
+    for (const clause of node.heritageClauses ?? []) {
+      if (clause.token !== SyntaxKind.ImplementsKeyword) continue;
+      for (const type of clause.types) {
+        if (!ts.isIdentifier(type.expression)) continue;
+        const imported = importedFrom(this.checker.getSymbolAtLocation(type.expression));
+        if (!imported || !modules.has(imported.module)) continue;
+        for (const member of node.members) {
+          if (!ts.isMethodDeclaration(member) || !member.body || !member.name || !ts.isIdentifier(member.name)) continue;
+          for (const returned of returnedExpressions(member.body))
+            this.shapes.push(
+              ...findShapes({
+                args: [returned],
+                symbol: imported.name,
+                member: member.name.text,
+                rules: this.ctx.spec.shapes,
+                checker: this.checker,
+                sf: this.sf,
+                relativePathOf: (fileName) => this.input.relativePathOf(fileName),
+                via: 'implements',
+              }),
+            );
+        }
+      }
+    }
   }
 
   /**
@@ -1103,6 +1139,18 @@ function destructuredAwait(call: ts.CallExpression): ts.ObjectBindingPattern | u
   if (ts.isAwaitExpression(parent)) parent = parent.parent;
   if (ts.isParenthesizedExpression(parent)) parent = parent.parent;
   return ts.isVariableDeclaration(parent) && ts.isObjectBindingPattern(parent.name) ? parent.name : undefined;
+}
+
+/** The expressions a function body returns (not those of functions nested in it). */
+function returnedExpressions(body: ts.Block): ts.Expression[] {
+  const found: ts.Expression[] = [];
+  const walk = (n: ts.Node): void => {
+    if (ts.isFunctionLike(n)) return;
+    if (ts.isReturnStatement(n) && n.expression) found.push(n.expression);
+    ts.forEachChild(n, walk);
+  };
+  ts.forEachChild(body, walk);
+  return found;
 }
 
 /** The module and exported name a local binding is imported (or required) from, when it is one. */

@@ -24,10 +24,13 @@ export function riskOf(index: WorkspaceIndex, analysis: FileAnalysis): Risk {
   return assessRisk({ analysis, graph: index.graph, critical: index.currentSpec()?.risk.critical ?? [] });
 }
 
-/** Files with legacy usages (excluding the legacy module, the target and the adapter). */
+/**
+ * Files with legacy usages, or with calls whose arguments changed meaning (a framework's options
+ * for the legacy package), excluding the legacy module, the target and the adapter.
+ */
 export function filesWithUsages(index: WorkspaceIndex): FileAnalysis[] {
   const excluded = excludedFromPlan(index);
-  return index.allAnalyses().filter((a) => a.usages.length > 0 && !excluded.has(a.path));
+  return index.allAnalyses().filter((a) => (a.usages.length > 0 || a.shapes.length > 0) && !excluded.has(a.path));
 }
 
 export function planEntries(index: WorkspaceIndex): PlanEntry[] {

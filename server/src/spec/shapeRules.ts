@@ -26,6 +26,8 @@ export interface ShapeRule {
 export interface ShapeTarget {
   symbol: string;
   modules?: string[];
+  /** With `modules`: `symbol` is an interface a class implements, `member` its method, and the rule looks at the object it returns. */
+  implements?: boolean;
   /** A member name, or `*` for every member except `except`. */
   member?: string;
   except?: string[];
@@ -50,8 +52,10 @@ export type ShapeTest =
   | { kind: 'option-to-argument'; arg: number; option: string }
   /** The first argument is one of these strings (an event name, a command): a manual change. */
   | { kind: 'first-argument'; values: string[] }
-  /** The options object at `arg` has `option` (at all): a manual change, named. */
-  | { kind: 'has-option'; arg: number; option: string }
+  /** The options object at `arg` has `option` (or one of `or`): a manual change, named. */
+  | { kind: 'has-option'; arg: number; option: string; or?: string[] }
+  /** `option` of the options object at `arg` is set to something other than a string (a store package): a manual change. */
+  | { kind: 'non-string-option'; arg: number; option: string }
   /** Two or more positional arguments the new API takes as one options object; `names` are their keys (absent: manual). */
   | { kind: 'positional-options'; from: number; types: ('number' | 'string' | 'object')[]; names?: string[] };
 
@@ -208,9 +212,33 @@ const cacheManager: ShapeRule[] = [
   {
     id: 'cache-manager/nest-register-async-ttl',
     on: { symbol: 'CacheModule', member: 'registerAsync', modules: ['@nestjs/common', '@nestjs/cache-manager'] },
-    test: { kind: 'has-option', arg: 0, option: 'useFactory' },
+    test: { kind: 'has-option', arg: 0, option: 'useFactory', or: ['useClass', 'useExisting'] },
     message:
       'With cache-manager 5, the ttl that this CacheModule.registerAsync factory (or CacheOptionsFactory) returns is in milliseconds, not seconds; multiply it by 1000.',
+  },
+  {
+    id: 'cache-manager/nest-options-factory-ttl',
+    on: {
+      symbol: 'CacheOptionsFactory',
+      member: 'createCacheOptions',
+      modules: ['@nestjs/common', '@nestjs/cache-manager'],
+      implements: true,
+    },
+    test: { kind: 'seconds-to-ms', arg: 0, option: 'ttl' },
+    message:
+      'With cache-manager 5, the ttl this CacheOptionsFactory returns is in milliseconds, not seconds: the same number expires entries 1000 times sooner.',
+  },
+  {
+    id: 'cache-manager/nest-options-factory-store',
+    on: {
+      symbol: 'CacheOptionsFactory',
+      member: 'createCacheOptions',
+      modules: ['@nestjs/common', '@nestjs/cache-manager'],
+      implements: true,
+    },
+    test: { kind: 'non-string-option', arg: 0, option: 'store' },
+    message:
+      'With cache-manager 5, a store package is a factory that takes its own options (cache-manager-redis-store 3: store: () => redisStore({ socket: { host, port }, password })); host, port and auth_pass next to it are no longer read.',
   },
   {
     id: 'cache-manager/callback',

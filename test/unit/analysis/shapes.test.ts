@@ -241,24 +241,36 @@ const cases: Case[] = [
   },
   // ---- cache-manager 4 → 5 ------------------------------------------------------------------
   {
-    name: 'NestJS: CacheModule.register({ ttl }) in seconds becomes milliseconds; registerAsync factories are named',
+    name: 'NestJS: the ttl of CacheModule.register, of registerAsync factories and classes, and of a CacheOptionsFactory is named, and a store package',
     preset: 'cache-manager-4-to-5',
     file: 'src/app.module.ts',
     files: {
       'node_modules/@nestjs/common/package.json': JSON.stringify({ name: '@nestjs/common', version: '8.4.7', types: 'index.d.ts' }),
-      'node_modules/@nestjs/common/index.d.ts':
-        'export declare class CacheModule { static register(options?: { ttl?: number; max?: number }): unknown; static registerAsync(options: { useFactory: (...args: any[]) => unknown }): unknown; }\n',
+      'node_modules/@nestjs/common/index.d.ts': [
+        'export declare class CacheModule {',
+        '  static register(options?: { ttl?: number; max?: number }): unknown;',
+        '  static registerAsync(options: { useFactory?: (...args: any[]) => unknown; useClass?: unknown }): unknown;',
+        '}',
+        'export interface CacheOptionsFactory { createCacheOptions(): unknown }',
+        '',
+      ].join('\n'),
     },
     code: [
-      "import { CacheModule } from '@nestjs/common';",
+      "import { CacheModule, CacheOptionsFactory } from '@nestjs/common';",
+      "import * as redisStore from 'cache-manager-redis-store';",
       'export const sync = CacheModule.register({ ttl: 5, max: 10 });',
       'export const later = CacheModule.registerAsync({ useFactory: () => ({ ttl: 60 }) });',
+      'export class Options implements CacheOptionsFactory {',
+      "  createCacheOptions() { return { ttl: 60 * 60, store: redisStore, host: 'cache' }; }",
+      '}',
+      'export const byClass = CacheModule.registerAsync({ useClass: Options });',
     ],
-    found: ['2 cache-manager/nest-register-ttl', '3 cache-manager/nest-register-async-ttl manual'],
-    after: [
-      "import { CacheModule } from '@nestjs/common';",
-      'export const sync = CacheModule.register({ ttl: 5 * 1000, max: 10 });',
-      'export const later = CacheModule.registerAsync({ useFactory: () => ({ ttl: 60 }) });',
+    found: [
+      '3 cache-manager/nest-register-ttl manual',
+      '4 cache-manager/nest-register-async-ttl manual',
+      '6 cache-manager/nest-options-factory-ttl manual',
+      '6 cache-manager/nest-options-factory-store manual',
+      '8 cache-manager/nest-register-async-ttl manual',
     ],
   },
   {
