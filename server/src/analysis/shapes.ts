@@ -387,7 +387,7 @@ class ShapeMatcher {
     const parameter = signature?.getParameters()[index];
     const declaration = parameter?.valueDeclaration;
     if (!parameter || (declaration && ts.isParameter(declaration) && declaration.dotDotDotToken)) return false;
-    const declared = this.input.checker.getTypeOfSymbolAtLocation(parameter, this.input.call as ts.Node);
+    const declared = this.input.checker.getTypeOfSymbolAtLocation(parameter, this.input.call);
     return test(this.input.checker.getNonNullableType(declared));
   }
 
