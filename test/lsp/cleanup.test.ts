@@ -8,7 +8,7 @@ import { ExecuteCommandRequest } from 'vscode-languageserver-protocol/node';
 import { AdvanceClockRequest, RemoveAdapterRequest, ServerCommands, WorkflowStatusRequest } from '../../server/src/protocol';
 import type { EngineResult } from '../../server/src/protocol';
 import { writeWorkspace } from '../support/tempWorkspace';
-import { git, hour } from '../support/workflowRepo';
+import { commitAll, git, hour } from '../support/workflowRepo';
 import { TestClient, pullCapabilities } from './lspClient';
 
 const files = {
@@ -24,12 +24,7 @@ describe('language server: the cleanup phase and removing the adapter', function
 
   before(async () => {
     root = writeWorkspace(files);
-    git(root, 'init', '-q', '-b', 'main');
-    git(root, 'config', 'user.name', 'Stepwise Test');
-    git(root, 'config', 'user.email', 'test@stepwise.invalid');
-    git(root, 'config', 'commit.gpgsign', 'false');
-    git(root, 'add', '-A');
-    git(root, 'commit', '-q', '-m', 'initial');
+    commitAll(root);
     ({ client } = await TestClient.start(root, pullCapabilities, { trusted: true }, { env: { ...process.env, STEPWISE_TEST_CLOCK: '1' } }));
   });
 

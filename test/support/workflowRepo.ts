@@ -103,6 +103,16 @@ export function gitStatus(root: string, ...args: string[]): { code: number; outp
 
 export const headOf = (root: string): string => git(root, 'rev-parse', 'HEAD').trim();
 
+/** Makes `root` a git repository with a test identity and everything in it committed. */
+export function commitAll(root: string): void {
+  git(root, 'init', '-q', '-b', 'main');
+  git(root, 'config', 'user.name', 'Stepwise Test');
+  git(root, 'config', 'user.email', 'test@stepwise.invalid');
+  git(root, 'config', 'commit.gpgsign', 'false');
+  git(root, 'add', '-A');
+  git(root, 'commit', '-q', '-m', 'initial');
+}
+
 export const read = (root: string, rel: string): string => readFileSync(join(root, ...rel.split('/')), 'utf8');
 
 export const write = (root: string, rel: string, text: string): void => {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { EngineResult } from '../../../server/src/protocol/wire';
 import { withoutDependencies } from '../../../server/src/workflow/engine';
 import { writeWorkspace } from '../../support/tempWorkspace';
-import { git, hour, journalOf, openHarness } from '../../support/workflowRepo';
+import { commitAll, git, hour, journalOf, openHarness } from '../../support/workflowRepo';
 import type { Harness } from '../../support/workflowRepo';
 
 const adapter = 'src/adapter/cache.ts';
@@ -39,12 +39,7 @@ describe('the cleanup phase: onto the new API one file at a time, then the adapt
 
   before(async () => {
     const root = writeWorkspace(files);
-    git(root, 'init', '-q', '-b', 'main');
-    git(root, 'config', 'user.name', 'Stepwise Test');
-    git(root, 'config', 'user.email', 'test@stepwise.invalid');
-    git(root, 'config', 'commit.gpgsign', 'false');
-    git(root, 'add', '-A');
-    git(root, 'commit', '-q', '-m', 'initial');
+    commitAll(root);
     h = await openHarness(root);
   });
 
