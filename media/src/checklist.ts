@@ -439,11 +439,15 @@ function dossierView(file: FileStatus): HTMLElement {
         ),
         'None.',
       ),
-      list(
-        'Arguments whose meaning changed',
-        (value.shapes ?? []).map((f) => `line ${f.line}, ${f.rule}: ${f.message}`),
-        'None.',
-      ),
+      ...((value.shapes ?? []).length > 0
+        ? [
+            list(
+              'Arguments whose meaning changed',
+              (value.shapes ?? []).map((f) => `line ${f.line}, ${f.rule}: ${f.message}`),
+              'None.',
+            ),
+          ]
+        : []),
       list(
         'Routing issues',
         value.routingIssues.map((r) => `line ${r.line}, ${r.kind}: ${r.message}`),

@@ -115,9 +115,12 @@ export async function main(): Promise<number> {
     // An unavailable button stays reachable by keyboard and says why.
     const approve = card.locator('button[data-action="approve"]');
     if ((await approve.getAttribute('aria-disabled')) !== 'true') throw new Error('Approve is not marked unavailable during observation');
-    await approve.focus();
-    if (!(await approve.evaluate((b) => b === b.ownerDocument.activeElement)))
-      throw new Error('the unavailable Approve button cannot take focus');
+    // A status pushed meanwhile redraws the card (focus follows the new button); focus again then.
+    for (let attempt = 1; ; attempt++) {
+      await approve.focus();
+      if (await approve.evaluate((b) => b === b.ownerDocument.activeElement)) break;
+      if (attempt === 5) throw new Error('the unavailable Approve button cannot take focus');
+    }
     const approveText = await approve.textContent();
     if (!/unavailable: Observation of .* runs until \d{4}-\d\d-\d\d \d\d:\d\d/.test(approveText ?? ''))
       throw new Error(`the unavailable Approve button does not say why in local time: ${approveText}`);
