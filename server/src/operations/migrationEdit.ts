@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { buildAdapterModel } from '../analysis/adapterModel';
 import type { ImportSite } from '../analysis/types';
 import { planAdapterRouting } from '../rewrite/adapterRouting';
@@ -9,6 +10,10 @@ import type { ExtensionStyle } from '../rewrite/specifiers';
 import { applyTextChanges } from '../rewrite/textChange';
 import type { FileChange } from '../rewrite/textChange';
 import { isPackageSpecifier } from '../spec/validate';
+import { flagNameOf } from '../rewrite/adapterScaffold';
+import { hasPackageAdapter, packageAdapterSource } from '../rewrite/packageAdapters';
+import { emitRuntimeModule, runtimePathOf } from '../rewrite/runtime/emit';
+import { transpileToJavaScript } from '../workspace/transpile';
 import type { WorkspaceIndex } from '../workspace/workspaceIndex';
 import { describeProblems } from '../workspace/editCheck';
 import type { PlannedFile } from '../workspace/editCheck';
@@ -126,6 +131,9 @@ export function generateAdapter(index: WorkspaceIndex, fromRel: string, style: E
   if (targetIsFile) index.ensureInProject(spec.target.module);
   const context = index.legacyContextFor(fromRel);
   if (!context) return { error: 'There is no valid spec.' };
+  if (hasPackageAdapter(spec.preset) && spec.legacy.modules.some(isPackageSpecifier)) {
+    return generatePackageAdapter(index, style);
+  }
   const targetAbsolute = targetIsFile ? index.paths.toAbsolute(spec.target.module) : index.resolvePackageEntry(spec.target.module);
   const model = buildAdapterModel(context, targetAbsolute);
   if (model.classes.length === 0 && model.functions.length === 0) {
@@ -160,4 +168,65 @@ export function generateAdapter(index: WorkspaceIndex, fromRel: string, style: E
   return {
     error: `The generated adapter ${spec.adapter.module} still does not type-check after keeping the failing members on the legacy side.`,
   };
+}
+
+/**
+ * The adapter of a preset that migrates a package (lru-cache 6 to 10): its reviewed routes, in
+ * TypeScript, or transpiled for a JavaScript adapter path, as CommonJS or an ES module.
+ */
+function generatePackageAdapter(index: WorkspaceIndex, style: ExtensionStyle): ScaffoldResult | { error: string } {
+  const spec = index.currentSpec();
+  if (!spec?.preset) return { error: 'There is no valid spec.' };
+  const adapterPath = spec.adapter.module;
+  const runtimePath = runtimePathOf(adapterPath);
+  const javaScript = /\.(m|c)?jsx?$/.test(adapterPath);
+  if (!javaScript && !/\.(m|c)?tsx?$/.test(adapterPath)) {
+    return { error: `"adapter.module" (${adapterPath}) must be a .ts or .js file for Stepwise to generate it.` };
+  }
+  const moduleKind = moduleKindOf(index, adapterPath);
+  const legacyModule = spec.legacy.modules.find(isPackageSpecifier) as string;
+  const targetSpecifier = isPackageSpecifier(spec.target.module)
+    ? spec.target.module
+    : relativeSpecifier(adapterPath, spec.target.module, style);
+  const flag = flagNameOf(spec.id);
+  const source = packageAdapterSource(spec.preset, {
+    migrationId: spec.id,
+    title: spec.title,
+    legacyModule,
+    targetSpecifier,
+    runtimeSpecifier: relativeSpecifier(adapterPath, runtimePath, javaScript && style === 'ts' ? 'js' : style),
+    runtimeFileName: runtimePath.split('/').pop() ?? runtimePath,
+    flag,
+    moduleKind,
+  });
+  let text = source.text;
+  let runtime = emitRuntimeModule(flag, spec.id, spec.observation.compare);
+  if (javaScript) {
+    try {
+      text = transpileToJavaScript(text, adapterPath.replace(/\.(m|c)?jsx?$/, '.ts'), moduleKind);
+      runtime = transpileToJavaScript(runtime, runtimePath.replace(/\.(m|c)?jsx?$/, '.ts'), moduleKind);
+    } catch (error) {
+      return { error: (error as Error).message };
+    }
+  }
+  return { text, runtime: { path: runtimePath, text: runtime }, routeLines: new Map(), notes: source.notes };
+}
+
+/** Whether the adapter at `rel` is loaded as CommonJS or as an ES module (its extension, else the nearest package.json). */
+function moduleKindOf(index: WorkspaceIndex, rel: string): 'commonjs' | 'esm' {
+  if (/\.m[jt]s$/.test(rel)) return 'esm';
+  if (/\.c[jt]s$/.test(rel)) return 'commonjs';
+  let dir = path.posix.dirname(rel);
+  for (;;) {
+    const manifest = index.paths.toAbsolute(dir === '.' ? 'package.json' : `${dir}/package.json`);
+    if (existsSync(manifest)) {
+      try {
+        return (JSON.parse(readFileSync(manifest, 'utf8')) as { type?: unknown }).type === 'module' ? 'esm' : 'commonjs';
+      } catch {
+        return 'commonjs';
+      }
+    }
+    if (dir === '.') return 'commonjs';
+    dir = path.posix.dirname(dir);
+  }
 }

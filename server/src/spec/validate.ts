@@ -181,7 +181,11 @@ export function parseSpec(text: string, env?: SpecEnvironment): SpecResult {
       'warning',
     );
   }
-  const adapterModule = merged.adapter?.module;
+  // A preset's default adapter path is TypeScript; a workspace without a tsconfig.json gets it as JavaScript.
+  const adapterModule =
+    spec.adapter?.module === undefined && base.adapter?.module && env && !env.fileExists('tsconfig.json')
+      ? base.adapter.module.replace(/\.ts$/, '.js')
+      : merged.adapter?.module;
   if (adapterModule) {
     if (isPackageSpecifier(adapterModule)) {
       report(

@@ -38,8 +38,10 @@ describe('preset API surfaces: analysis without node_modules', () => {
     );
     assert.equal(spec?.id, 'lru-cache-6-to-10');
     assert.deepEqual(spec?.legacy.modules, ['lru-cache']);
-    assert.equal(spec?.adapter.module, 'src/cache-migration/lru-cache-adapter.ts');
+    assert.equal(spec?.adapter.module, 'src/cache-migration/lru-cache-adapter.js', 'no tsconfig.json: a JavaScript adapter');
     assert.match(spec?.legacy.api['lru-cache'] ?? '', /interface LRUCache<K = any, V = any>/);
+    const typed = parseSpec('{ "preset": "lru-cache-6-to-10" }', { fileExists: (p) => p === 'tsconfig.json', packageExists: () => false });
+    assert.equal(typed.spec?.adapter.module, 'src/cache-migration/lru-cache-adapter.ts', 'a tsconfig.json: a TypeScript adapter');
   });
 
   it('finds every use in CommonJS JavaScript with no node_modules: requires, constructions and members through this.cache', async () => {

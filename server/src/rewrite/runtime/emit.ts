@@ -7,7 +7,7 @@ const marker = '// ---- Stepwise runtime';
 
 /** Where the runtime module goes: beside the adapter, `stepwise-runtime` with the adapter's extension. */
 export function runtimePathOf(adapterPath: string): string {
-  const ext = /\.(m|c)?tsx?$/.exec(adapterPath)?.[0] ?? '.ts';
+  const ext = /\.(m|c)?[tj]sx?$/.exec(adapterPath)?.[0] ?? '.ts';
   return path.posix.join(path.posix.dirname(adapterPath), `stepwise-runtime${ext.replace('x', '')}`);
 }
 

@@ -1,0 +1,77 @@
+// A preset that migrates a package, end to end as far as the adapter: the lru-service fixture
+// (plain CommonJS JavaScript, no tsconfig) with lru-cache 6 and lru-cache 10 really installed
+// from the registry, migrated one file at a time through the generated JavaScript adapter on a
+// real git repository; after every file the fixture's own tests pass with the adapter in each
+// rollout mode, so lru-cache 10 really answers, with lru-cache 6's arguments translated.
+import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { EngineResult } from '../../../server/src/protocol/wire';
+import { commitAll, git, openHarness } from '../../support/workflowRepo';
+import type { Harness } from '../../support/workflowRepo';
+
+const fixture = join(__dirname, '..', '..', '..', '..', 'test', 'fixtures', 'lru-service');
+const flag = 'STEPWISE_FLAG_LRU_CACHE_6_TO_10';
+
+function assertOk(result: EngineResult): asserts result is Extract<EngineResult, { ok: true }> {
+  assert.ok(result.ok, result.ok ? '' : result.error);
+}
+
+/** The fixture's own `npm test` in one rollout mode: its pass and fail counts. */
+function fixtureTests(root: string, mode: string): { pass: number; fail: number } {
+  let output: string;
+  try {
+    output = execFileSync('npm', ['test', '--silent'], { cwd: root, encoding: 'utf8', env: { ...process.env, [flag]: mode } });
+  } catch (error) {
+    output = `${(error as { stdout?: string }).stdout ?? ''}`;
+  }
+  const count = (name: string): number => Number(new RegExp(`^# ${name} (\\d+)$`, 'm').exec(output)?.[1] ?? -1);
+  return { pass: count('pass'), fail: count('fail') };
+}
+
+describe('lru-cache 6 to 10 on lru-service: the package adapter, file by file, with the fixture’s own tests', function () {
+  this.timeout(300_000);
+  let h: Harness;
+  let root: string;
+
+  before(async () => {
+    root = mkdtempSync(join(tmpdir(), 'stepwise-lru-flow-'));
+    cpSync(fixture, root, { recursive: true });
+    // The preset, plus what a short test can observe: no minimum of calls before the approval.
+    writeFileSync(
+      join(root, '.stepwise/migration.json'),
+      `${JSON.stringify({ preset: 'lru-cache-6-to-10', observation: { minimumCalls: 0 } }, null, 2)}\n`,
+    );
+    execFileSync('npm', ['ci', '--no-audit', '--no-fund', '--prefer-offline'], { cwd: root, stdio: 'ignore' });
+    commitAll(root);
+    h = await openHarness(root, {}, { removeOnDispose: true });
+  });
+
+  after(async () => {
+    await h?.dispose();
+  });
+
+  it('passes its own tests before the migration, on lru-cache 6', () => {
+    assert.deepEqual(fixtureTests(root, 'legacy'), { pass: 5, fail: 0 });
+  });
+
+  for (const file of ['src/rate-limit.js', 'src/session-store.js']) {
+    it(`routes ${file} through a JavaScript adapter; the tests pass in every mode`, async () => {
+      assertOk(await h.engine.migrate(file, { force: true, reason: 'both files, in the test' }));
+      assert.match(readFileSync(join(root, file), 'utf8'), /require\('\.\/cache-migration\/lru-cache-adapter'\)/);
+      const adapter = readFileSync(join(root, 'src/cache-migration/lru-cache-adapter.js'), 'utf8');
+      assert.match(adapter, /^module\.exports = LRU;$/m, 'the adapter keeps lru-cache 6’s export shape for require()');
+      assert.match(adapter, /require\("lru-cache-10"\)|require\('lru-cache-10'\)/);
+      assert.ok(existsSync(join(root, 'src/cache-migration/stepwise-runtime.js')), 'the runtime is JavaScript beside it');
+      assert.equal(git(root, 'status', '--porcelain'), '', 'one commit, nothing left over');
+      for (const mode of ['legacy', 'shadow', '50', 'new']) {
+        assert.deepEqual(fixtureTests(root, mode), { pass: 5, fail: 0 }, `${file}, mode ${mode}`);
+      }
+      // Let its observation end and approve it, so the next file is the one in flight.
+      h.clock.advance(25 * 3600_000);
+      assertOk(await h.engine.approve(file));
+    });
+  }
+});
