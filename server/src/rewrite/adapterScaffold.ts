@@ -27,6 +27,14 @@ export interface ScaffoldResult {
   notes: string[];
 }
 
+/** The adapter header's lines on the rollout modes (every generated adapter has them). */
+export const rolloutModeLines: readonly string[] = [
+  ' *   legacy   (default) the legacy implementation only',
+  ' *   shadow   legacy answers; the new one runs alongside and its answers are compared',
+  ' *   25       25 % of the keys (any number 0-100, by a stable hash of the key) use the new one',
+  ' *   new      the new implementation answers, falling back to legacy on errors',
+];
+
 /** The environment variable that selects an adapter's implementation. */
 export function flagNameOf(migrationId: string): string {
   return `STEPWISE_FLAG_${migrationId.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}`;
@@ -76,10 +84,7 @@ export function scaffoldAdapter(input: ScaffoldInput): ScaffoldResult {
     ' *',
     ` * Files migrated by Stepwise import the legacy names from here instead of ${commentSafe([...model.legacyFiles, ...model.packages].join(', '))}.`,
     ' * Instances keep the legacy contract; the rollout mode chooses which implementation answers:',
-    ' *   legacy   (default) the legacy implementation only',
-    ' *   shadow   legacy answers; the new one runs alongside and its answers are compared',
-    ' *   25       25 % of the keys (any number 0-100, by a stable hash of the key) use the new one',
-    ' *   new      the new implementation answers, falling back to legacy on errors',
+    ...rolloutModeLines,
     ' * Writes and lifecycle calls also run on the legacy side, so rolling back is instant; a read the',
     ' * new side misses is answered by legacy and back-filled. The mode comes from',
     ` * stepwiseAdapter.setFlag(), else ${flag}, else the control store Stepwise steers`,

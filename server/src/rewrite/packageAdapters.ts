@@ -1,3 +1,4 @@
+import { rolloutModeLines } from './adapterScaffold';
 import { commentSafe, stringLiteral } from './literal';
 
 /**
@@ -128,10 +129,7 @@ export function packageAdapterSource(presetId: string, input: PackageAdapterInpu
     ' *',
     ` * Files migrated by Stepwise load ${commentSafe(input.legacyModule)} from here. Its instances keep the legacy contract;`,
     ' * the rollout mode chooses which implementation answers:',
-    ' *   legacy   (default) the legacy implementation only',
-    ' *   shadow   legacy answers; the new one runs alongside and its answers are compared',
-    ' *   25       25 % of the keys (any number 0-100, by a stable hash of the key) use the new one',
-    ' *   new      the new implementation answers, falling back to legacy on errors',
+    ...rolloutModeLines,
     ' * Writes also run on the legacy side, so rolling back is instant; a read the new side misses is',
     ` * answered by legacy and back-filled. The mode comes from stepwiseAdapter.setFlag() (in`,
     ` * ${commentSafe(input.runtimeFileName)}), else ${input.flag}, else the control store Stepwise steers (.stepwise/control/).`,
