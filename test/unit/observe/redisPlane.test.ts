@@ -110,6 +110,8 @@ describe('the rollout on a real Redis', function () {
       await Promise.all(apps.map((a) => a.serves(mode)));
       let seen = jsonOf<State>(await observe(redis.url, env));
       while (seen.processes.filter((p) => p.mode === mode).length < 2) seen = jsonOf<State>(await observe(redis.url, env));
+      // The stage's evidence is what was reported in it: wait for its comparisons (shadow) or new calls.
+      if (mode === 'shadow') while (seen.figures.shadowComparisons === 0) seen = jsonOf<State>(await observe(redis.url, env));
       if (mode === 'new') while (seen.figures.newCalls === 0) seen = jsonOf<State>(await observe(redis.url, env));
     }
     const set = await withEnv(env, () => cli('rollout', 'set', '25', '--redis', redis!.url, '--root', root));
