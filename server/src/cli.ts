@@ -688,6 +688,7 @@ function parseArgs(argv: string[]): { command: string | undefined; options: Opti
   const flags = new Map<string, string | true>();
   const positional: string[] = [];
   const valued = new Set([
+    'confirm',
     'format',
     'root',
     'legacy',

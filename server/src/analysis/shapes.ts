@@ -49,11 +49,14 @@ export function findShapes(input: ShapeInput): ShapeFinding[] {
         (match.at ? ` It is set in ${match.at}.` : '') +
         (match.rewrite
           ? ' The cleanup rewrite makes this change.'
-          : via === 'legacy'
-            ? ' Make this change by hand when the file moves to the new API.'
-            : ' Make this change by hand when the project moves to the new version.'),
+          : match.elsewhere
+            ? ` The cleanup rewrite makes this change there, in the same commit, when nothing else imports ${match.elsewhere.path}.`
+            : via === 'legacy'
+              ? ' Make this change by hand when the file moves to the new API.'
+              : ' Make this change by hand when the project moves to the new version.'),
       rewrite: match.rewrite,
       at: match.at,
+      elsewhere: match.elsewhere,
     });
   }
   return found;
@@ -73,6 +76,8 @@ interface Match {
   rewrite?: Change[];
   /** `src/options.js:9` when the shape is set away from the call. */
   at?: string;
+  /** The new form, when the shape is set in another workspace file: changes to that file. */
+  elsewhere?: { path: string; changes: Change[] };
 }
 
 /** An options object as far as it can be known: written here (a literal), or only its type. */
@@ -135,7 +140,8 @@ class ShapeMatcher {
   private positional(index: number, wrapAs: string): Match | undefined {
     const arg = this.args[index];
     if (!arg || ts.isSpreadElement(arg) || !this.isPositionalValue(arg, index)) return undefined;
-    return { node: arg, rewrite: [{ start: this.start(arg), end: arg.getEnd(), newText: `{ ${wrapAs}: ${this.text(arg)} }` }] };
+    const entry = ts.isIdentifier(arg) && arg.text === wrapAs ? wrapAs : `${wrapAs}: ${this.text(arg)}`;
+    return { node: arg, rewrite: [{ start: this.start(arg), end: arg.getEnd(), newText: `{ ${entry} }` }] };
   }
 
   private callback(): Match | undefined {
@@ -181,14 +187,16 @@ class ShapeMatcher {
     if (!options) return undefined;
     const found = this.property(options, name);
     if (!found) return undefined;
-    if (!found.local || !rename) return { node: found.local ? found.node : this.args[index], at: found.at };
-    const property = found.node;
-    let rewrite: Change[] | undefined;
-    if (ts.isShorthandPropertyAssignment(property))
-      rewrite = [{ start: this.start(property), end: property.getEnd(), newText: `${rename}: ${property.name.text}` }];
-    else if ((ts.isPropertyAssignment(property) || ts.isMethodDeclaration(property)) && isPlainName(property.name))
-      rewrite = [{ start: this.start(property.name), end: property.name.getEnd(), newText: rename }];
-    return { node: property, rewrite };
+    const rewrite = rename ? renameChanges(found.node, rename) : undefined;
+    if (!found.local) return this.away(found, index, rewrite);
+    return { node: found.node, rewrite };
+  }
+
+  /** A shape set in another file: the finding points at this call's argument; the change is that file's. */
+  private away(found: { node: ts.Node; at?: string }, index: number, changes: Change[] | undefined): Match {
+    const sf = found.node.getSourceFile();
+    const path = sf === this.input.sf || sf.isDeclarationFile ? undefined : this.input.relativePathOf(sf.fileName);
+    return { node: this.args[index], at: found.at, elsewhere: changes && path ? { path, changes } : undefined };
   }
 
   private swappedParameters(index: number, name: string): Match | undefined {
@@ -205,20 +213,25 @@ class ShapeMatcher {
       return found.local ? { node: found.node } : { node: this.args[index], at: found.at };
     }
     if (fn.parameters.length === 0 || inNewOrder(fn.parameters)) return undefined;
-    if (!found.local) return { node: this.args[index], at: found.at };
     const params = fn.parameters;
-    if (params.some((p) => p.dotDotDotToken)) return { node: found.node };
-    const rewrite: Change[] = [];
-    if (params.length >= 2) {
-      rewrite.push({ start: this.start(params[0]), end: params[0].getEnd(), newText: this.text(params[1]) });
-      rewrite.push({ start: this.start(params[1]), end: params[1].getEnd(), newText: this.text(params[0]) });
-    } else {
-      const only = params[0];
-      const parenthesized = this.input.sf.text.slice(fn.getStart(this.input.sf), this.start(only)).includes('(');
-      const newText = `_value, ${this.text(only)}`;
-      rewrite.push({ start: this.start(only), end: only.getEnd(), newText: parenthesized ? newText : `(${newText})` });
-    }
+    const rewrite = params.some((p) => p.dotDotDotToken) ? undefined : this.swapChanges(fn);
+    if (!found.local) return this.away(found, index, rewrite);
     return { node: found.node, rewrite };
+  }
+
+  /** `(key, value)` → `(value, key)`; a lone `key` → `(_value, key)`. */
+  private swapChanges(fn: ts.SignatureDeclaration): Change[] {
+    const params = fn.parameters;
+    if (params.length >= 2) {
+      return [
+        { start: this.start(params[0]), end: params[0].getEnd(), newText: this.text(params[1]) },
+        { start: this.start(params[1]), end: params[1].getEnd(), newText: this.text(params[0]) },
+      ];
+    }
+    const only = params[0];
+    const parenthesized = fn.getSourceFile().text.slice(this.start(fn), this.start(only)).includes('(');
+    const newText = `_value, ${this.text(only)}`;
+    return [{ start: this.start(only), end: only.getEnd(), newText: parenthesized ? newText : `(${newText})` }];
   }
 
   private secondsToMs(index: number, name: string, positional: boolean): Match | undefined {
@@ -229,8 +242,13 @@ class ShapeMatcher {
     if (!options) return undefined;
     const found = this.property(options, name);
     if (!found) return undefined;
-    if (!found.local) return { node: arg, at: found.at };
     const property = found.node;
+    if (!found.local) {
+      const value = ts.isPropertyAssignment(property) ? property.initializer : undefined;
+      // Only a number to multiply in place: the positional form replaces the whole options object.
+      const changes = !positional && value && !this.isFunction(value) ? [this.timesThousand(value)] : undefined;
+      return this.away(found, index, changes);
+    }
     const value = ts.isPropertyAssignment(property)
       ? property.initializer
       : ts.isShorthandPropertyAssignment(property)
@@ -431,7 +449,7 @@ class ShapeMatcher {
   }
 
   private start(node: ts.Node): number {
-    return node.getStart(this.input.sf);
+    return node.getStart(node.getSourceFile());
   }
 
   private text(node: ts.Node): string {
@@ -464,6 +482,16 @@ function skipOuter(node: ts.Expression): ts.Expression {
 
 function propertyName(name: ts.PropertyName): string | undefined {
   return ts.isIdentifier(name) || ts.isStringLiteral(name) || ts.isNumericLiteral(name) ? name.text : undefined;
+}
+
+/** An option renamed where it is written: `maxAge: n` → `ttl: n`, `maxAge` → `ttl: maxAge`. */
+function renameChanges(property: ts.Node, rename: string): Change[] | undefined {
+  const sf = property.getSourceFile();
+  if (ts.isShorthandPropertyAssignment(property))
+    return [{ start: property.getStart(sf), end: property.getEnd(), newText: `${rename}: ${property.name.text}` }];
+  if ((ts.isPropertyAssignment(property) || ts.isMethodDeclaration(property)) && isPlainName(property.name))
+    return [{ start: property.name.getStart(sf), end: property.name.getEnd(), newText: rename }];
+  return undefined;
 }
 
 function isPlainName(name: ts.PropertyName): boolean {

@@ -114,6 +114,11 @@ export interface ShapeFinding {
   rewrite?: { start: number; end: number; newText: string }[];
   /** Where the shape is set when it is not in this file's call (`src/options.js:9`). */
   at?: string;
+  /**
+   * The new form when the shape is set in another workspace file (`at`): changes to that file,
+   * which the cleanup makes with this file's only when nothing else imports it.
+   */
+  elsewhere?: { path: string; changes: { start: number; end: number; newText: string }[] };
 }
 
 export interface FileAnalysis {

@@ -40,16 +40,37 @@ export function computeCleanupEdit(index: WorkspaceIndex, rel: string): Migratio
   const targetExports =
     spec.target.exports.length > 0 ? spec.target.exports : [...new Set([...model.targetImports, ...Object.values(typeMap)])];
 
-  const plan = planNativeRewrite({ analysis, text, typeMap, targetExports, targetSpecifier });
+  // An options helper that only this file imports changes with it (`maxAge` → `ttl` where it is written).
+  const blocksChangeIn = (other: string): string | undefined => {
+    if (other === spec.adapter.module || legacy.files.has(other)) return `${other} is part of the migration itself`;
+    if (index.textOf(other) === undefined) return `${other} is not a source file of this workspace`;
+    const importers = index.graph.dependents(other).filter((d) => d !== rel);
+    if (importers.length > 0)
+      return `${importers.join(', ')} also import${importers.length === 1 ? 's' : ''} ${other}; change it by hand for all of them`;
+    if ((index.analyseAgainst(other, modules)?.usages.length ?? 0) > 0)
+      return `${other} uses the old API itself and is cleaned up on its own`;
+    return undefined;
+  };
+  const plan = planNativeRewrite({ analysis, text, typeMap, targetExports, targetSpecifier, blocksChangeIn });
   if (plan.manual.length > 0) {
     const reasons = [...new Set(plan.manual.map((m) => m.message))];
     return fail(`${rel} cannot be rewritten automatically, so nothing was changed: ${reasons.join('; ')}.`);
   }
-  const after = applyTextChanges(text, plan.changes);
-  const check = index.checkEdits([{ path: rel, before: text, after }]);
+  const edits = [{ path: rel, before: text, after: applyTextChanges(text, plan.changes) }];
+  for (const other of plan.elsewhere) {
+    const before = index.textOf(other.path) ?? '';
+    edits.push({ path: other.path, before, after: applyTextChanges(before, other.changes) });
+  }
+  const check = index.checkEdits(edits);
   if (!check.ok)
     return fail(`Rewriting ${rel} to the new API would introduce errors, so nothing was changed: ${describeProblems(check.problems)}.`);
   result.files.push({ path: rel, changes: plan.changes });
+  for (const other of plan.elsewhere) {
+    result.files.push({ path: other.path, changes: other.changes });
+    result.notes.push(
+      `${other.path} changes with it: the options it builds for ${rel} take the new API's form, and nothing else imports it.`,
+    );
+  }
   result.routed = plan.rewritten;
   return result;
 }

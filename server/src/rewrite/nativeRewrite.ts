@@ -15,6 +15,11 @@ export interface NativeRewriteInput {
   targetExports: string[];
   /** The specifier of the target module from this file. */
   targetSpecifier: string;
+  /**
+   * Whether this rewrite may also change another file where an argument's shape is set (an
+   * options helper): undefined when it may, else why not, as a clause.
+   */
+  blocksChangeIn?(path: string): string | undefined;
 }
 
 export interface NativeRewriteResult {
@@ -23,6 +28,8 @@ export interface NativeRewriteResult {
   manual: { line: number; message: string }[];
   /** How many usages were rewritten. */
   rewritten: number;
+  /** Changes to other files where arguments' shapes are set, made in the same commit. */
+  elsewhere: { path: string; changes: TextChange[] }[];
 }
 
 interface Edit extends TextChange {
@@ -162,8 +169,26 @@ export function planNativeRewrite(input: NativeRewriteInput): NativeRewriteResul
 
   // Arguments whose meaning changed: their new form, nested inside the call's own rewrite.
   const seen = new Set<string>();
+  const elsewhere = new Map<string, TextChange[]>();
   for (const finding of analysis.shapes) {
+    const away = finding.elsewhere;
+    const blocked = away && input.blocksChangeIn ? input.blocksChangeIn(away.path) : 'it is in another file';
+    if (!finding.rewrite && away && !blocked) {
+      const changes = elsewhere.get(away.path) ?? [];
+      for (const change of away.changes) {
+        if (!changes.some((c) => c.start === change.start && c.end === change.end && c.newText === change.newText)) changes.push(change);
+      }
+      elsewhere.set(away.path, changes);
+      continue;
+    }
     if (!finding.rewrite) {
+      if (away) {
+        manual.push({
+          line: finding.line,
+          message: `line ${finding.line}: ${finding.message.replace(/ The cleanup rewrite makes this change there.*$/, '').replace(/\.$/, '')}; the cleanup cannot change it there: ${blocked}`,
+        });
+        continue;
+      }
       manual.push({
         line: finding.line,
         message: `line ${finding.line}: ${finding.message.replace(/ Make this change by hand.*$/, '').replace(/\.$/, '')}`,
@@ -188,7 +213,7 @@ export function planNativeRewrite(input: NativeRewriteInput): NativeRewriteResul
       });
     }
   }
-  if (manual.length > 0) return { changes: [], manual, rewritten: 0 };
+  if (manual.length > 0) return { changes: [], manual, rewritten: 0, elsewhere: [] };
 
   const rendered = renderNested(edits, text);
   if (rendered.lost.length > 0) {
@@ -197,11 +222,13 @@ export function planNativeRewrite(input: NativeRewriteInput): NativeRewriteResul
       changes: [],
       manual: lines.map((line) => ({ line, message: `line ${line}: two rewrites of the same code overlap; rewrite it by hand` })),
       rewritten: 0,
+      elsewhere: [],
     };
   }
   const changes = rendered.changes;
   changes.push(...importChanges(analysis.importSites, text, [...usedTargetNames].sort(), input.targetSpecifier));
-  return { changes, manual: [], rewritten: edits.length };
+  const other = [...elsewhere].map(([path, list]) => ({ path, changes: list }));
+  return { changes, manual: [], rewritten: edits.length + other.reduce((n, o) => n + o.changes.length, 0), elsewhere: other };
 }
 
 /**

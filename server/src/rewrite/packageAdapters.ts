@@ -61,7 +61,7 @@ const lruCache6To10: PackageAdapterDefinition = {
         : `import Legacy = require(${stringLiteral(input.legacyModule)});`;
     return [
       importLegacy,
-      `import { LRUCache } from ${stringLiteral(input.targetSpecifier)};`,
+      `import { LRUCache as NextLRUCache } from ${stringLiteral(input.targetSpecifier)};`,
       `import { stepwiseAdaptClass } from ${stringLiteral(input.runtimeSpecifier)};`,
       `import type { StepwiseRoutes } from ${stringLiteral(input.runtimeSpecifier)};`,
       '',
@@ -88,7 +88,7 @@ const lruCache6To10: PackageAdapterDefinition = {
       '  return next;',
       '}',
       '',
-      'const routes: StepwiseRoutes<LRUCache<any, any>> = {',
+      'const routes: StepwiseRoutes<NextLRUCache<any, any>> = {',
       "  get: { read: true, fill: 'set', call: (next, args) => next.get(args[0]) },",
       '  peek: { read: true, call: (next, args) => next.peek(args[0]) },',
       '  // A miss (undefined) lets lru-cache 6 answer while the new cache is cold.',
@@ -104,9 +104,13 @@ const lruCache6To10: PackageAdapterDefinition = {
       '  values: { call: (next) => [...next.values()] },',
       '};',
       '',
-      '/** lru-cache 6, adapted: the same class and contract, the implementation chosen by the rollout flag. */',
-      'const LRU: typeof Legacy = stepwiseAdaptClass(Legacy, (args: any[]) => new LRUCache<any, any>(nextOptions(args[0])), routes);',
-      input.moduleKind === 'esm' ? 'export default LRU;' : 'export = LRU;',
+      '/**',
+      ' * lru-cache 6, adapted: the same class and contract, the implementation chosen by the rollout flag.',
+      " * It keeps lru-cache 6's name, which the preset's rules (and the cleanup) know it by.",
+      ' * @type {typeof Legacy}',
+      ' */',
+      'const LRUCache: typeof Legacy = stepwiseAdaptClass(Legacy, (args: any[]) => new NextLRUCache<any, any>(nextOptions(args[0])), routes);',
+      input.moduleKind === 'esm' ? 'export default LRUCache;' : 'export = LRUCache;',
     ];
   },
 };

@@ -392,18 +392,16 @@ export class WorkflowEngine {
         return fail(file, computeEdit().error ?? `${file} does not use the legacy API, so there is nothing to migrate.`);
       }
       if (!status.allowed.migrate.ok) return fail(file, status.allowed.migrate.reason ?? 'Not allowed now.');
+      const untouched = async (paths: string[]): Promise<string | undefined> => {
+        for (const rel of paths)
+          if (await this.unsavedText(rel)) return `${rel} has unsaved changes in the editor; save or revert them first.`;
+        const dirty = await repo.changedPaths(paths);
+        if (dirty.length === 0) return undefined;
+        return `${dirty.join(' and ')} ${dirty.length === 1 ? 'has' : 'have'} uncommitted changes; commit or stash them first, so the migration commit holds only the migration.`;
+      };
       const touched = cleanup ? [file] : [file, spec.adapter.module];
-      for (const rel of touched) {
-        const unsaved = await this.unsavedText(rel);
-        if (unsaved) return fail(file, `${rel} has unsaved changes in the editor; save or revert them first.`);
-      }
-      const dirty = await repo.changedPaths(touched);
-      if (dirty.length > 0) {
-        return fail(
-          file,
-          `${dirty.join(' and ')} ${dirty.length === 1 ? 'has' : 'have'} uncommitted changes; commit or stash them first, so the migration commit holds only the migration.`,
-        );
-      }
+      const untouchedProblem = await untouched(touched);
+      if (untouchedProblem) return fail(file, untouchedProblem);
 
       // Asked only once nothing else stands in the way, so a confirmation is never wasted.
       const needsReason = status.allowed.migrate.needsReason;
@@ -416,6 +414,9 @@ export class WorkflowEngine {
       control.progress?.(cleanup ? `Rewriting ${file} to the new API` : `Routing ${file} through the adapter`);
       const edit = computeEdit();
       if (edit.error) return fail(file, edit.error);
+      // A cleanup may change a helper only this file imports (its options): the same checks apply to it.
+      const extraProblem = await untouched(edit.files.map((f) => f.path).filter((p) => !touched.includes(p)));
+      if (extraProblem) return fail(file, extraProblem);
 
       const risk = status.risk ? `${status.risk.level} ${status.risk.score.toFixed(2)}` : 'unknown';
       const reason = options.force && needsReason ? options.reason?.trim() || 'confirmed out of plan order' : undefined;
@@ -453,7 +454,9 @@ export class WorkflowEngine {
         cleanup ? `stepwise: rewrite ${file} to the new API` : `stepwise: route ${file} through the adapter`,
         '',
         cleanup
-          ? `Cleanup of migration "${spec.title}" (${spec.id}): ${file} now uses ${spec.target.module} directly instead of ${spec.adapter.module}.`
+          ? `Cleanup of migration "${spec.title}" (${spec.id}): ${file} now uses ${spec.target.module} directly instead of ${spec.adapter.module}.${
+              paths.length > 1 ? ` With it: ${paths.filter((p) => p !== file).join(', ')}, which only it imports.` : ''
+            }`
           : `Migration "${spec.title}" (${spec.id}): ${file} now imports the legacy API from ${spec.adapter.module}${edit.createsAdapter ? ', which this commit creates' : ''}.`,
         status.risk ? `Risk ${status.risk.level} (${status.risk.score.toFixed(2)}): ${status.risk.reasons.join(' ')}` : '',
         reason ? `Out of plan order: ${reason}` : '',

@@ -141,7 +141,7 @@ const cases: Case[] = [
       lru,
       'class Store {',
       '  constructor(n) { this.cache = new LRU(n); }',
-      '  put(k, v, ttl) { this.cache.set(k, v, { ttl: ttl }); }',
+      '  put(k, v, ttl) { this.cache.set(k, v, { ttl }); }',
       '}',
       'module.exports = Store;',
     ],

@@ -1,14 +1,17 @@
-// A preset that migrates a package, end to end as far as the adapter: the lru-service fixture
-// (plain CommonJS JavaScript, no tsconfig) with lru-cache 6 and lru-cache 10 really installed
-// from the registry, migrated one file at a time through the generated JavaScript adapter on a
-// real git repository; after every file the fixture's own tests pass with the adapter in each
-// rollout mode, so lru-cache 10 really answers, with lru-cache 6's arguments translated.
+// A preset that migrates a package, end to end: the lru-service fixture (plain CommonJS
+// JavaScript, no tsconfig) with lru-cache 6 and lru-cache 10 really installed from the registry,
+// migrated one file at a time through the generated JavaScript adapter on a real git repository;
+// after every file the fixture's own tests pass with the adapter in each rollout mode, so
+// lru-cache 10 really answers, with lru-cache 6's arguments translated. Then the cleanup rewrites
+// each file onto lru-cache 10 (with the options helper only one of them imports), the tests pass
+// after each, and the adapter and lru-cache 6 are removed.
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EngineResult } from '../../../server/src/protocol/wire';
+import { cli } from '../../support/cliRun';
 import { commitAll, git, openHarness } from '../../support/workflowRepo';
 import type { Harness } from '../../support/workflowRepo';
 
@@ -62,7 +65,7 @@ describe('lru-cache 6 to 10 on lru-service: the package adapter, file by file, w
       assertOk(await h.engine.migrate(file, { force: true, reason: 'both files, in the test' }));
       assert.match(readFileSync(join(root, file), 'utf8'), /require\('\.\/cache-migration\/lru-cache-adapter'\)/);
       const adapter = readFileSync(join(root, 'src/cache-migration/lru-cache-adapter.js'), 'utf8');
-      assert.match(adapter, /^module\.exports = LRU;$/m, 'the adapter keeps lru-cache 6’s export shape for require()');
+      assert.match(adapter, /^module\.exports = LRUCache;$/m, 'the adapter keeps lru-cache 6’s export shape for require()');
       assert.match(adapter, /require\("lru-cache-10"\)|require\('lru-cache-10'\)/);
       assert.ok(existsSync(join(root, 'src/cache-migration/stepwise-runtime.js')), 'the runtime is JavaScript beside it');
       assert.equal(git(root, 'status', '--porcelain'), '', 'one commit, nothing left over');
@@ -74,4 +77,61 @@ describe('lru-cache 6 to 10 on lru-service: the package adapter, file by file, w
       assertOk(await h.engine.approve(file));
     });
   }
+
+  it('rewrites src/rate-limit.js onto lru-cache 10: its positional TTL, del and the number of entries', async () => {
+    const status = await h.engine.status();
+    assert.equal(status.phase, 'cleanup');
+    assertOk(await h.engine.migrate('src/rate-limit.js', { cleanup: true }));
+    const text = readFileSync(join(root, 'src/rate-limit.js'), 'utf8');
+    assert.match(text, /^const \{ LRUCache \} = require\('lru-cache-10'\);$/m);
+    assert.match(text, /new LRUCache\(\{ max: 1000 \}\)/);
+    assert.match(text, /hits\.set\(client, seen \+ 1, \{ ttl: 60 \* 1000 \}\)/);
+    assert.match(text, /hits\.delete\(client\)/);
+    assert.equal(git(root, 'show', '--name-only', '--format=', 'HEAD').trim(), 'src/rate-limit.js');
+    assert.deepEqual(fixtureTests(root, 'legacy'), { pass: 5, fail: 0 });
+    h.clock.advance(25 * 3600_000);
+    assertOk(await h.engine.approve('src/rate-limit.js'));
+  });
+
+  it('rewrites src/session-store.js with the options helper only it imports: ttl, and dispose in the new order', async () => {
+    const result = await h.engine.migrate('src/session-store.js', { cleanup: true });
+    assertOk(result);
+    assert.ok(
+      result.notes?.some((n) => /^src\/options\.js changes with it/.test(n)),
+      JSON.stringify(result.notes),
+    );
+    assert.equal(git(root, 'show', '--name-only', '--format=', 'HEAD').trim(), 'src/options.js\nsrc/session-store.js');
+    const options = readFileSync(join(root, 'src/options.js'), 'utf8');
+    assert.match(options, /^ {4}ttl: ONE_MINUTE,$/m);
+    assert.match(options, /dispose: \(value, key\) =>/);
+    const store = readFileSync(join(root, 'src/session-store.js'), 'utf8');
+    assert.match(store, /this\.cache\.set\(id, session, \{ ttl \}\)/);
+    assert.match(store, /return this\.cache\.size;/);
+    assert.match(store, /return \[\.\.\.this\.cache\.keys\(\)\];/);
+    // Eviction still closes a session exactly once: dispose now reads (value, key).
+    assert.deepEqual(fixtureTests(root, 'legacy'), { pass: 5, fail: 0 });
+    h.clock.advance(25 * 3600_000);
+    assertOk(await h.engine.approve('src/session-store.js'));
+  });
+
+  it('removes the adapter, its runtime and lru-cache 6 with `stepwise remove-adapter --confirm PATH`; the tests still pass', async () => {
+    const adapter = 'src/cache-migration/lru-cache-adapter.js';
+    const refused = await cli('remove-adapter', '--confirm', 'yes', '--root', root);
+    assert.equal(refused.code, 2, refused.stderr);
+    assert.match(refused.stderr, /type its path, src\/cache-migration\/lru-cache-adapter\.js, to confirm\. Nothing was changed\./);
+    const removed = await cli('remove-adapter', '--confirm', adapter, '--root', root);
+    assert.equal(removed.code, 0, removed.stderr);
+    assert.match(
+      removed.stdout,
+      /^Removed src\/cache-migration\/lru-cache-adapter\.js, src\/cache-migration\/stepwise-runtime\.js, package\.json \([0-9a-f]{8}\); the migration is done\.$/m,
+    );
+    await h.index.filesChangedOnDisk([adapter, 'src/cache-migration/stepwise-runtime.js', 'package.json']);
+    assert.ok(!existsSync(join(root, adapter)));
+    assert.ok(!existsSync(join(root, 'src/cache-migration/stepwise-runtime.js')));
+    const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    assert.deepEqual(Object.keys(manifest.dependencies), ['lru-cache-10']);
+    assert.equal(git(root, 'status', '--porcelain'), '');
+    assert.deepEqual(fixtureTests(root, 'legacy'), { pass: 5, fail: 0 });
+    assert.equal((await h.engine.status()).phase, 'done');
+  });
 });
