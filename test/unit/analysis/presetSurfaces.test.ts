@@ -258,13 +258,23 @@ describe('preset API surfaces: node-redis 3 without node_modules', () => {
         'src/users.js:16 member RedisClient.psetex',
         'src/users.js:20 member RedisClient.hgetall',
         'src/users.js:24 member RedisClient.flushdb',
+        'src/users.js:28 member RedisClient.hmset',
+        'src/users.js:33 member RedisClient.incr',
+        'src/users.js:37 member RedisClient.quit',
+        'test/client.test.js:13 member RedisClient.quit',
+        'test/client.test.js:16 member RedisClient.set',
+        'test/client.test.js:17 member RedisClient.get',
+        'test/client.test.js:22 member RedisClient.del',
+        'test/client.test.js:23 member RedisClient.set',
+        'test/client.test.js:24 member RedisClient.set',
+        'test/client.test.js:25 member RedisClient.ttl',
       ].sort(),
     );
     const renames = report.files
       .flatMap((f) => f.usages)
       .filter((u) => u.member && /renamed/.test((u as { message?: string }).message ?? ''))
       .map((u) => u.member);
-    assert.deepEqual(renames.sort(), ['flushdb', 'hgetall', 'psetex', 'setex']);
+    assert.deepEqual(renames.sort(), ['flushdb', 'hgetall', 'hmset', 'psetex', 'setex']);
   });
 });
 

@@ -553,6 +553,20 @@ describe('adapter runtime (the module the scaffold emits)', () => {
       assert.equal(stepwiseAdapter.metrics().mirrorWrites, 0);
     });
 
+    it('a write to a store both sides share ("once") runs on one side in every mode: never mirrored, never shadowed', async () => {
+      const sides: string[] = [];
+      const route = { once: true, call: () => sides.push('new') };
+      for (const flag of ['legacy', 'shadow', 'new', '0', '100']) {
+        stepwiseAdapter.setFlag(flag);
+        sides.length = 0;
+        stepwiseCall(route, () => sides.push('legacy'), route.call, 'key');
+        await new Promise((resolve) => setImmediate(resolve));
+        assert.deepEqual(sides, [flag === 'new' || flag === '100' ? 'new' : 'legacy'], `flag ${flag}`);
+      }
+      assert.equal(stepwiseAdapter.metrics().mirrorWrites, 0);
+      assert.equal(stepwiseAdapter.metrics().shadowComparisons, 0);
+    });
+
     it('a mirrored write the new side rejects is counted and never reaches the caller', async () => {
       stepwiseAdapter.setFlag('shadow');
       const answer = stepwiseCall(

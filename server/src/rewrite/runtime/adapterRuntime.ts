@@ -21,6 +21,11 @@ export interface StepwiseRoute<Next> {
   fill?: string;
   /** A TTL answer: compared within the rules' TTL skew. */
   ttl?: boolean;
+  /**
+   * A write to a store both sides share (two clients of one Redis): it runs once, on the side the
+   * mode picks, never mirrored and never shadowed (an INCR sent twice counts twice).
+   */
+  once?: boolean;
   call(next: Next, args: any[]): unknown;
 }
 export type StepwiseRoutes<Next> = Record<string, StepwiseRoute<Next>>;
@@ -792,6 +797,7 @@ export function stepwiseCall<Next>(
       stepwiseBackground(nextCall, 'mirrorErrors');
       return result;
     }
+    if (route.once) return result;
     void Promise.resolve(result)
       .then(async (legacyValue) => {
         const nextValue = await nextCall();
