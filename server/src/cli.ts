@@ -63,6 +63,8 @@ Commands:
   report [--out FILE]     the markdown migration report
   cleanup FILE [--dry-run]  once every file is approved on the adapter: rewrite FILE to the new API,
                           as one commit, verified, observed and approved like a migration
+                          [--by-hand] commit your own rewrite of FILE as that step (what it does
+                          by itself once FILE no longer uses the old API) [--force --reason TEXT]
   remove-adapter --confirm PATH  delete the adapter (and the legacy package from package.json) once
                           nothing imports it; a one-way door, so PATH is the adapter's, typed
   scaffold-adapter [--dry-run]  generate the adapter module
@@ -288,11 +290,23 @@ const commands: Record<string, (open: () => Promise<MigrationSession>, options: 
     if (options.flags.has('dry-run'))
       return applyOrShow(session, await session.cleanupEdit(rel), options, io, `Rewrote ${rel} to the new API`);
     // The cleanup step goes through the gates of a migration: commit, verification, observation, approval.
-    return finish(
-      await session.run('migrate', rel, { cleanup: true, verify: !options.flags.has('no-verify') }, control(options, io)),
-      options,
-      io,
+    const reason = options.flags.get('reason');
+    const result = await session.run(
+      'migrate',
+      rel,
+      {
+        cleanup: true,
+        byHand: options.flags.has('by-hand'),
+        force: options.flags.has('force'),
+        reason: typeof reason === 'string' ? reason : undefined,
+        verify: !options.flags.has('no-verify'),
+      },
+      control(options, io),
     );
+    if (!result.ok && result.needsConfirmation) {
+      return finish({ ...result, error: `${result.error} Pass --force --reason "why" to go ahead.` }, options, io);
+    }
+    return finish(result, options, io);
   },
 
   'remove-adapter': async (open, options, io) => {
@@ -730,6 +744,7 @@ function parseArgs(argv: string[]): { command: string | undefined; options: Opti
 
 const known = new Set([
   'confirm',
+  'by-hand',
   'format',
   'root',
   'json',

@@ -8,6 +8,40 @@ import { describeProblems } from '../workspace/editCheck';
 import type { MigrationEdit } from './migrationEdit';
 
 /**
+ * The cleanup step a person wrote: the file as it is now (saved, not committed) must no longer use
+ * the old API, directly or through the adapter, and must parse. Nothing is computed or applied;
+ * the verification after the commit checks it against the baseline like every step.
+ */
+export function checkHandCleanup(index: WorkspaceIndex, rel: string): MigrationEdit {
+  const spec = index.currentSpec();
+  const result: MigrationEdit = {
+    path: rel,
+    version: index.versionOf(rel) ?? null,
+    files: [],
+    createsAdapter: false,
+    routed: 0,
+    notes: [],
+  };
+  const fail = (error: string): MigrationEdit => ({ ...result, error });
+  if (!spec) return fail('There is no valid .stepwise/migration.json, so Stepwise does not know what the old API is.');
+  if (index.textOf(rel) === undefined) return fail(`${rel} is not a source file of this workspace.`);
+  const legacy = index.legacyModules();
+  const modules = { files: new Set([...legacy.files, spec.adapter.module]), packages: legacy.packages, exports: legacy.exports };
+  const analysis = index.analyseAgainst(rel, modules);
+  if (analysis && analysis.parseErrors.length > 0)
+    return fail(`${rel} does not parse (line ${analysis.parseErrors[0].line}); fix your rewrite first. Nothing was committed.`);
+  const left = analysis?.usages ?? [];
+  if (left.length > 0) {
+    const lines = [...new Set(left.map((u) => u.line))].slice(0, 5).join(', ');
+    return fail(
+      `${rel} still uses the old API (line${left.length === 1 ? '' : 's'} ${lines}${left.length > 5 ? ', …' : ''}); finish the rewrite, then run this again. Nothing was committed.`,
+    );
+  }
+  result.notes.push(`${rel} was rewritten by hand; the verification checks it against the baseline from before the rewrite.`);
+  return result;
+}
+
+/**
  * The cleanup step for one file: rewrite its uses of the old API (through the adapter or still
  * direct) to the new API. Verified like every edit; all or nothing.
  */
@@ -54,7 +88,9 @@ export function computeCleanupEdit(index: WorkspaceIndex, rel: string): Migratio
   const plan = planNativeRewrite({ analysis, text, typeMap, targetExports, targetSpecifier, blocksChangeIn });
   if (plan.manual.length > 0) {
     const reasons = [...new Set(plan.manual.map((m) => m.message))];
-    return fail(`${rel} cannot be rewritten automatically, so nothing was changed: ${reasons.join('; ')}.`);
+    return fail(
+      `${rel} cannot be rewritten automatically, so nothing was changed: ${reasons.join('; ')}. Rewrite it by hand and save it: then this step ("stepwise cleanup ${rel}", or Commit your rewrite in the checklist) commits your rewrite through the same checks.`,
+    );
   }
   const edits = [{ path: rel, before: text, after: applyTextChanges(text, plan.changes) }];
   for (const other of plan.elsewhere) {

@@ -55,9 +55,14 @@ function entriesOf(index: WorkspaceIndex, analyses: FileAnalysis[]): PlanEntry[]
 
 /**
  * The cleanup plan: files that still use the old API through the adapter (or directly), analysed
- * against the legacy modules and the adapter together, lowest risk first; with their usages.
+ * against the legacy modules and the adapter together, lowest risk first; with their usages. Files
+ * `recorded` at HEAD (their cleanup was tried there) that no longer use it are being rewritten by
+ * hand: they keep their place, by the risk recorded then.
  */
-export function cleanupPlanEntries(index: WorkspaceIndex): { entries: PlanEntry[]; usages: Map<string, number> } {
+export function cleanupPlanEntries(
+  index: WorkspaceIndex,
+  recorded: ReadonlyMap<string, Dossier> = new Map(),
+): { entries: PlanEntry[]; usages: Map<string, number> } {
   const spec = index.currentSpec();
   if (!spec) return { entries: [], usages: new Map() };
   const legacy = index.legacyModules();
@@ -70,7 +75,23 @@ export function cleanupPlanEntries(index: WorkspaceIndex): { entries: PlanEntry[
     const analysis = index.analyseAgainst(rel, modules);
     if (analysis && analysis.usages.length > 0) analyses.push(analysis);
   }
-  return { entries: entriesOf(index, analyses), usages: new Map(analyses.map((a) => [a.path, a.usages.length])) };
+  const entries = entriesOf(index, analyses);
+  const usages = new Map(analyses.map((a) => [a.path, a.usages.length]));
+  for (const [rel, dossier] of [...recorded].sort(([a], [b]) => a.localeCompare(b))) {
+    if (excluded.has(rel) || usages.has(rel) || !index.hasFile(rel)) continue;
+    const entry: PlanEntry = {
+      path: rel,
+      risk: dossier.risk,
+      usages: dossier.useCases.length,
+      incompatibilities: dossier.incompatibilities.length,
+      routingIssues: dossier.routingIssues.length,
+      isTest: isTestFile(rel),
+    };
+    const at = entries.findIndex((e) => e.risk.score > entry.risk.score);
+    entries.splice(at < 0 ? entries.length : at, 0, entry);
+    usages.set(rel, 0);
+  }
+  return { entries, usages };
 }
 
 export function analyzeReport(index: WorkspaceIndex): AnalyzeReport {
@@ -103,10 +124,18 @@ export function analyzeReport(index: WorkspaceIndex): AnalyzeReport {
 }
 
 /** The pre-move dossier of one file, or a sentence saying why there is none. */
-export function dossierOf(index: WorkspaceIndex, rel: string): Dossier | { error: string } {
+/** The pre-move analysis of one file: against the legacy modules, or (`cleanup`) the adapter with them. */
+export function dossierOf(index: WorkspaceIndex, rel: string, cleanup = false): Dossier | { error: string } {
   const spec = index.currentSpec();
   if (!spec) return { error: 'There is no valid .stepwise/migration.json yet.' };
-  const analysis = index.analysisOf(rel);
+  const legacy = index.legacyModules();
+  const analysis = cleanup
+    ? index.analyseAgainst(rel, {
+        files: new Set([...legacy.files, spec.adapter.module]),
+        packages: legacy.packages,
+        exports: legacy.exports,
+      })
+    : index.analysisOf(rel);
   const text = index.textOf(rel);
   if (!analysis || text === undefined || analysis.usages.length === 0) {
     return { error: `${rel} does not use the legacy API.` };

@@ -53,6 +53,8 @@ export interface ActionOptions {
   verify?: boolean;
   /** For migrate: asked for as the cleanup step (refused before the cleanup phase, with the files left). */
   cleanup?: boolean;
+  /** For the cleanup: commit the person's own rewrite of the file as the step. */
+  byHand?: boolean;
   /** The document version the action was offered for; a different version is refused. */
   version?: number | null;
 }
@@ -228,7 +230,7 @@ export class MigrationSession {
       case 'migrate':
         return this.engine.migrate(
           rel,
-          { force: options.force, reason: options.reason, verify: options.verify, cleanup: options.cleanup },
+          { force: options.force, reason: options.reason, verify: options.verify, cleanup: options.cleanup, byHand: options.byHand },
           control,
         );
       case 'verify':

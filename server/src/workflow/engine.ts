@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import type { Dossier } from '../analysis/types';
 import { computeMigrationEdit } from '../operations/migrationEdit';
 import type { MigrationEdit } from '../operations/migrationEdit';
-import { computeCleanupEdit } from '../operations/cleanupEdit';
+import { checkHandCleanup, computeCleanupEdit } from '../operations/cleanupEdit';
 import { cleanupPlanEntries, dossierOf, planEntries } from '../operations/overview';
 import { FileSystemEdits, prepareEdit, writeFileAtomic } from '../workspace/edits';
 import { runtimePathOf } from '../rewrite/runtime/emit';
@@ -98,6 +98,8 @@ export interface MigrateOptions {
   reason?: string;
   /** Run the verification right after the commit (default true). */
   verify?: boolean;
+  /** The cleanup step as the person rewrote the file (its uncommitted changes), not computed. */
+  byHand?: boolean;
 }
 
 /**
@@ -313,8 +315,15 @@ export class WorkflowEngine {
     spec: MigrationSpec,
     common: Pick<Parameters<typeof deriveStatus>[0], 'history' | 'journal' | 'head' | 'now' | 'requireApproval' | 'blocked'>,
   ): WorkflowStatus {
-    const { entries, usages } = cleanupPlanEntries(this.index);
-    const status = deriveStatus({ ...common, migration: cleanupIdOf(spec.id), plan: entries, usages, trusted: this.options.trusted() });
+    const migration = cleanupIdOf(spec.id);
+    // A file whose cleanup was refused at this HEAD and that no longer uses the old API is being rewritten by hand.
+    const recorded = new Map(
+      common.journal.flatMap((e) =>
+        e.type === 'dossier' && e.migration === migration && e.head === common.head ? [[e.file, e.dossier] as const] : [],
+      ),
+    );
+    const { entries, usages } = cleanupPlanEntries(this.index, recorded);
+    const status = deriveStatus({ ...common, migration, plan: entries, usages, trusted: this.options.trusted() });
     const adapterExists = this.index.hasFile(spec.adapter.module);
     const importers = this.index.graph.dependents(spec.adapter.module);
     const unfinished = status.files.filter((f) => f.state !== 'approved');
@@ -385,8 +394,29 @@ export class WorkflowEngine {
       if (all.phase === 'done') return fail(file, `The migration is done: ${spec.adapter.module} is removed, nothing uses the old API.`);
       const cleanup = all.phase === 'cleanup';
       if (options.cleanup && !cleanup) return fail(file, notYetCleanup(all));
+      if (options.byHand && !cleanup) return fail(file, notYetCleanup(all));
+      // A file of the cleanup that no longer uses the old API, with uncommitted changes: the person
+      // rewrote it after its cleanup was refused, so this step commits their rewrite.
+      const byHand =
+        cleanup &&
+        (options.byHand === true ||
+          (status !== undefined &&
+            status.usages === 0 &&
+            status.planPosition !== null &&
+            !status.commit &&
+            (await repo.changedPaths([file])).length > 0));
       const migration = all.migration;
-      const computeEdit = (): MigrationEdit => (cleanup ? computeCleanupEdit(this.index, file) : computeMigrationEdit(this.index, file));
+      const computeEdit = (): MigrationEdit =>
+        byHand
+          ? checkHandCleanup(this.index, file)
+          : cleanup
+            ? computeCleanupEdit(this.index, file)
+            : computeMigrationEdit(this.index, file);
+      if (byHand && !status)
+        return fail(
+          file,
+          `${file} is not in the cleanup: stash your changes and run "stepwise cleanup ${file}" first (it records the baseline, and says what it cannot rewrite), then restore them and run this again.`,
+        );
       if (!status || (status.planPosition === null && !status.commit)) {
         // Say why there is nothing to migrate: the edit computation knows (e.g. "migrate X instead").
         return fail(file, computeEdit().error ?? `${file} does not use the legacy API, so there is nothing to migrate.`);
@@ -400,14 +430,27 @@ export class WorkflowEngine {
         return `${dirty.join(' and ')} ${dirty.length === 1 ? 'has' : 'have'} uncommitted changes; commit or stash them first, so the migration commit holds only the migration.`;
       };
       const touched = cleanup ? [file] : [file, spec.adapter.module];
-      const untouchedProblem = await untouched(touched);
-      if (untouchedProblem) return fail(file, untouchedProblem);
+      if (byHand) {
+        // The person's rewrite is the change: saved, not yet committed, and checked against the
+        // baseline recorded before it (the refused cleanup recorded one at this HEAD).
+        if (await this.unsavedText(file)) return fail(file, `${file} has unsaved changes in the editor; save them first.`);
+        if ((await repo.changedPaths([file])).length === 0)
+          return fail(file, `${file} has no uncommitted changes; rewrite it onto the new API by hand first, then run this again.`);
+        if (!(await this.hasBaseline(all.migration)))
+          return fail(
+            file,
+            `There is no baseline from before your rewrite of ${file}: stash your changes, run "stepwise cleanup ${file}" (it records one), then restore them and run this again.`,
+          );
+      } else {
+        const untouchedProblem = await untouched(touched);
+        if (untouchedProblem) return fail(file, untouchedProblem);
+      }
 
       // Asked only once nothing else stands in the way, so a confirmation is never wasted.
       const needsReason = status.allowed.migrate.needsReason;
       if (needsReason && !options.force) return { ok: false, file, needsConfirmation: true, error: needsReason };
       this.doing(file, 'recording the baseline');
-      const baseline = await this.ensureDossierAndBaseline(file, control, migration);
+      const baseline = await this.ensureDossierAndBaseline(file, control, migration, byHand);
       if (control.signal?.aborted) return fail(file, `Cancelled before the migration commit; ${file} was not changed.`);
       // A verify command that cannot run would fail every verification: fix the spec first.
       if (baseline.specProblem) return fail(file, `${baseline.specProblem} Fix "verify" in the spec; ${file} was not changed.`);
@@ -428,7 +471,8 @@ export class WorkflowEngine {
         migration,
         head: before,
         base: baseline.head,
-        paths: edit.files.map((f) => f.path),
+        // A rewrite by hand is the person's: an interrupted commit must never put it back from HEAD.
+        paths: byHand ? [] : edit.files.map((f) => f.path),
         created: edit.files.filter((f) => f.create).map((f) => f.path),
         createsAdapter: edit.createsAdapter,
         risk,
@@ -449,7 +493,7 @@ export class WorkflowEngine {
       if (!applied.ok) return fail(file, applied.error);
       faultPoint('migrate:files-written');
       const restore = (): Promise<void> => applied.restore();
-      const paths = edit.files.map((f) => f.path);
+      const paths = byHand ? [file] : edit.files.map((f) => f.path);
       const message = [
         cleanup ? `stepwise: rewrite ${file} to the new API` : `stepwise: route ${file} through the adapter`,
         '',
@@ -458,6 +502,7 @@ export class WorkflowEngine {
               paths.length > 1 ? ` With it: ${paths.filter((p) => p !== file).join(', ')}, which only it imports.` : ''
             }`
           : `Migration "${spec.title}" (${spec.id}): ${file} now imports the legacy API from ${spec.adapter.module}${edit.createsAdapter ? ', which this commit creates' : ''}.`,
+        byHand ? `Rewritten by hand, committed and verified through Stepwise.` : '',
         status.risk ? `Risk ${status.risk.level} (${status.risk.score.toFixed(2)}): ${status.risk.reasons.join(' ')}` : '',
         reason ? `Out of plan order: ${reason}` : '',
         '',
@@ -897,7 +942,19 @@ export class WorkflowEngine {
 
   // ---- helpers -------------------------------------------------------------------------------
 
-  private async ensureDossierAndBaseline(file: string, control: OperationControl, migration?: string): Promise<VerificationResults> {
+  /** Whether a baseline of this migration was recorded at the current HEAD. */
+  private async hasBaseline(migration: string): Promise<boolean> {
+    const head = (await (await this.git()).head()) ?? '';
+    return (await (await this.journal()).read()).some((e) => e.type === 'baseline' && e.head === head && e.migration === migration);
+  }
+
+  /** `recorded`: only a baseline already recorded will do (the working tree is no longer what it measured). */
+  private async ensureDossierAndBaseline(
+    file: string,
+    control: OperationControl,
+    migration?: string,
+    recorded = false,
+  ): Promise<VerificationResults> {
     const spec = this.index.currentSpec();
     if (!spec) throw new Error('There is no valid spec.');
     const id = migration ?? (await this.status()).migration;
@@ -908,12 +965,12 @@ export class WorkflowEngine {
     const now = this.options.clock.now();
     if (!entries.some((e) => e.type === 'dossier' && e.file === file && e.head === head && e.migration === id)) {
       control.progress?.(`Recording the pre-move analysis of ${file}`);
-      const dossier = dossierOf(this.index, file);
+      const dossier = dossierOf(this.index, file, id === cleanupIdOf(spec.id));
       if (!('error' in dossier)) await journal.append({ type: 'dossier', at: now, migration: id, file, head, dossier });
     }
     const existing = [...entries].reverse().find((e) => e.type === 'baseline' && e.head === head && e.migration === id);
     // A baseline taken without trust is replaced once commands may run.
-    if (existing?.type === 'baseline' && (existing.results.trusted || !this.options.trusted())) return existing.results;
+    if (existing?.type === 'baseline' && (recorded || existing.results.trusted || !this.options.trusted())) return existing.results;
     control.progress?.('Recording the baseline (tests, type check, benchmark)');
     const results = await runChecks(this.checkContext(file, head, control), 'baseline');
     // A baseline cut short by a cancel is no baseline; the next attempt takes it again.
