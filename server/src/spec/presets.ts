@@ -118,6 +118,10 @@ export const presets: Readonly<Record<string, RawSpecFragment>> = {
       RedisClient: {
         end: { rename: 'disconnect' },
         connected: { replace: "({receiver}.status === 'ready')", note: 'ioredis says ready through status.' },
+        hgetall: {
+          manual:
+            'ioredis answers {} for a hash that does not exist, where redis 3 answered null: check what the code does with an empty answer, then rewrite it by hand.',
+        },
         send_command: {
           manual: 'ioredis sends any command with call(name, ...args) or sendCommand(new Command(...)).',
         },

@@ -136,6 +136,15 @@ const redis: ShapeRule[] = [
     test: { kind: 'positional-options', from: 0, types: ['number', 'string'], names: ['port', 'host'] },
     message: 'redis 4 takes one options object: createClient(port, host) becomes createClient({ socket: { port, host } }).',
   },
+  ...[0, 1, 2].map(
+    (arg): ShapeRule => ({
+      id: 'redis/prefix',
+      on: { symbol: 'createClient' },
+      test: { kind: 'has-option', arg, option: 'prefix' },
+      message:
+        'redis 4 has no prefix option: it is ignored and every key loses its prefix; add the prefix to the keys (or keep a small wrapper that does).',
+    }),
+  ),
   {
     id: 'redis/create-client-url',
     on: { symbol: 'createClient' },
@@ -159,12 +168,21 @@ const ioredis: ShapeRule[] = [
     test: { kind: 'has-option', arg: 0, option: 'retry_strategy' },
     message: 'ioredis calls retryStrategy(times) with the attempt count, not retry_strategy(options) with an object; rewrite the strategy.',
   },
-  {
-    id: 'ioredis/connect-timeout',
-    on: { symbol: 'createClient' },
-    test: { kind: 'option', arg: 0, option: 'connect_timeout', rename: 'connectTimeout' },
-    message: 'Option connect_timeout is called connectTimeout in ioredis.',
-  },
+  // The options come first, or after a URL or socket path, or after a port and host.
+  ...[0, 1, 2].flatMap((arg): ShapeRule[] => [
+    {
+      id: 'ioredis/connect-timeout',
+      on: { symbol: 'createClient' },
+      test: { kind: 'option', arg, option: 'connect_timeout', rename: 'connectTimeout' },
+      message: 'Option connect_timeout is called connectTimeout in ioredis.',
+    },
+    {
+      id: 'ioredis/key-prefix',
+      on: { symbol: 'createClient' },
+      test: { kind: 'option', arg, option: 'prefix', rename: 'keyPrefix' },
+      message: 'Option prefix is called keyPrefix in ioredis; under the old name ioredis ignores it and every key loses its prefix.',
+    },
+  ]),
   {
     id: 'ioredis/pubsub-listener',
     on: { symbol: 'RedisClient', member: 'on' },

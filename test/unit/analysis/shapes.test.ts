@@ -197,6 +197,7 @@ const cases: Case[] = [
       '3 redis/create-client-url',
       '4 redis/create-client-url manual',
       '7 redis/create-client-url manual',
+      '7 redis/prefix manual',
     ],
     after: [
       "const redis = require('redis');",
@@ -237,6 +238,23 @@ const cases: Case[] = [
       'const b = redis.createClient({ host: "cache", retry_strategy: (o) => 1000, connectTimeout: 5000 });',
       "b.get('k', (err, v) => v);",
       "b.on('subscribe', (channel, count) => count);",
+    ],
+  },
+  {
+    name: 'ioredis: the prefix is keyPrefix, and connect_timeout connectTimeout, as the first options or after a URL',
+    preset: 'redis-3-to-ioredis',
+    code: [
+      "const redis = require('redis');",
+      "const a = redis.createClient({ prefix: 'app:', connect_timeout: 100 });",
+      "const b = redis.createClient(process.env.REDIS_URL, { prefix: 'app:' });",
+      "const c = redis.createClient(6379, 'cache', { connect_timeout: 100 });",
+    ],
+    found: ['2 ioredis/key-prefix', '2 ioredis/connect-timeout', '3 ioredis/key-prefix', '4 ioredis/connect-timeout'],
+    after: [
+      "const redis = require('redis');",
+      "const a = redis.createClient({ keyPrefix: 'app:', connectTimeout: 100 });",
+      "const b = redis.createClient(process.env.REDIS_URL, { keyPrefix: 'app:' });",
+      "const c = redis.createClient(6379, 'cache', { connectTimeout: 100 });",
     ],
   },
   // ---- cache-manager 4 → 5 ------------------------------------------------------------------

@@ -42,10 +42,11 @@ describe('lru-cache 6 to 10 on lru-service: the package adapter, file by file, w
   before(async () => {
     root = mkdtempSync(join(tmpdir(), 'stepwise-lru-flow-'));
     cpSync(fixture, root, { recursive: true });
-    // The preset, plus what a short test can observe: no minimum of calls before the approval.
+    // The preset, plus what a short test can observe (no minimum of calls before the approval), and
+    // the fixture's own tests as Stepwise's verification.
     writeFileSync(
       join(root, '.stepwise/migration.json'),
-      `${JSON.stringify({ preset: 'lru-cache-6-to-10', observation: { minimumCalls: 0 } }, null, 2)}\n`,
+      `${JSON.stringify({ preset: 'lru-cache-6-to-10', observation: { minimumCalls: 0 }, verify: { test: 'npm test' } }, null, 2)}\n`,
     );
     execFileSync('npm', ['ci', '--no-audit', '--no-fund', '--prefer-offline'], { cwd: root, stdio: 'ignore' });
     commitAll(root);
@@ -62,7 +63,12 @@ describe('lru-cache 6 to 10 on lru-service: the package adapter, file by file, w
 
   for (const file of ['src/rate-limit.js', 'src/session-store.js']) {
     it(`routes ${file} through a JavaScript adapter; the tests pass in every mode`, async () => {
-      assertOk(await h.engine.migrate(file, { force: true, reason: 'both files, in the test' }));
+      const result = await h.engine.migrate(file, { force: true, reason: 'both files, in the test' });
+      assertOk(result);
+      assert.deepEqual(
+        result.verification?.test?.counts && [result.verification.test.counts.passed, result.verification.test.counts.failed],
+        [5, 0],
+      );
       assert.match(readFileSync(join(root, file), 'utf8'), /require\('\.\/cache-migration\/lru-cache-adapter'\)/);
       const adapter = readFileSync(join(root, 'src/cache-migration/lru-cache-adapter.js'), 'utf8');
       assert.match(adapter, /^module\.exports = LRUCache;$/m, 'the adapter keeps lru-cache 6’s export shape for require()');
@@ -81,7 +87,12 @@ describe('lru-cache 6 to 10 on lru-service: the package adapter, file by file, w
   it('rewrites src/rate-limit.js onto lru-cache 10: its positional TTL, del and the number of entries', async () => {
     const status = await h.engine.status();
     assert.equal(status.phase, 'cleanup');
-    assertOk(await h.engine.migrate('src/rate-limit.js', { cleanup: true }));
+    const result = await h.engine.migrate('src/rate-limit.js', { cleanup: true });
+    assertOk(result);
+    assert.deepEqual(
+      result.verification?.test?.counts && [result.verification.test.counts.passed, result.verification.test.counts.failed],
+      [5, 0],
+    );
     const text = readFileSync(join(root, 'src/rate-limit.js'), 'utf8');
     assert.match(text, /^const \{ LRUCache \} = require\('lru-cache-10'\);$/m);
     assert.match(text, /new LRUCache\(\{ max: 1000 \}\)/);
@@ -96,6 +107,10 @@ describe('lru-cache 6 to 10 on lru-service: the package adapter, file by file, w
   it('rewrites src/session-store.js with the options helper only it imports: ttl, and dispose in the new order', async () => {
     const result = await h.engine.migrate('src/session-store.js', { cleanup: true });
     assertOk(result);
+    assert.deepEqual(
+      result.verification?.test?.counts && [result.verification.test.counts.passed, result.verification.test.counts.failed],
+      [5, 0],
+    );
     assert.ok(
       result.notes?.some((n) => /^src\/options\.js changes with it/.test(n)),
       JSON.stringify(result.notes),

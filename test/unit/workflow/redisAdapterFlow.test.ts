@@ -1,11 +1,13 @@
-// node-redis 3 to 4 on the redis-service fixture (plain CommonJS, callback commands, a client with
-// a key prefix), with redis 3 and redis 4 really installed from the registry and a real
-// redis-server on a loopback port: each file is routed through the generated JavaScript adapter
-// on a real git repository, and after every file the fixture's own tests pass in each rollout
-// mode. Both clients share one Redis, so a counter must count once in every mode (shadow too).
+// node-redis 3 to redis 4, and to ioredis, on the redis-service fixture (plain CommonJS, callback
+// commands, a client with a key prefix), with redis 3, redis 4 and ioredis really installed from
+// the registry and a real redis-server on a loopback port: each file is routed through the
+// generated JavaScript adapter on a real git repository, verified by Stepwise with the fixture's
+// own tests, and those tests pass in each rollout mode. Both clients share one Redis, so a counter
+// must count once in every mode (shadow too). To ioredis the migration runs to the end: one file's
+// cleanup is rewritten by Stepwise, the other's by hand, and the adapter is removed.
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EngineResult } from '../../../server/src/protocol/wire';
@@ -15,61 +17,41 @@ import { commitAll, git, openHarness } from '../../support/workflowRepo';
 import type { Harness } from '../../support/workflowRepo';
 
 const fixture = join(__dirname, '..', '..', '..', '..', 'test', 'fixtures', 'redis-service');
-const flag = 'STEPWISE_FLAG_REDIS_3_TO_4';
 
 function assertOk(result: EngineResult): asserts result is Extract<EngineResult, { ok: true }> {
   assert.ok(result.ok, result.ok ? '' : result.error);
 }
 
-describe('redis 3 to 4 on redis-service: the package adapter, file by file, with the fixture’s own tests on a real Redis', function () {
-  this.timeout(300_000);
-  let h: Harness;
-  let root: string;
-  let redis: RedisServer;
+/** The tests Stepwise's own verification ran, as passed/failed. */
+function verifiedTests(result: EngineResult): string {
+  const counts = result.ok ? result.verification?.test?.counts : undefined;
+  return counts ? `${counts.passed} passed, ${counts.failed} failed` : `no test counts: ${JSON.stringify(result)}`;
+}
 
+interface FlowCase {
+  preset: string;
+  flag: string;
+  adapter: string;
+  /** How the adapter loads the new client. */
+  requiresNext: RegExp;
+}
+
+function routePhase(c: FlowCase, state: { root: string; h: Harness; redis: RedisServer }): void {
   /** The fixture's own `npm test` in one rollout mode, against the test's Redis. */
-  function fixtureTests(mode: string): { pass: number; fail: number; output: string } {
+  const fixtureTests = (mode: string): { pass: number; fail: number; output: string } => {
     let output: string;
     try {
       output = execFileSync('npm', ['test', '--silent'], {
-        cwd: root,
+        cwd: state.root,
         encoding: 'utf8',
-        env: { ...process.env, [flag]: mode, REDIS_URL: redis.url },
+        env: { ...process.env, [c.flag]: mode, REDIS_URL: state.redis.url },
       });
     } catch (error) {
       output = `${(error as { stdout?: string }).stdout ?? ''}`;
     }
     const count = (name: string): number => Number(new RegExp(`^# ${name} (\\d+)$`, 'm').exec(output)?.[1] ?? -1);
     return { pass: count('pass'), fail: count('fail'), output };
-  }
-
-  /** Runs a script in the fixture (CommonJS, its own node_modules) and parses the JSON it prints. */
-  function inFixture<T>(mode: string, script: string): T {
-    const output = execFileSync(process.execPath, ['-e', script], {
-      cwd: root,
-      encoding: 'utf8',
-      env: { ...process.env, [flag]: mode, REDIS_URL: redis.url },
-    });
-    return JSON.parse(output) as T;
-  }
-
-  before(async () => {
-    redis = await startRedis();
-    root = mkdtempSync(join(tmpdir(), 'stepwise-redis-flow-'));
-    cpSync(fixture, root, { recursive: true });
-    writeFileSync(
-      join(root, '.stepwise/migration.json'),
-      `${JSON.stringify({ preset: 'redis-3-to-4', observation: { minimumCalls: 0 } }, null, 2)}\n`,
-    );
-    execFileSync('npm', ['ci', '--no-audit', '--no-fund', '--prefer-offline'], { cwd: root, stdio: 'ignore' });
-    commitAll(root);
-    h = await openHarness(root, {}, { removeOnDispose: true });
-  });
-
-  after(async () => {
-    await h?.dispose();
-    await redis?.stop();
-  });
+  };
 
   it('passes its own tests before the migration, on redis 3', () => {
     const result = fixtureTests('legacy');
@@ -77,23 +59,28 @@ describe('redis 3 to 4 on redis-service: the package adapter, file by file, with
   });
 
   for (const file of ['src/client.js', 'src/users.js']) {
-    it(`routes ${file} through a JavaScript adapter; the tests pass in every mode`, async () => {
-      assertOk(await h.engine.migrate(file, { force: true, reason: 'both files, in the test' }));
-      assert.match(readFileSync(join(root, file), 'utf8'), /require\('\.\/cache-migration\/redis-adapter'\)/);
-      const adapter = readFileSync(join(root, 'src/cache-migration/redis-adapter.js'), 'utf8');
+    it(`routes ${file} through a JavaScript adapter, verified by its tests; they pass in every mode`, async () => {
+      const result = await state.h.engine.migrate(file, { force: true, reason: 'both files, in the test' });
+      assertOk(result);
+      assert.equal(verifiedTests(result), '7 passed, 0 failed');
+      assert.match(
+        readFileSync(join(state.root, file), 'utf8'),
+        new RegExp(`require\\('\\./cache-migration/${c.adapter.replace(/^.*\//, '').replace(/\.js$/, '')}'\\)`),
+      );
+      const adapter = readFileSync(join(state.root, c.adapter), 'utf8');
       assert.match(adapter, /^module\.exports = redisAdapter;$/m, 'the adapter keeps redis 3’s export shape for require()');
-      assert.match(adapter, /require\("redis-4"\)/);
-      assert.equal(git(root, 'status', '--porcelain'), '', 'one commit, nothing left over');
+      assert.match(adapter, c.requiresNext);
+      assert.equal(git(state.root, 'status', '--porcelain'), '', 'one commit, nothing left over');
       for (const mode of ['legacy', 'shadow', '50', 'new']) {
-        const result = fixtureTests(mode);
-        assert.deepEqual([result.pass, result.fail], [7, 0], `${file}, mode ${mode}:\n${result.output}`);
+        const run = fixtureTests(mode);
+        assert.deepEqual([run.pass, run.fail], [7, 0], `${file}, mode ${mode}:\n${run.output}`);
       }
-      h.clock.advance(25 * 3600_000);
-      assertOk(await h.engine.approve(file));
+      state.h.clock.advance(25 * 3600_000);
+      assertOk(await state.h.engine.approve(file));
     });
   }
 
-  it('new mode answers from redis 4; shadow answers from redis 3 and compares the reads only', () => {
+  it('new mode answers from the new client; shadow answers from redis 3 and compares the reads only', () => {
     // Waits for the comparisons it expects (they settle after the caller has its answer), not for a time.
     const script = (comparisons: number): string => `
       const users = require('./src/users');
@@ -109,11 +96,126 @@ describe('redis 3 to 4 on redis-service: the package adapter, file by file, with
           });
         });
       });`;
-    const next = inFixture<Record<string, number>>('new', script(0));
-    assert.deepEqual(next, { step: 1, legacy: 0, next: 3, fallbacks: 0, compared: 0, mismatches: 0 });
-    const shadow = inFixture<Record<string, number>>('shadow', script(1));
+    const inFixture = (mode: string, text: string): Record<string, number> =>
+      JSON.parse(
+        execFileSync(process.execPath, ['-e', text], {
+          cwd: state.root,
+          encoding: 'utf8',
+          env: { ...process.env, [c.flag]: mode, REDIS_URL: state.redis.url },
+        }),
+      ) as Record<string, number>;
+    assert.deepEqual(inFixture('new', script(0)), { step: 1, legacy: 0, next: 3, fallbacks: 0, compared: 0, mismatches: 0 });
+    const shadow = inFixture('shadow', script(1));
     assert.equal(shadow.step, 1, 'a write runs once in shadow mode: the counter moved by one');
     assert.deepEqual([shadow.legacy, shadow.next, shadow.fallbacks], [3, 0, 0]);
     assert.deepEqual([shadow.compared, shadow.mismatches], [1, 0], 'the one read was compared, and agreed');
   });
-});
+}
+
+function flow(c: FlowCase, rest: (state: { root: string; h: Harness; redis: RedisServer }) => void): void {
+  describe(`${c.preset} on redis-service: the package adapter, file by file, with the fixture’s own tests on a real Redis`, function () {
+    this.timeout(300_000);
+    const state = {} as { root: string; h: Harness; redis: RedisServer };
+    const saved = process.env.REDIS_URL;
+
+    before(async () => {
+      state.redis = await startRedis();
+      // Stepwise's verification runs the fixture's tests, which find the Redis here.
+      process.env.REDIS_URL = state.redis.url;
+      state.root = mkdtempSync(join(tmpdir(), 'stepwise-redis-flow-'));
+      cpSync(fixture, state.root, { recursive: true });
+      writeFileSync(
+        join(state.root, '.stepwise/migration.json'),
+        `${JSON.stringify({ preset: c.preset, observation: { minimumCalls: 0 }, verify: { test: 'npm test' } }, null, 2)}\n`,
+      );
+      execFileSync('npm', ['ci', '--no-audit', '--no-fund', '--prefer-offline'], { cwd: state.root, stdio: 'ignore' });
+      commitAll(state.root);
+      state.h = await openHarness(state.root, {}, { removeOnDispose: true });
+    });
+
+    after(async () => {
+      if (saved === undefined) delete process.env.REDIS_URL;
+      else process.env.REDIS_URL = saved;
+      await state.h?.dispose();
+      await state.redis?.stop();
+    });
+
+    routePhase(c, state);
+    rest(state);
+  });
+}
+
+flow(
+  {
+    preset: 'redis-3-to-4',
+    flag: 'STEPWISE_FLAG_REDIS_3_TO_4',
+    adapter: 'src/cache-migration/redis-adapter.js',
+    requiresNext: /require\("redis-4"\)/,
+  },
+  (state) => {
+    it('the cleanup says what a person must change (callbacks, the prefix), and changes nothing', async () => {
+      const head = git(state.root, 'rev-parse', 'HEAD');
+      const client = await state.h.engine.migrate('src/client.js', { cleanup: true, force: true, reason: 'in the test' });
+      assert.equal(client.ok, false);
+      assert.match(client.ok ? '' : (client.error ?? ''), /redis 4 has no prefix option: it is ignored and every key loses its prefix/);
+      const users = await state.h.engine.migrate('src/users.js', { cleanup: true, force: true, reason: 'in the test' });
+      assert.match(users.ok ? '' : (users.error ?? ''), /redis 4 commands return promises and never call a callback/);
+      assert.equal(git(state.root, 'rev-parse', 'HEAD'), head);
+      assert.equal(git(state.root, 'status', '--porcelain'), '');
+    });
+  },
+);
+
+flow(
+  {
+    preset: 'redis-3-to-ioredis',
+    flag: 'STEPWISE_FLAG_REDIS_3_TO_IOREDIS',
+    adapter: 'src/cache-migration/ioredis-adapter.js',
+    requiresNext: /require\("ioredis"\)/,
+  },
+  (state) => {
+    it('rewrites src/client.js onto ioredis, the prefix as keyPrefix; verified by its tests', async () => {
+      const result = await state.h.engine.migrate('src/client.js', { cleanup: true, force: true, reason: 'in the test' });
+      assertOk(result);
+      assert.equal(verifiedTests(result), '7 passed, 0 failed');
+      const text = readFileSync(join(state.root, 'src/client.js'), 'utf8');
+      assert.match(text, /^const \{ Redis \} = require\('ioredis'\);$/m);
+      assert.match(text, /new Redis\(process\.env\.REDIS_URL \|\| 'redis:\/\/localhost:6379', \{ keyPrefix: 'app:' \}\)/);
+      state.h.clock.advance(25 * 3600_000);
+      assertOk(await state.h.engine.approve('src/client.js'));
+    });
+
+    it('src/users.js is refused (hgetall answers {} in ioredis), rewritten by hand, and that rewrite is the step', async () => {
+      const refused = await state.h.engine.migrate('src/users.js', { cleanup: true });
+      assert.match(
+        refused.ok ? '' : (refused.error ?? ''),
+        /ioredis answers \{\} for a hash that does not exist, where redis 3 answered null/,
+      );
+      const file = join(state.root, 'src/users.js');
+      const rewritten = readFileSync(file, 'utf8')
+        .replace("const { createClient } = require('./cache-migration/ioredis-adapter');", "const { Redis } = require('ioredis');")
+        .replace('const client = createClient(process.env.REDIS_URL);', 'const client = new Redis(process.env.REDIS_URL);')
+        .replace(
+          '  client.hgetall(`profile:${id}`, callback);',
+          '  client.hgetall(`profile:${id}`, (error, all) => callback(error, all && Object.keys(all).length > 0 ? all : null));',
+        );
+      writeFileSync(file, rewritten);
+      await state.h.index.filesChangedOnDisk(['src/users.js']);
+      const result = await state.h.engine.migrate('src/users.js', { cleanup: true });
+      assertOk(result);
+      assert.equal(verifiedTests(result), '7 passed, 0 failed');
+      assert.equal(git(state.root, 'show', 'HEAD:src/users.js'), rewritten);
+      state.h.clock.advance(25 * 3600_000);
+      assertOk(await state.h.engine.approve('src/users.js'));
+    });
+
+    it('removes the adapter, its runtime and redis 3; the migration is done', async () => {
+      assertOk(await state.h.engine.removeAdapter('src/cache-migration/ioredis-adapter.js'));
+      assert.ok(!existsSync(join(state.root, 'src/cache-migration/ioredis-adapter.js')));
+      const manifest = JSON.parse(readFileSync(join(state.root, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+      assert.deepEqual(Object.keys(manifest.dependencies), ['ioredis', 'redis-4']);
+      assert.equal((await state.h.engine.status()).phase, 'done');
+      assert.equal(git(state.root, 'status', '--porcelain'), '');
+    });
+  },
+);
