@@ -136,15 +136,13 @@ const redis: ShapeRule[] = [
     test: { kind: 'positional-options', from: 0, types: ['number', 'string'], names: ['port', 'host'] },
     message: 'redis 4 takes one options object: createClient(port, host) becomes createClient({ socket: { port, host } }).',
   },
-  ...[0, 1, 2].map(
-    (arg): ShapeRule => ({
-      id: 'redis/prefix',
-      on: { symbol: 'createClient' },
-      test: { kind: 'has-option', arg, option: 'prefix' },
-      message:
-        'redis 4 has no prefix option: it is ignored and every key loses its prefix; add the prefix to the keys (or keep a small wrapper that does).',
-    }),
-  ),
+  ...[0, 1, 2].map((arg): ShapeRule => ({
+    id: 'redis/prefix',
+    on: { symbol: 'createClient' },
+    test: { kind: 'has-option', arg, option: 'prefix' },
+    message:
+      'redis 4 has no prefix option: it is ignored and every key loses its prefix; add the prefix to the keys (or keep a small wrapper that does).',
+  })),
   {
     id: 'redis/create-client-url',
     on: { symbol: 'createClient' },
