@@ -147,12 +147,16 @@ class ShapeMatcher {
   private callback(): Match | undefined {
     const last = this.args[this.args.length - 1];
     if (!last) return undefined;
-    // A function, or an untyped value (plain JavaScript) where the legacy API takes a callback.
-    if (
-      this.isFunction(last) ||
-      (this.isUntyped(last) && this.declaredParameter(this.args.length - 1, (t) => t.getCallSignatures().length > 0))
-    )
-      return { node: last };
+    // A function, or an untyped value (plain JavaScript) where the legacy API takes a callback, or
+    // named as one where an optional argument may stand before the callback (`get(key, callback)`
+    // for `get(key, options?, cb?)`).
+    const index = this.args.length - 1;
+    const callable = (t: ts.Type): boolean => t.getCallSignatures().length > 0;
+    if (this.isFunction(last)) return { node: last };
+    if (!this.isUntyped(last)) return undefined;
+    if (this.declaredParameter(index, callable)) return { node: last };
+    const named = ts.isIdentifier(skipOuter(last)) && /^(cb|callback|done|next|respond|reply)$/i.test(skipOuter(last).getText());
+    if (named && [1, 2].some((later) => this.declaredParameter(index + later, callable))) return { node: last };
     return undefined;
   }
 

@@ -416,11 +416,114 @@ function redisAdapter(flavor: 'redis4' | 'ioredis'): PackageAdapterDefinition {
   };
 }
 
+/**
+ * cache-manager 4 → 5, the memory store: two caches, so writes run on both (rolling back is
+ * instant) and a read the new cache misses reads through from cache-manager 4. Callers keep
+ * cache-manager 4's callbacks and its ttl in seconds; a `wrap` computes its value once.
+ */
+const cacheManager4To5: PackageAdapterDefinition = {
+  contract: [
+    'Writes also run on cache-manager 4, so rolling back is instant; a read the new cache misses is answered by cache-manager 4 and back-filled.',
+  ],
+  members: [
+    'get(key) → get(key), read through from cache-manager 4 while the new cache is cold',
+    'set(key, value, { ttl } or ttl) → set(key, value, ttl × 1000) (run on both; it still answers the value)',
+    'del(key), reset() → del(key), reset() (run on both)',
+    'wrap(key, work, options) → the value from the new cache, else cache-manager 4’s wrap (its work runs once), stored in both',
+    'keys, ttl, mget, mset, mdel, store and the rest answer from cache-manager 4, which has every write',
+    'the callback, when given, is called once with (error, result)',
+  ],
+  notes: [
+    'The memory store is translated: max stays, ttl in seconds becomes milliseconds, isCacheableValue becomes isCacheable.',
+    'Another store (redis, mongodb…), or a ttl given as a function, stays on cache-manager 4 (its calls are counted as fallbacks).',
+    'After the cleanup, caching() is asynchronous (await caching(…), or createCache(memoryStore(…))) and every ttl is in milliseconds.',
+  ],
+  body(input) {
+    const importLegacy =
+      input.moduleKind === 'esm'
+        ? `import Legacy from ${stringLiteral(input.legacyModule)};`
+        : `import Legacy = require(${stringLiteral(input.legacyModule)});`;
+    return [
+      importLegacy,
+      `import { createCache, memoryStore } from ${stringLiteral(input.targetSpecifier)};`,
+      `import { stepwiseAdapt } from ${stringLiteral(input.runtimeSpecifier)};`,
+      `import type { StepwiseRoutes } from ${stringLiteral(input.runtimeSpecifier)};`,
+      '',
+      "/** cache-manager 4's caching() options as cache-manager 5's memory store reads them (ttl in milliseconds). */",
+      'function nextStore(config: any): any {',
+      "  if (config?.store !== undefined && config.store !== 'memory') {",
+      "    throw new Error('Only the memory store has a cache-manager 5 counterpart here; this cache stays on cache-manager 4.');",
+      '  }',
+      "  if (typeof config?.ttl === 'function') throw new Error('A ttl function has no cache-manager 5 counterpart; this cache stays on cache-manager 4.');",
+      '  const options: any = {};',
+      '  if (config?.max !== undefined) options.max = Number(config.max);',
+      "  if (typeof config?.ttl === 'number') options.ttl = config.ttl * 1000;",
+      "  if (typeof config?.isCacheableValue === 'function') options.isCacheable = config.isCacheableValue;",
+      '  return memoryStore(options);',
+      '}',
+      '',
+      '/** A ttl as cache-manager 4 takes it (seconds, or { ttl } in seconds), in milliseconds. */',
+      'function milliseconds(options: any): number | undefined {',
+      "  const seconds = typeof options === 'number' ? options : options && typeof options === 'object' ? options.ttl : undefined;",
+      "  return typeof seconds === 'number' ? seconds * 1000 : undefined;",
+      '}',
+      '',
+      'const routes: StepwiseRoutes<any> = {',
+      "  get: { read: true, fill: 'set', call: (next, args) => next.get(args[0]) },",
+      '  set: { both: true, call: (next, args) => next.set(args[0], args[1], milliseconds(args[2])).then(() => args[1]) },',
+      '  del: { both: true, call: (next, args) => next.del(args[0]) },',
+      '  reset: { both: true, call: (next) => next.reset() },',
+      '  // What cache-manager 4 computes in its wrap is stored in the new cache too (refill).',
+      "  wrap: { read: true, refill: true, fill: 'set', call: (next, args) => next.get(args[0]) },",
+      '};',
+      '',
+      '/** Where a routed member takes its callback: after these arguments (a wrap’s work is not one). */',
+      'const callbackAfter: Record<string, number> = { get: 1, set: 2, del: 1, reset: 0, wrap: 2 };',
+      '',
+      '/**',
+      ' * cache-manager 4, adapted: the cache caching() makes, its routed members answered by the cache',
+      ' * the rollout mode picks, each callback called once.',
+      ` * @returns {import(${stringLiteral(input.legacyModule)}).Cache}`,
+      ' */',
+      'function caching(config: any): Legacy.Cache {',
+      '  const legacy: any = (Legacy.caching as any)(config);',
+      '  const adapted: any = stepwiseAdapt(legacy, () => createCache(nextStore(config)), routes);',
+      '  const members = new Map<PropertyKey, unknown>();',
+      '  return new Proxy(legacy, {',
+      '    get(target, key) {',
+      "      if (typeof key !== 'string' || !Object.prototype.hasOwnProperty.call(routes, key)) return adapted[key];",
+      '      if (!members.has(key)) {',
+      '        members.set(key, (...args: any[]) => {',
+      '          const last = args.length - 1;',
+      "          const callback = last >= callbackAfter[key] && typeof args[last] === 'function' ? args.pop() : undefined;",
+      '          const answer = Promise.resolve(adapted[key](...args));',
+      '          if (!callback) return answer;',
+      '          // Called outside the promise, so an exception in it surfaces as it did with cache-manager 4.',
+      '          answer.then(',
+      '            (result) => queueMicrotask(() => callback(null, result)),',
+      '            (error) => queueMicrotask(() => callback(error)),',
+      '          );',
+      '          return answer.catch(() => undefined);',
+      '        });',
+      '      }',
+      '      return members.get(key);',
+      '    },',
+      '  });',
+      '}',
+      '',
+      ...(input.moduleKind === 'esm'
+        ? ['export { caching };', 'export default { ...Legacy, caching };']
+        : ['const cacheManagerAdapter = { ...Legacy, caching };', 'export = cacheManagerAdapter;']),
+    ];
+  },
+};
+
 /** Preset id → its package adapter. */
 const definitions: Readonly<Record<string, PackageAdapterDefinition>> = {
   'lru-cache-6-to-10': lruCache6To10,
   'redis-3-to-4': redisAdapter('redis4'),
   'redis-3-to-ioredis': redisAdapter('ioredis'),
+  'cache-manager-4-to-5': cacheManager4To5,
 };
 
 /** Whether a preset carries a package adapter. */

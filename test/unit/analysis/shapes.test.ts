@@ -329,6 +329,23 @@ const cases: Case[] = [
       "const shared = cacheManager.caching({ store: redisStore, host: 'cache', ttl: 600 * 1000 });",
     ],
   },
+  {
+    name: 'a callback handed on untyped, where an optional argument may stand before it: get(key, callback); not an options value',
+    preset: 'cache-manager-4-to-5',
+    code: [
+      cacheManager,
+      "const cache = cacheManager.caching({ store: 'none', max: 1 });",
+      'function load(id, callback) { cache.get(id, callback); }',
+      'function read(id, options) { return cache.get(id, options); }',
+    ],
+    found: ['2 cache-manager/store-first', '3 cache-manager/callback manual'],
+    after: [
+      cacheManager,
+      "const cache = cacheManager.caching('none', { max: 1 });",
+      'function load(id, callback) { cache.get(id, callback); }',
+      'function read(id, options) { return cache.get(id, options); }',
+    ],
+  },
 ];
 
 function describeFindings(analysis: FileAnalysis | undefined): string[] {

@@ -553,6 +553,36 @@ describe('adapter runtime (the module the scaffold emits)', () => {
       assert.equal(stepwiseAdapter.metrics().mirrorWrites, 0);
     });
 
+    it('a read legacy answers by storing the value itself ("refill", a wrap) fills the new side too, once it matters', async () => {
+      const legacyMap = new Map<string, unknown>();
+      const newMap = new Map<string, unknown>();
+      class Legacy {
+        wrap(key: string, work: () => unknown): unknown {
+          if (!legacyMap.has(key)) legacyMap.set(key, work());
+          return legacyMap.get(key);
+        }
+      }
+      const routes: StepwiseRoutes<Map<string, unknown>> = {
+        wrap: { read: true, refill: true, fill: 'set', call: (next, args) => next.get(args[0] as string) },
+        set: { both: true, call: (next, args) => void next.set(args[0] as string, args[1]) },
+      };
+      const cache = new (stepwiseAdaptClass(Legacy, () => newMap, routes))();
+      let works = 0;
+      const work = (): number => ++works;
+      const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+      assert.equal(cache.wrap('a', work), 1);
+      await settle();
+      assert.equal(newMap.size, 0, 'in legacy mode before any stage, the new side is never made');
+      stepwiseAdapter.setFlag('shadow');
+      assert.equal(cache.wrap('b', work), 2);
+      await settle();
+      assert.equal(newMap.get('b'), 2, 'what legacy computed in shadow mode reached the new side');
+      stepwiseAdapter.setFlag('new');
+      assert.equal(await cache.wrap('b', work), 2, 'the new side answers it');
+      assert.equal(await cache.wrap('a', work), 1, 'a miss reads through from legacy, which has it');
+      assert.equal(works, 2, 'the work ran once per key');
+    });
+
     it('a write to a store both sides share ("once") runs on one side in every mode: never mirrored, never shadowed', async () => {
       const sides: string[] = [];
       const route = { once: true, call: () => sides.push('new') };

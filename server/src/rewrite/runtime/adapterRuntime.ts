@@ -26,6 +26,12 @@ export interface StepwiseRoute<Next> {
    * mode picks, never mirrored and never shadowed (an INCR sent twice counts twice).
    */
   once?: boolean;
+  /**
+   * A read the legacy side may answer by computing and storing the value itself (a `wrap`): its
+   * answer is also written to the new side through `fill`, as a write would be, so the new side
+   * never lacks what legacy stored.
+   */
+  refill?: boolean;
   call(next: Next, args: any[]): unknown;
 }
 export type StepwiseRoutes<Next> = Record<string, StepwiseRoute<Next>>;
@@ -778,9 +784,22 @@ export function stepwiseCall<Next>(
   const member = stepwiseMember(site.member);
   const flag = stepwiseFlagMode();
   const mode = stepwiseModeOf(flag, key);
+  // A legacy answer the legacy side may have stored by itself reaches the new side too (not awaited).
+  const refill = (result: unknown): unknown => {
+    if (!route.refill || !site.fill || (flag === 'legacy' && !site.hasNext())) return result;
+    void Promise.resolve(result).then(
+      (value) => {
+        if (stepwiseIsMiss(value)) return;
+        stepwiseCounters.mirrorWrites++;
+        stepwiseBackground(() => site.fill?.(key, value), 'mirrorErrors');
+      },
+      () => undefined,
+    );
+    return result;
+  };
   if (mode === 'legacy') {
     member.legacyCalls++;
-    const result = stepwiseTimed('legacy', legacyCall);
+    const result = refill(stepwiseTimed('legacy', legacyCall));
     // Writes go to both while both may serve reads, and once the new side exists (after a rollback
     // too), so it never serves what it missed. The caller does not wait for the new side.
     if (route.both && (flag !== 'legacy' || site.hasNext())) {
@@ -791,7 +810,7 @@ export function stepwiseCall<Next>(
   }
   if (mode === 'shadow') {
     member.legacyCalls++;
-    const result = stepwiseTimed('legacy', legacyCall);
+    const result = refill(stepwiseTimed('legacy', legacyCall));
     if (route.both) {
       stepwiseCounters.mirrorWrites++;
       stepwiseBackground(nextCall, 'mirrorErrors');
@@ -897,7 +916,7 @@ export function stepwiseAdapt<T extends object, Next>(instance: T, createNext: (
       const member = route
         ? (...args: any[]) =>
             // Legacy mode, no period due, and no new side to keep in step: the hot path.
-            stepwiseHot(route.both === true && next !== undefined)
+            stepwiseHot((route.both === true || route.refill === true) && next !== undefined)
               ? stepwiseLegacyCall(counters, value, target, args)
               : stepwiseCall(
                   route,
