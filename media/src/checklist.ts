@@ -226,13 +226,7 @@ function card(file: FileStatus): HTMLLIElement {
   const row = el('div', { className: 'actions', attrs: { role: 'group', 'aria-label': `Actions for ${file.path}` } });
   // The server says which actions need a confirmation and a reason (migrating out of plan order).
   for (const { action, label: named } of actions) {
-    // In the cleanup, a file rewritten by hand (it no longer uses the old API) commits that rewrite.
-    const label =
-      action === 'migrate' && status?.phase === 'cleanup'
-        ? file.usages === 0 && !file.commit
-          ? 'Commit your rewrite'
-          : 'Rewrite to new API'
-        : named;
+    const label = action === 'migrate' && status?.phase === 'cleanup' ? 'Rewrite to new API' : named;
     const allowed = file.allowed[action];
     const tip = !allowed.ok ? allowed.reason : (allowed.needsReason ?? `${label} ${file.path}`);
     const running = busy ?? (status?.activity ? `Stepwise is ${status.activity.doing} ${status.activity.file}` : null);

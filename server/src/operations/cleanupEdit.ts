@@ -89,7 +89,7 @@ export function computeCleanupEdit(index: WorkspaceIndex, rel: string): Migratio
   if (plan.manual.length > 0) {
     const reasons = [...new Set(plan.manual.map((m) => m.message.replace(/\.$/, '')))];
     return fail(
-      `${rel} cannot be rewritten automatically, so nothing was changed: ${reasons.join('; ')}. Rewrite it by hand and save it: then this step ("stepwise cleanup ${rel}", or Commit your rewrite in the checklist) commits your rewrite through the same checks.`,
+      `${rel} cannot be rewritten automatically, so nothing was changed: ${reasons.join('; ')}. Rewrite it by hand and save it: then this step ("stepwise cleanup ${rel}", or Rewrite to new API in the checklist) commits your rewrite through the same checks.`,
     );
   }
   const edits = [{ path: rel, before: text, after: applyTextChanges(text, plan.changes) }];

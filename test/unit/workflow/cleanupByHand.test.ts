@@ -130,7 +130,7 @@ describe('the cleanup by hand: a person’s rewrite, committed through the same 
     assert.match(result.stderr, /src\/report\.js also imports src\/options\.js/);
     assert.match(
       result.stderr,
-      /Rewrite it by hand and save it: then this step \("stepwise cleanup src\/session-store\.js", or Commit your rewrite in the checklist\) commits your rewrite through the same checks\.$/m,
+      /Rewrite it by hand and save it: then this step \("stepwise cleanup src\/session-store\.js", or Rewrite to new API in the checklist\) commits your rewrite through the same checks\.$/m,
     );
     assert.equal(git(root, 'status', '--porcelain'), '');
   });
