@@ -84,6 +84,48 @@ describe('lru-cache 6 to 10 on lru-service: the package adapter, file by file, w
     });
   }
 
+  it('every routed member answers the same through lru-cache 10 as through lru-cache 6, with no fallback', () => {
+    // One row per route: the same calls in legacy mode and in new mode, on a cache of the adapter.
+    const calls: [string, unknown[]][] = [
+      ['set', ['a', 1]],
+      ['set', ['b', 2, 60_000]],
+      ['set', ['c', 3]],
+      ['get', ['a']],
+      ['get', ['missing']],
+      ['peek', ['b']],
+      ['has', ['c']],
+      ['has', ['missing']],
+      ['keys', []],
+      ['values', []],
+      ['del', ['a']],
+      ['prune', []],
+      ['keys', []],
+      ['reset', []],
+      ['values', []],
+    ];
+    const script = `
+      const LRU = require('./src/cache-migration/lru-cache-adapter');
+      const { stepwiseAdapter } = require('./src/cache-migration/stepwise-runtime');
+      const cache = new LRU({ max: 10, maxAge: 60000 });
+      const answers = ${JSON.stringify(calls)}.map(([name, args]) => cache[name](...args));
+      const m = stepwiseAdapter.metrics();
+      console.log(JSON.stringify({ answers: answers.map((a) => (a === undefined ? 'undefined' : a)), next: m.newCalls, fallbacks: m.fallbacks }));`;
+    const run = (mode: string): { answers: unknown[]; next: number; fallbacks: number } =>
+      JSON.parse(
+        execFileSync(process.execPath, ['-e', script], { cwd: root, encoding: 'utf8', env: { ...process.env, [flag]: mode } }),
+      ) as {
+        answers: unknown[];
+        next: number;
+        fallbacks: number;
+      };
+    const legacy = run('legacy');
+    const next = run('new');
+    assert.deepEqual([legacy.next, next.next, next.fallbacks], [0, calls.length, 0]);
+    const table = (answers: unknown[]): string[] =>
+      calls.map(([name, args], i) => `${name}(${JSON.stringify(args)}) → ${JSON.stringify(answers[i])}`);
+    assert.deepEqual(table(next.answers), table(legacy.answers));
+  });
+
   it('rewrites src/rate-limit.js onto lru-cache 10: its positional TTL, del and the number of entries', async () => {
     const status = await h.engine.status();
     assert.equal(status.phase, 'cleanup');
