@@ -2,6 +2,7 @@ import { buildAdapterModel } from '../analysis/adapterModel';
 import { planNativeRewrite } from '../rewrite/nativeRewrite';
 import { relativeSpecifier, styleOf } from '../rewrite/specifiers';
 import { applyTextChanges } from '../rewrite/textChange';
+import type { TextChange } from '../rewrite/textChange';
 import { isPackageSpecifier } from '../spec/validate';
 import type { WorkspaceIndex } from '../workspace/workspaceIndex';
 import { describeProblems } from '../workspace/editCheck';
@@ -92,8 +93,37 @@ export function computeCleanupEdit(index: WorkspaceIndex, rel: string): Migratio
       `${rel} cannot be rewritten automatically, so nothing was changed: ${reasons.join('; ')}. Rewrite it by hand and save it: then this step ("stepwise cleanup ${rel}", or Rewrite to new API in the checklist) commits your rewrite through the same checks.`,
     );
   }
+  // Files that use the instances this file makes (`require('./a').cache.del(key)`) move onto the
+  // new API with it: their uses of those instances are rewritten in the same commit.
+  const inheritors: { path: string; changes: TextChange[]; lines: string }[] = [];
+  const problems: string[] = [];
+  for (const other of index.graph.transitiveDependents(rel)) {
+    if (other === spec.adapter.module || legacy.files.has(other)) continue;
+    const theirs = index.analyseAgainst(other, modules);
+    const inherited = theirs?.usages.filter((u) => u.from === rel) ?? [];
+    if (!theirs || inherited.length === 0) continue;
+    const lines = [...new Set(inherited.map((u) => u.line))].join(', ');
+    if (theirs.usages.some((u) => u.from !== rel)) {
+      problems.push(`${other} uses what ${rel} exports (line ${lines}) and the old API of its own; clean up ${other} first`);
+      continue;
+    }
+    const otherText = index.textOf(other) ?? '';
+    const otherSpecifier = targetIsFile ? relativeSpecifier(other, spec.target.module, index.extensionStyleFor(other)) : spec.target.module;
+    const otherPlan = planNativeRewrite({ analysis: theirs, text: otherText, typeMap, targetExports, targetSpecifier: otherSpecifier });
+    if (otherPlan.manual.length > 0) {
+      problems.push(
+        `${other} uses what ${rel} exports in a way Stepwise cannot rewrite (${[...new Set(otherPlan.manual.map((m) => m.message.replace(/\.$/, '')))].join('; ')})`,
+      );
+      continue;
+    }
+    if (otherPlan.changes.length > 0) inheritors.push({ path: other, changes: otherPlan.changes, lines });
+  }
+  if (problems.length > 0)
+    return fail(
+      `${rel} cannot be rewritten automatically, so nothing was changed: ${problems.join('; ')}. Rewrite them by hand and save them: then this step commits the rewrite of ${rel} through the same checks.`,
+    );
   const edits = [{ path: rel, before: text, after: applyTextChanges(text, plan.changes) }];
-  for (const other of plan.elsewhere) {
+  for (const other of [...plan.elsewhere, ...inheritors]) {
     const before = index.textOf(other.path) ?? '';
     edits.push({ path: other.path, before, after: applyTextChanges(before, other.changes) });
   }
@@ -107,6 +137,10 @@ export function computeCleanupEdit(index: WorkspaceIndex, rel: string): Migratio
       `${other.path} changes with it: the options it builds for ${rel} take the new API's form, and nothing else imports it.`,
     );
   }
-  result.routed = plan.rewritten;
+  for (const other of inheritors) {
+    result.files.push({ path: other.path, changes: other.changes });
+    result.notes.push(`${other.path} changes with it: its uses of what ${rel} exports (line ${other.lines}) take the new API's form.`);
+  }
+  result.routed = plan.rewritten + inheritors.reduce((n, o) => n + o.changes.length, 0);
   return result;
 }

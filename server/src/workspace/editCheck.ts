@@ -78,7 +78,8 @@ function countByKey(diagnostics: ts.Diagnostic[]): Map<string, number> {
 }
 
 export function describeProblems(problems: EditProblem[], limit = 3): string {
-  const shown = problems.slice(0, limit).map((p) => `${p.path}:${p.line}:${p.column} ${p.message}`);
+  // Each without its own full stop: the caller's sentence ends them.
+  const shown = problems.slice(0, limit).map((p) => `${p.path}:${p.line}:${p.column} ${p.message.replace(/\.$/, '')}`);
   const more = problems.length > limit ? ` (and ${problems.length - limit} more)` : '';
   return shown.join('; ') + more;
 }
