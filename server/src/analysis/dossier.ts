@@ -47,6 +47,7 @@ export function buildDossier(input: DossierInput): Dossier {
     shapes: analysis.shapes.map((f) => ({ line: f.line, rule: f.rule, message: f.message, rewritten: f.rewrite !== undefined })),
     risk,
     rollback: rollbackPlan(input, coveredBy),
+    inheritedBy: input.inheritedBy,
   };
 }
 

@@ -129,19 +129,20 @@ export function dossierOf(index: WorkspaceIndex, rel: string, cleanup = false): 
   const spec = index.currentSpec();
   if (!spec) return { error: 'There is no valid .stepwise/migration.json yet.' };
   const legacy = index.legacyModules();
-  const analysis = cleanup
-    ? index.analyseAgainst(rel, {
-        files: new Set([...legacy.files, spec.adapter.module]),
-        packages: legacy.packages,
-        exports: legacy.exports,
-      })
-    : index.analysisOf(rel);
+  const modules = { files: new Set([...legacy.files, spec.adapter.module]), packages: legacy.packages, exports: legacy.exports };
+  const analysis = cleanup ? index.analyseAgainst(rel, modules) : index.analysisOf(rel);
   const text = index.textOf(rel);
   if (!analysis || text === undefined || analysis.usages.length === 0) {
     return { error: `${rel} does not use the legacy API.` };
   }
-  const inheritedBy = index
-    .allAnalyses()
+  // In the cleanup, the files that use the caches it makes through the adapter.
+  const others = cleanup
+    ? index.graph.transitiveDependents(rel).flatMap((d) => {
+        const theirs = index.analyseAgainst(d, modules);
+        return theirs ? [theirs] : [];
+      })
+    : index.allAnalyses();
+  const inheritedBy = others
     .map((a) => ({ path: a.path, usages: a.usages.filter((u) => u.from === rel).length }))
     .filter((i) => i.usages > 0);
   const dossier = buildDossier({

@@ -73,6 +73,8 @@ export interface Dossier {
   shapes?: { line: number; rule: string; message: string; rewritten: boolean }[];
   risk: Risk;
   rollback: RollbackPlan;
+  /** Files whose legacy values come from this file, with how many uses they have (absent in older records). */
+  inheritedBy?: { path: string; usages: number }[];
   /**
    * Set when this is the analysis recorded before the file's move (from the journal), not one of
    * the file as it is now: when it was recorded (ms) and at which commit.

@@ -430,6 +430,23 @@ export class WorkflowEngine {
         return `${dirty.join(' and ')} ${dirty.length === 1 ? 'has' : 'have'} uncommitted changes; commit or stash them first, so the migration commit holds only the migration.`;
       };
       const touched = cleanup ? [file] : [file, spec.adapter.module];
+      // A rewrite by hand takes with it the files that use the caches this file makes (as the
+      // analysis recorded when its cleanup was refused lists them) that the person changed too.
+      const byHandWith: string[] = [];
+      const byHandNotes: string[] = [];
+      if (byHand) {
+        const head = (await repo.head()) ?? '';
+        const recorded = [...(await (await this.journal()).read())]
+          .reverse()
+          .find((e) => e.type === 'dossier' && e.file === file && e.migration === all.migration && e.head === head);
+        const users = recorded?.type === 'dossier' ? (recorded.dossier.inheritedBy ?? []).map((i) => i.path) : [];
+        const changed = users.length > 0 ? await repo.changedPaths(users) : [];
+        byHandWith.push(...users.filter((u) => changed.includes(u)));
+        for (const user of users.filter((u) => !changed.includes(u)))
+          byHandNotes.push(`${user} uses the caches ${file} makes and was not changed with it; check that its uses fit the new API.`);
+        for (const user of byHandWith)
+          if (await this.unsavedText(user)) return fail(file, `${user} has unsaved changes in the editor; save them first.`);
+      }
       if (byHand) {
         // The person's rewrite is the change: saved, not yet committed, and checked against the
         // baseline recorded before it (the refused cleanup recorded one at this HEAD).
@@ -457,6 +474,9 @@ export class WorkflowEngine {
       control.progress?.(cleanup ? `Rewriting ${file} to the new API` : `Routing ${file} through the adapter`);
       const edit = computeEdit();
       if (edit.error) return fail(file, edit.error);
+      for (const user of byHandWith)
+        edit.notes.push(`${user} is committed with it: it uses the caches ${file} makes, and you changed it too.`);
+      edit.notes.push(...byHandNotes);
       // A cleanup may change a helper only this file imports (its options): the same checks apply to it.
       const extraProblem = await untouched(edit.files.map((f) => f.path).filter((p) => !touched.includes(p)));
       if (extraProblem) return fail(file, extraProblem);
@@ -493,7 +513,7 @@ export class WorkflowEngine {
       if (!applied.ok) return fail(file, applied.error);
       faultPoint('migrate:files-written');
       const restore = (): Promise<void> => applied.restore();
-      const paths = byHand ? [file] : edit.files.map((f) => f.path);
+      const paths = byHand ? [file, ...byHandWith] : edit.files.map((f) => f.path);
       const message = [
         cleanup ? `stepwise: rewrite ${file} to the new API` : `stepwise: route ${file} through the adapter`,
         '',

@@ -3,7 +3,9 @@
 // installed from the registry: each file is routed through the generated JavaScript adapter on a
 // real git repository, verified by Stepwise with the fixture's own tests, and those tests pass in
 // each rollout mode. A wrap's work runs once in every mode, and what cache-manager 4 computed in
-// shadow mode reaches cache-manager 5. The cleanup says what a person must change.
+// shadow mode reaches cache-manager 5. The cleanup says what a person must change; the person's
+// rewrites (one with the file that uses its cache) are committed through the same gates, and the
+// adapter is removed.
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -110,5 +112,73 @@ describe('cache-manager 4 to 5 on cache-service: the package adapter, file by fi
     assert.match(sessions.ok ? '' : (sessions.error ?? ''), /line 13: cache-manager 5 methods return promises and take no callback/);
     assert.equal(git(root, 'rev-parse', 'HEAD'), head);
     assert.equal(git(root, 'status', '--porcelain'), '');
+  });
+
+  /** A cleanup step as a person makes it: the files rewritten, then the same step commits them. */
+  async function byHand(file: string, rewrites: Record<string, (text: string) => string>): Promise<Extract<EngineResult, { ok: true }>> {
+    for (const [rel, rewrite] of Object.entries(rewrites)) writeFileSync(join(root, rel), rewrite(readFileSync(join(root, rel), 'utf8')));
+    await h.index.filesChangedOnDisk(Object.keys(rewrites));
+    const result = await h.engine.migrate(file, { cleanup: true, force: true, reason: 'rewritten by hand' });
+    assertOk(result);
+    const counts = result.verification?.test?.counts;
+    assert.deepEqual(counts && [counts.passed, counts.failed], [5, 0], 'verified by the fixture’s tests');
+    h.clock.advance(25 * 3600_000);
+    assertOk(await h.engine.approve(file));
+    return result;
+  }
+
+  it('src/cache.js, rewritten by hand with the wrap in src/prices.js that uses its cache, is one cleanup commit', async () => {
+    const result = await byHand('src/cache.js', {
+      'src/cache.js': (text) =>
+        text
+          .replace(
+            "const cacheManager = require('./cache-migration/cache-manager-adapter');",
+            "const { createCache, memoryStore } = require('cache-manager-5');",
+          )
+          .replace(
+            "cacheManager.caching({ store: 'memory', max: 500, ttl: 60 })",
+            'createCache(memoryStore({ max: 500, ttl: 60 * 1000 }))',
+          ),
+      'src/prices.js': (text) => text.replace('{ ttl: 60 }', '60 * 1000'),
+    });
+    assert.equal(git(root, 'show', '--name-only', '--format=', 'HEAD~1').trim(), 'src/cache.js\nsrc/prices.js');
+    assert.ok(
+      result.notes?.some((n) => n.startsWith('src/prices.js is committed with it')),
+      JSON.stringify(result.notes),
+    );
+  });
+
+  it('src/sessions.js, its callbacks rewritten by hand onto promises, is the last step; then the adapter goes', async () => {
+    // Refused again at the new HEAD (which records its baseline there), then rewritten.
+    const refused = await h.engine.migrate('src/sessions.js', { cleanup: true });
+    assert.equal(refused.ok, false);
+    await byHand('src/sessions.js', {
+      'src/sessions.js': (text) =>
+        text
+          .replace(
+            "const cacheManager = require('./cache-migration/cache-manager-adapter');",
+            "const { createCache, memoryStore } = require('cache-manager-5');",
+          )
+          .replace(
+            "cacheManager.caching({ store: 'memory', max: 100, ttl: 30 * 60 })",
+            'createCache(memoryStore({ max: 100, ttl: 30 * 60 * 1000 }))',
+          )
+          .replace(
+            'sessions.set(`session:${id}`, data, { ttl: 15 * 60 }, (error) => callback(error));',
+            'sessions.set(`session:${id}`, data, 15 * 60 * 1000).then(() => callback(null), callback);',
+          )
+          .replace(
+            'sessions.get(`session:${id}`, callback);',
+            'sessions.get(`session:${id}`).then((value) => callback(null, value), callback);',
+          )
+          .replace('sessions.del(`session:${id}`, callback);', 'sessions.del(`session:${id}`).then(() => callback(null), callback);'),
+    });
+    assertOk(await h.engine.removeAdapter('src/cache-migration/cache-manager-adapter.js'));
+    const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    assert.deepEqual(Object.keys(manifest.dependencies), ['cache-manager-5']);
+    assert.equal((await h.engine.status()).phase, 'done');
+    assert.equal(git(root, 'status', '--porcelain'), '');
+    const after = fixtureTests('legacy');
+    assert.deepEqual([after.pass, after.fail], [5, 0], after.output);
   });
 });
