@@ -3,8 +3,9 @@
 // the registry and a real redis-server on a loopback port: each file is routed through the
 // generated JavaScript adapter on a real git repository, verified by Stepwise with the fixture's
 // own tests, and those tests pass in each rollout mode. Both clients share one Redis, so a counter
-// must count once in every mode (shadow too). To ioredis the migration runs to the end: one file's
-// cleanup is rewritten by Stepwise, the other's by hand, and the adapter is removed.
+// must count once in every mode (shadow too). Both run to the end: to redis 4 the cleanup is a
+// person's (callbacks to promises, the prefix into the keys), committed through the same gates; to
+// ioredis one file's cleanup is rewritten by Stepwise, the other's by hand; the adapter goes.
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -21,6 +22,101 @@ const fixture = join(__dirname, '..', '..', '..', '..', 'test', 'fixtures', 'red
 function assertOk(result: EngineResult): asserts result is Extract<EngineResult, { ok: true }> {
   assert.ok(result.ok, result.ok ? '' : result.error);
 }
+
+// The redis 4 rewrites a person makes: promises and connect(), the prefix in the keys (redis 4 has
+// none), users.js keeping its callback API for its callers.
+const redis4Client = `'use strict';
+
+const { createClient } = require('redis-4');
+
+// redis 4 has no key prefix option: the keys carry it.
+const prefix = 'app:';
+const client = createClient({ url: process.env.REDIS_URL || 'redis://localhost:6379' });
+client.on('error', (error) => {
+  process.stderr.write(\`redis: \${error.message}\\n\`);
+});
+const ready = client.connect();
+
+module.exports = { client, ready, key: (name) => prefix + name };
+`;
+const redis4ClientTest = `'use strict';
+
+const { test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+// The keys as Redis holds them, through a client the migration does not touch.
+const { createClient: createRawClient } = require('redis-4');
+const { client, ready, key } = require('../src/client');
+
+const raw = createRawClient({ url: process.env.REDIS_URL });
+
+before(() => Promise.all([raw.connect(), ready]));
+after(() => Promise.all([client.quit(), raw.quit()]));
+
+test('keys are written under the prefix', async () => {
+  assert.equal(await client.set(key('greeting'), 'hello'), 'OK');
+  assert.equal(await client.get(key('greeting')), 'hello');
+  assert.equal(await raw.get('app:greeting'), 'hello');
+});
+
+test('SET flags: NX sets once, EX gives a TTL', async () => {
+  await client.del(key('lock'));
+  assert.equal(await client.set(key('lock'), 'me', { EX: 30, NX: true }), 'OK');
+  assert.equal(await client.set(key('lock'), 'you', { EX: 30, NX: true }), null);
+  const ttl = await client.ttl(key('lock'));
+  assert.ok(ttl > 0 && ttl <= 30, \`ttl \${ttl}\`);
+});
+`;
+const redis4Users = `'use strict';
+
+const { createClient } = require('redis-4');
+
+const client = createClient({ url: process.env.REDIS_URL });
+const ready = client.connect();
+
+/** A redis 4 command, its reply (mapped) given to a redis 3 style callback. */
+function reply(command, callback, map = (value) => value) {
+  ready.then(command).then(
+    (value) => callback && callback(null, map(value)),
+    (error) => callback && callback(error),
+  );
+}
+
+function getUser(id, callback) {
+  reply(() => client.get(\`user:\${id}\`), callback, (value) => (value ? JSON.parse(value) : null));
+}
+
+function putUser(id, user, seconds) {
+  reply(() => client.setEx(\`user:\${id}\`, seconds, JSON.stringify(user)));
+}
+
+function touch(id, milliseconds) {
+  reply(() => client.pSetEx(\`seen:\${id}\`, milliseconds, String(Date.now())));
+}
+
+function profile(id, callback) {
+  // redis 4 answers {} for a hash that does not exist; callers expect null.
+  reply(() => client.hGetAll(\`profile:\${id}\`), callback, (all) => (Object.keys(all).length > 0 ? { ...all } : null));
+}
+
+function flush(callback) {
+  reply(() => client.flushDb(), callback);
+}
+
+function saveProfile(id, fields, callback) {
+  reply(() => client.hSet(\`profile:\${id}\`, fields), callback, () => 'OK');
+}
+
+// A counter: a command that must run exactly once per call.
+function visit(id, callback) {
+  reply(() => client.incr(\`visits:\${id}\`), callback);
+}
+
+function close(callback) {
+  reply(() => client.quit(), callback);
+}
+
+module.exports = { getUser, putUser, touch, profile, saveProfile, visit, flush, close };
+`;
 
 /** The tests Stepwise's own verification ran, as passed/failed. */
 function verifiedTests(result: EngineResult): string {
@@ -238,6 +334,39 @@ flow(
       const users = await state.h.engine.migrate('src/users.js', { cleanup: true, force: true, reason: 'in the test' });
       assert.match(users.ok ? '' : (users.error ?? ''), /redis 4 commands return promises and never call a callback/);
       assert.equal(git(state.root, 'rev-parse', 'HEAD'), head);
+      assert.equal(git(state.root, 'status', '--porcelain'), '');
+    });
+
+    /** A cleanup step as a person makes it: the files rewritten, then the same step commits them. */
+    async function byHand(file: string, texts: Record<string, string>): Promise<Extract<EngineResult, { ok: true }>> {
+      for (const [rel, text] of Object.entries(texts)) writeFileSync(join(state.root, rel), text);
+      await state.h.index.filesChangedOnDisk(Object.keys(texts));
+      const result = await state.h.engine.migrate(file, { cleanup: true, force: true, reason: 'rewritten by hand' });
+      assertOk(result);
+      assert.equal(verifiedTests(result), '7 passed, 0 failed');
+      state.h.clock.advance(25 * 3600_000);
+      assertOk(await state.h.engine.approve(file));
+      return result;
+    }
+
+    it('src/client.js, rewritten by hand onto redis 4 promises with its test, is one cleanup commit', async () => {
+      const result = await byHand('src/client.js', { 'src/client.js': redis4Client, 'test/client.test.js': redis4ClientTest });
+      assert.equal(git(state.root, 'show', '--name-only', '--format=', 'HEAD~1').trim(), 'src/client.js\ntest/client.test.js');
+      assert.ok(
+        result.notes?.some((n) => n.startsWith('test/client.test.js is committed with it')),
+        JSON.stringify(result.notes),
+      );
+    });
+
+    it('src/users.js, rewritten by hand onto redis 4 behind its callback API, is the last step; then the adapter goes', async () => {
+      // Refused again at the new HEAD (which records its baseline there), then rewritten.
+      const refused = await state.h.engine.migrate('src/users.js', { cleanup: true });
+      assert.equal(refused.ok, false);
+      await byHand('src/users.js', { 'src/users.js': redis4Users });
+      assertOk(await state.h.engine.removeAdapter('src/cache-migration/redis-adapter.js'));
+      const manifest = JSON.parse(readFileSync(join(state.root, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+      assert.deepEqual(Object.keys(manifest.dependencies), ['ioredis', 'redis-4']);
+      assert.equal((await state.h.engine.status()).phase, 'done');
       assert.equal(git(state.root, 'status', '--porcelain'), '');
     });
   },
