@@ -6,7 +6,7 @@ export type AppliedRule =
   | { kind: 'rename'; to: string; note?: string }
   | { kind: 'replace'; template: string; note?: string }
   | { kind: 'manual'; message: string; note?: string }
-  | { kind: 'constructor'; template: string; note?: string };
+  | { kind: 'constructor'; template: string; note?: string; shared?: boolean };
 
 /** Where an expression's pieces are, for rewrites. */
 export interface ExpressionShape {

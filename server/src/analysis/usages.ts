@@ -514,7 +514,9 @@ class FileAnalyzer {
         node: callee,
         origin: rootIdentifier(callee),
         incompatible: true,
-        rule: rule ? { kind: 'constructor', template: rule.template, note: rule.note } : undefined,
+        rule: rule
+          ? { kind: 'constructor', template: rule.template, note: rule.note, ...(rule.shared ? { shared: true } : {}) }
+          : undefined,
         expression: this.expressionShape(node, node.arguments),
       });
       this.checkShapes(node, exportName, null);
@@ -535,7 +537,7 @@ class FileAnalyzer {
       node: node.expression,
       origin: rootIdentifier(node.expression),
       incompatible: true,
-      rule: rule ? { kind: 'constructor', template: rule.template, note: rule.note } : undefined,
+      rule: rule ? { kind: 'constructor', template: rule.template, note: rule.note, ...(rule.shared ? { shared: true } : {}) } : undefined,
       expression: this.expressionShape(node, node.arguments ?? []),
     });
     this.checkShapes(node, exportName, null);

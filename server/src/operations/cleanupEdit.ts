@@ -3,10 +3,25 @@ import { planNativeRewrite } from '../rewrite/nativeRewrite';
 import { relativeSpecifier, styleOf } from '../rewrite/specifiers';
 import { applyTextChanges } from '../rewrite/textChange';
 import type { TextChange } from '../rewrite/textChange';
+import type { LegacyModules } from '../analysis/legacyContext';
+import { describeTemplate } from '../spec/templates';
 import { isPackageSpecifier } from '../spec/validate';
 import type { WorkspaceIndex } from '../workspace/workspaceIndex';
 import { describeProblems } from '../workspace/editCheck';
 import type { MigrationEdit } from './migrationEdit';
+
+/** Where the workspace still calls a legacy export through the adapter or directly: `path:line`, by file. */
+function sharedCallSites(index: WorkspaceIndex, modules: LegacyModules, symbol: string, roots: string[]): string[] {
+  const files = new Set<string>([roots[0]]);
+  for (const root of roots.slice(1)) for (const dependent of index.graph.dependents(root)) files.add(dependent);
+  const sites: string[] = [];
+  for (const file of [...files].sort()) {
+    if (!index.hasFile(file)) continue;
+    const theirs = index.analyseAgainst(file, modules);
+    for (const usage of theirs?.usages ?? []) if (usage.kind === 'call' && usage.symbol === symbol) sites.push(`${file}:${usage.line}`);
+  }
+  return sites;
+}
 
 /**
  * The cleanup step a person wrote: the file as it is now (saved, not committed) must no longer use
@@ -75,6 +90,27 @@ export function computeCleanupEdit(index: WorkspaceIndex, rel: string): Migratio
   const targetExports =
     spec.target.exports.length > 0 ? spec.target.exports : [...new Set([...model.targetImports, ...Object.values(typeMap)])];
 
+  // A singleton accessor (`getCacheInstance()`) whose replacement makes a new cache at each call
+  // keeps its meaning only as the workspace's one call, at the top level of a module.
+  const sharing: string[] = [];
+  for (const usage of analysis.usages) {
+    if ((usage.kind !== 'call' && usage.kind !== 'new') || usage.rule?.kind !== 'constructor' || !usage.rule.shared) continue;
+    const sites = sharedCallSites(index, modules, usage.symbol, [rel, spec.adapter.module, ...legacy.files]);
+    const replacement = describeTemplate(usage.rule.template, {});
+    if (sites.length > 1)
+      sharing.push(
+        `line ${usage.line} calls ${usage.symbol}(), which hands out one cache for the whole process, but ${replacement} makes a new one at each call, so ${sites.join(', ')} would no longer share its entries; make one module create the cache and the others import it`,
+      );
+    else if (usage.container !== undefined && usage.container !== 'top level')
+      sharing.push(
+        `line ${usage.line} calls ${usage.symbol}() in ${usage.container}, and ${replacement} would make a new cache each time it runs; create the cache once, at the top level of a module`,
+      );
+  }
+  if (sharing.length > 0)
+    return fail(
+      `${rel} cannot be rewritten automatically, so nothing was changed: ${[...new Set(sharing)].join('; ')}. Rewrite it by hand and save it: then this step ("stepwise cleanup ${rel}", or Rewrite to new API in the checklist) commits your rewrite through the same checks.`,
+    );
+
   // An options helper that only this file imports changes with it (`maxAge` → `ttl` where it is written).
   const blocksChangeIn = (other: string): string | undefined => {
     if (other === spec.adapter.module || legacy.files.has(other)) return `${other} is part of the migration itself`;
@@ -98,7 +134,7 @@ export function computeCleanupEdit(index: WorkspaceIndex, rel: string): Migratio
   const inheritors: { path: string; changes: TextChange[]; lines: string }[] = [];
   const problems: string[] = [];
   for (const other of index.graph.transitiveDependents(rel)) {
-    if (other === spec.adapter.module || legacy.files.has(other)) continue;
+    if (other === spec.adapter.module || legacy.files.has(other) || !index.hasFile(other)) continue;
     const theirs = index.analyseAgainst(other, modules);
     const inherited = theirs?.usages.filter((u) => u.from === rel) ?? [];
     if (!theirs || inherited.length === 0) continue;

@@ -15,7 +15,7 @@ export interface RawSpecFragment {
   target?: { module?: string; exports?: string[] };
   adapter?: { module?: string };
   members?: Record<string, Record<string, Record<string, string>>>;
-  constructors?: Record<string, Record<string, string>>;
+  constructors?: Record<string, { replace: string; note?: string; shared?: boolean }>;
 }
 
 export const presets: Readonly<Record<string, RawSpecFragment>> = {
@@ -48,6 +48,7 @@ export const presets: Readonly<Record<string, RawSpecFragment>> = {
       getCacheInstance: {
         replace: 'CacheFactory.forWebApp()',
         note: 'Pick forWebApp, forAiApp or forTesting explicitly instead of relying on environment detection.',
+        shared: true,
       },
     },
   },

@@ -95,6 +95,8 @@ export type MemberRule =
 export interface ConstructorRule {
   template: string;
   note?: string;
+  /** The legacy call hands out one shared instance, where the replacement makes a new one per call. */
+  shared?: boolean;
 }
 
 export interface VerifySpec {

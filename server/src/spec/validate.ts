@@ -228,7 +228,7 @@ export function parseSpec(text: string, env?: SpecEnvironment): SpecResult {
   const constructors: Record<string, ConstructorRule> = {};
   for (const [owner, rule] of Object.entries(merged.constructors ?? {})) {
     checkTemplate(rule.replace, ['constructors', owner, 'replace'], 'constructor');
-    constructors[owner] = { template: rule.replace, note: rule.note };
+    constructors[owner] = { template: rule.replace, note: rule.note, ...(rule.shared === true ? { shared: true } : {}) };
   }
 
   function checkTemplate(template: string, path: JsonPath, context: TemplateContext): void {
