@@ -180,21 +180,7 @@ const commands: Record<string, (open: () => Promise<MigrationSession>, options: 
     const rel = toRel(session, options, file);
     if (options.flags.has('dry-run'))
       return applyOrShow(session, await session.migrationEdit(rel), options, io, `Routed ${rel} through the adapter`);
-    const reason = options.flags.get('reason');
-    const result = await session.run(
-      'migrate',
-      rel,
-      {
-        force: options.flags.has('force'),
-        reason: typeof reason === 'string' ? reason : undefined,
-        verify: !options.flags.has('no-verify'),
-      },
-      control(options, io),
-    );
-    if (!result.ok && result.needsConfirmation) {
-      return finish({ ...result, error: `${result.error} Pass --force --reason "why" to go ahead.` }, options, io);
-    }
-    return finish(result, options, io);
+    return move(session, rel, options, io, {});
   },
 
   verify: async (open, options, io) => {
@@ -290,23 +276,7 @@ const commands: Record<string, (open: () => Promise<MigrationSession>, options: 
     if (options.flags.has('dry-run'))
       return applyOrShow(session, await session.cleanupEdit(rel), options, io, `Rewrote ${rel} to the new API`);
     // The cleanup step goes through the gates of a migration: commit, verification, observation, approval.
-    const reason = options.flags.get('reason');
-    const result = await session.run(
-      'migrate',
-      rel,
-      {
-        cleanup: true,
-        byHand: options.flags.has('by-hand'),
-        force: options.flags.has('force'),
-        reason: typeof reason === 'string' ? reason : undefined,
-        verify: !options.flags.has('no-verify'),
-      },
-      control(options, io),
-    );
-    if (!result.ok && result.needsConfirmation) {
-      return finish({ ...result, error: `${result.error} Pass --force --reason "why" to go ahead.` }, options, io);
-    }
-    return finish(result, options, io);
+    return move(session, rel, options, io, { cleanup: true, byHand: options.flags.has('by-hand') });
   },
 
   'remove-adapter': async (open, options, io) => {
@@ -740,6 +710,32 @@ function parseArgs(argv: string[]): { command: string | undefined; options: Opti
     command,
     options: { root: path.resolve(typeof root === 'string' ? root : process.cwd()), json: flags.has('json'), flags, positional },
   };
+}
+
+/** A file's move (or its cleanup step): out of plan order only with --force and a reason. */
+async function move(
+  session: MigrationSession,
+  rel: string,
+  options: Options,
+  io: Io,
+  step: { cleanup?: boolean; byHand?: boolean },
+): Promise<number> {
+  const reason = options.flags.get('reason');
+  const result = await session.run(
+    'migrate',
+    rel,
+    {
+      ...step,
+      force: options.flags.has('force'),
+      reason: typeof reason === 'string' ? reason : undefined,
+      verify: !options.flags.has('no-verify'),
+    },
+    control(options, io),
+  );
+  if (!result.ok && result.needsConfirmation) {
+    return finish({ ...result, error: `${result.error} Pass --force --reason "why" to go ahead.` }, options, io);
+  }
+  return finish(result, options, io);
 }
 
 const known = new Set([

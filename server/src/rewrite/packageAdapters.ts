@@ -42,6 +42,23 @@ interface PackageAdapterDefinition {
   body(input: PackageAdapterInput): string[];
 }
 
+/** The legacy package, as the adapter imports it (its whole module: `export =` or a default). */
+function importLegacy(input: PackageAdapterInput): string {
+  return input.moduleKind === 'esm'
+    ? `import Legacy from ${stringLiteral(input.legacyModule)};`
+    : `import Legacy = require(${stringLiteral(input.legacyModule)});`;
+}
+
+/**
+ * The exports of an adapter around a factory: the legacy module's own, with the factory adapted;
+ * as CommonJS the whole object, so `require()` keeps the legacy module's shape.
+ */
+function factoryExports(input: PackageAdapterInput, factory: string, name: string): string[] {
+  return input.moduleKind === 'esm'
+    ? [`export { ${factory} };`, `export default { ...Legacy, ${factory} };`]
+    : [`const ${name} = { ...Legacy, ${factory} };`, `export = ${name};`];
+}
+
 const lruCache6To10: PackageAdapterDefinition = {
   contract: [
     'Writes also run on the legacy side, so rolling back is instant; a read the new side misses is answered by legacy and back-filled.',
@@ -60,12 +77,8 @@ const lruCache6To10: PackageAdapterDefinition = {
     'A cache with no max, maxSize or maxAge was unbounded in lru-cache 6; lru-cache 10 refuses one, so its calls stay on lru-cache 6 (counted as fallbacks) until it is given a max.',
   ],
   body(input) {
-    const importLegacy =
-      input.moduleKind === 'esm'
-        ? `import Legacy from ${stringLiteral(input.legacyModule)};`
-        : `import Legacy = require(${stringLiteral(input.legacyModule)});`;
     return [
-      importLegacy,
+      importLegacy(input),
       `import { LRUCache as NextLRUCache } from ${stringLiteral(input.targetSpecifier)};`,
       `import { stepwiseAdaptClass } from ${stringLiteral(input.runtimeSpecifier)};`,
       `import type { StepwiseRoutes } from ${stringLiteral(input.runtimeSpecifier)};`,
@@ -233,10 +246,6 @@ function redisAdapter(flavor: 'redis4' | 'ioredis'): PackageAdapterDefinition {
         : 'After the cleanup, hgetall of a hash that does not exist answers {} where redis 3 answered null.',
     ],
     body(input) {
-      const importLegacy =
-        input.moduleKind === 'esm'
-          ? `import Legacy from ${stringLiteral(input.legacyModule)};`
-          : `import Legacy = require(${stringLiteral(input.legacyModule)});`;
       const importNext =
         flavor === 'redis4'
           ? `import { createClient as createNextClient } from ${stringLiteral(input.targetSpecifier)};`
@@ -305,7 +314,7 @@ function redisAdapter(flavor: 'redis4' | 'ioredis'): PackageAdapterDefinition {
         return `  ${r.name}: { ${how}call: on((c, k, a) => ${r[flavor]}) },`;
       };
       return [
-        importLegacy,
+        importLegacy(input),
         importNext,
         `import { stepwiseAdapt } from ${stringLiteral(input.runtimeSpecifier)};`,
         `import type { StepwiseRoutes } from ${stringLiteral(input.runtimeSpecifier)};`,
@@ -408,9 +417,7 @@ function redisAdapter(flavor: 'redis4' | 'ioredis'): PackageAdapterDefinition {
         '  });',
         '}',
         '',
-        ...(input.moduleKind === 'esm'
-          ? ['export { createClient };', 'export default { ...Legacy, createClient };']
-          : ['const redisAdapter = { ...Legacy, createClient };', 'export = redisAdapter;']),
+        ...factoryExports(input, 'createClient', 'redisAdapter'),
       ];
     },
   };
@@ -439,12 +446,8 @@ const cacheManager4To5: PackageAdapterDefinition = {
     'After the cleanup, caching() is asynchronous (await caching(…), or createCache(memoryStore(…))) and every ttl is in milliseconds.',
   ],
   body(input) {
-    const importLegacy =
-      input.moduleKind === 'esm'
-        ? `import Legacy from ${stringLiteral(input.legacyModule)};`
-        : `import Legacy = require(${stringLiteral(input.legacyModule)});`;
     return [
-      importLegacy,
+      importLegacy(input),
       `import { createCache, memoryStore } from ${stringLiteral(input.targetSpecifier)};`,
       `import { stepwiseAdapt } from ${stringLiteral(input.runtimeSpecifier)};`,
       `import type { StepwiseRoutes } from ${stringLiteral(input.runtimeSpecifier)};`,
@@ -511,9 +514,7 @@ const cacheManager4To5: PackageAdapterDefinition = {
       '  });',
       '}',
       '',
-      ...(input.moduleKind === 'esm'
-        ? ['export { caching };', 'export default { ...Legacy, caching };']
-        : ['const cacheManagerAdapter = { ...Legacy, caching };', 'export = cacheManagerAdapter;']),
+      ...factoryExports(input, 'caching', 'cacheManagerAdapter'),
     ];
   },
 };

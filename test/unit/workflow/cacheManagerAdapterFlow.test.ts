@@ -12,6 +12,8 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EngineResult } from '../../../server/src/protocol/wire';
+import { runFixtureTests } from '../../support/fixtureTests';
+import type { FixtureTestRun } from '../../support/fixtureTests';
 import { commitAll, git, openHarness } from '../../support/workflowRepo';
 import type { Harness } from '../../support/workflowRepo';
 
@@ -27,16 +29,7 @@ describe('cache-manager 4 to 5 on cache-service: the package adapter, file by fi
   let h: Harness;
   let root: string;
 
-  const fixtureTests = (mode: string): { pass: number; fail: number; output: string } => {
-    let output: string;
-    try {
-      output = execFileSync('npm', ['test', '--silent'], { cwd: root, encoding: 'utf8', env: { ...process.env, [flag]: mode } });
-    } catch (error) {
-      output = `${(error as { stdout?: string }).stdout ?? ''}`;
-    }
-    const count = (name: string): number => Number(new RegExp(`^# ${name} (\\d+)$`, 'm').exec(output)?.[1] ?? -1);
-    return { pass: count('pass'), fail: count('fail'), output };
-  };
+  const fixtureTests = (mode: string): FixtureTestRun => runFixtureTests(root, { [flag]: mode });
 
   before(async () => {
     root = mkdtempSync(join(tmpdir(), 'stepwise-cache-manager-flow-'));

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EngineResult } from '../../../server/src/protocol/wire';
 import { cli } from '../../support/cliRun';
+import { runFixtureTests } from '../../support/fixtureTests';
 import { commitAll, git, openHarness } from '../../support/workflowRepo';
 import type { Harness } from '../../support/workflowRepo';
 
@@ -24,14 +25,8 @@ function assertOk(result: EngineResult): asserts result is Extract<EngineResult,
 
 /** The fixture's own `npm test` in one rollout mode: its pass and fail counts. */
 function fixtureTests(root: string, mode: string): { pass: number; fail: number } {
-  let output: string;
-  try {
-    output = execFileSync('npm', ['test', '--silent'], { cwd: root, encoding: 'utf8', env: { ...process.env, [flag]: mode } });
-  } catch (error) {
-    output = `${(error as { stdout?: string }).stdout ?? ''}`;
-  }
-  const count = (name: string): number => Number(new RegExp(`^# ${name} (\\d+)$`, 'm').exec(output)?.[1] ?? -1);
-  return { pass: count('pass'), fail: count('fail') };
+  const { pass, fail } = runFixtureTests(root, { [flag]: mode });
+  return { pass, fail };
 }
 
 describe('lru-cache 6 to 10 on lru-service: the package adapter, file by file, with the fixture’s own tests', function () {

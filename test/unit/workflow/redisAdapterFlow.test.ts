@@ -12,6 +12,8 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EngineResult } from '../../../server/src/protocol/wire';
+import { runFixtureTests } from '../../support/fixtureTests';
+import type { FixtureTestRun } from '../../support/fixtureTests';
 import { startRedis } from '../../support/redis';
 import type { RedisServer } from '../../support/redis';
 import { commitAll, git, openHarness } from '../../support/workflowRepo';
@@ -134,20 +136,7 @@ interface FlowCase {
 
 function routePhase(c: FlowCase, state: { root: string; h: Harness; redis: RedisServer }): void {
   /** The fixture's own `npm test` in one rollout mode, against the test's Redis. */
-  const fixtureTests = (mode: string): { pass: number; fail: number; output: string } => {
-    let output: string;
-    try {
-      output = execFileSync('npm', ['test', '--silent'], {
-        cwd: state.root,
-        encoding: 'utf8',
-        env: { ...process.env, [c.flag]: mode, REDIS_URL: state.redis.url },
-      });
-    } catch (error) {
-      output = `${(error as { stdout?: string }).stdout ?? ''}`;
-    }
-    const count = (name: string): number => Number(new RegExp(`^# ${name} (\\d+)$`, 'm').exec(output)?.[1] ?? -1);
-    return { pass: count('pass'), fail: count('fail'), output };
-  };
+  const fixtureTests = (mode: string): FixtureTestRun => runFixtureTests(state.root, { [c.flag]: mode, REDIS_URL: state.redis.url });
 
   it('passes its own tests before the migration, on redis 3', () => {
     const result = fixtureTests('legacy');

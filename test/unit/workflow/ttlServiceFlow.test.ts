@@ -6,11 +6,11 @@
 // through the factory, stop → shutdown, size() → the awaited key count; the one accessor call
 // left at a module's top level), and the adapter is removed. On a real git repository.
 import * as assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { flagNameOf } from '../../../server/src/rewrite/adapterScaffold';
 import type { EngineResult } from '../../../server/src/protocol/wire';
+import { runFixtureTests } from '../../support/fixtureTests';
 import { commitAll, git, hour, openHarness, read } from '../../support/workflowRepo';
 import type { Harness } from '../../support/workflowRepo';
 import { prepareWorkspace } from '../../support/workspace';
@@ -57,14 +57,8 @@ for (const c of cases) {
     const flag = flagNameOf(c.id);
 
     const fixtureTests = (mode: string): string => {
-      let output: string;
-      try {
-        output = execFileSync('npm', ['test', '--silent'], { cwd: root, encoding: 'utf8', env: { ...process.env, [flag]: mode } });
-      } catch (error) {
-        output = `${(error as { stdout?: string }).stdout ?? ''}`;
-      }
-      const count = (name: string): string => new RegExp(`^# ${name} (\\d+)$`, 'm').exec(output)?.[1] ?? '?';
-      return `${count('pass')} passed, ${count('fail')} failed`;
+      const run = runFixtureTests(root, { [flag]: mode });
+      return `${run.pass} passed, ${run.fail} failed`;
     };
     const verified = (result: Extract<EngineResult, { ok: true }>): string => {
       const counts = result.verification?.test?.counts;
