@@ -430,34 +430,12 @@ export class WorkflowEngine {
         return `${dirty.join(' and ')} ${dirty.length === 1 ? 'has' : 'have'} uncommitted changes; commit or stash them first, so the migration commit holds only the migration.`;
       };
       const touched = cleanup ? [file] : [file, spec.adapter.module];
-      // A rewrite by hand takes with it the files that use the caches this file makes (as the
-      // analysis recorded when its cleanup was refused lists them) that the person changed too.
-      const byHandWith: string[] = [];
-      const byHandNotes: string[] = [];
+      let byHandWith: string[] = [];
+      let byHandNotes: string[] = [];
       if (byHand) {
-        const head = (await repo.head()) ?? '';
-        const recorded = [...(await (await this.journal()).read())]
-          .reverse()
-          .find((e) => e.type === 'dossier' && e.file === file && e.migration === all.migration && e.head === head);
-        const users = recorded?.type === 'dossier' ? (recorded.dossier.inheritedBy ?? []).map((i) => i.path) : [];
-        const changed = users.length > 0 ? await repo.changedPaths(users) : [];
-        byHandWith.push(...users.filter((u) => changed.includes(u)));
-        for (const user of users.filter((u) => !changed.includes(u)))
-          byHandNotes.push(`${user} uses the caches ${file} makes and was not changed with it; check that its uses fit the new API.`);
-        for (const user of byHandWith)
-          if (await this.unsavedText(user)) return fail(file, `${user} has unsaved changes in the editor; save them first.`);
-      }
-      if (byHand) {
-        // The person's rewrite is the change: saved, not yet committed, and checked against the
-        // baseline recorded before it (the refused cleanup recorded one at this HEAD).
-        if (await this.unsavedText(file)) return fail(file, `${file} has unsaved changes in the editor; save them first.`);
-        if ((await repo.changedPaths([file])).length === 0)
-          return fail(file, `${file} has no uncommitted changes; rewrite it onto the new API by hand first, then run this again.`);
-        if (!(await this.hasBaseline(all.migration)))
-          return fail(
-            file,
-            `There is no baseline from before your rewrite of ${file}: stash your changes, run "stepwise cleanup ${file}" (it records one), then restore them and run this again.`,
-          );
+        const rewrite = await this.handRewrite(repo, file, all.migration);
+        if ('error' in rewrite) return fail(file, rewrite.error);
+        ({ with: byHandWith, notes: byHandNotes } = rewrite);
       } else {
         const untouchedProblem = await untouched(touched);
         if (untouchedProblem) return fail(file, untouchedProblem);
@@ -961,6 +939,39 @@ export class WorkflowEngine {
   }
 
   // ---- helpers -------------------------------------------------------------------------------
+
+  /**
+   * The preconditions of a rewrite by hand, and what it commits with its file. The person's rewrite
+   * is the change: saved, not yet committed, checked against the baseline recorded before it (the
+   * refused cleanup recorded one at this HEAD). It takes with it the files that use the caches this
+   * file makes (as that cleanup's recorded analysis lists them) that the person changed too.
+   */
+  private async handRewrite(
+    repo: GitRepo,
+    file: string,
+    migration: string,
+  ): Promise<{ with: string[]; notes: string[] } | { error: string }> {
+    if (await this.unsavedText(file)) return { error: `${file} has unsaved changes in the editor; save them first.` };
+    if ((await repo.changedPaths([file])).length === 0)
+      return { error: `${file} has no uncommitted changes; rewrite it onto the new API by hand first, then run this again.` };
+    if (!(await this.hasBaseline(migration)))
+      return {
+        error: `There is no baseline from before your rewrite of ${file}: stash your changes, run "stepwise cleanup ${file}" (it records one), then restore them and run this again.`,
+      };
+    const head = (await repo.head()) ?? '';
+    const recorded = [...(await (await this.journal()).read())]
+      .reverse()
+      .find((e) => e.type === 'dossier' && e.file === file && e.migration === migration && e.head === head);
+    const users = recorded?.type === 'dossier' ? (recorded.dossier.inheritedBy ?? []).map((i) => i.path) : [];
+    const changed = users.length > 0 ? await repo.changedPaths(users) : [];
+    const taken = users.filter((u) => changed.includes(u));
+    for (const user of taken)
+      if (await this.unsavedText(user)) return { error: `${user} has unsaved changes in the editor; save them first.` };
+    const notes = users
+      .filter((u) => !changed.includes(u))
+      .map((user) => `${user} uses the caches ${file} makes and was not changed with it; check that its uses fit the new API.`);
+    return { with: taken, notes };
+  }
 
   /** Whether a baseline of this migration was recorded at the current HEAD. */
   private async hasBaseline(migration: string): Promise<boolean> {
