@@ -48,6 +48,25 @@ export function renderDossier(d: Dossier): string {
         `| ${u.line} | ${u.kind}${u.incompatible ? ' ⚠' : ''} | ${u.member ? `${u.symbol}.${u.member}` : u.symbol} | ${u.container ?? ''} | \`${u.text.replace(/\|/g, '\\|').replace(/`/g, "'")}\` |`,
     ),
     '',
+    ...((d.replacements ?? []).length > 0
+      ? [
+          '## What the constructions become',
+          '',
+          ...(d.replacements ?? []).map(
+            (r) =>
+              `- line ${r.line}, **${r.symbol}** → \`${r.becomes.replace(/`/g, "'")}\`${r.because ? `, because ${r.because}` : ''}${r.manual ? `. Needs a manual change: ${r.manual}.` : ''}`,
+          ),
+          '',
+        ]
+      : []),
+    ...((d.configuration ?? []).length > 0
+      ? [
+          '## Configuration it depends on',
+          '',
+          ...(d.configuration ?? []).map((c) => `- ${c.path} line ${c.line}, **${c.name}** (${c.access}): ${c.message}`),
+          '',
+        ]
+      : []),
     ...((d.shapes ?? []).length > 0
       ? ['## Arguments whose meaning changed', '', ...(d.shapes ?? []).map((f) => `- line ${f.line}, **${f.rule}**: ${f.message}`), '']
       : []),

@@ -439,6 +439,27 @@ function dossierView(file: FileStatus): HTMLElement {
         ),
         'None.',
       ),
+      ...((value.replacements ?? []).length > 0
+        ? [
+            list(
+              'What the constructions become',
+              (value.replacements ?? []).map(
+                (r) =>
+                  `line ${r.line}: ${r.symbol} → ${r.becomes}${r.because ? `, because ${r.because}` : ''}${r.manual ? `. Needs a manual change: ${r.manual}.` : ''}`,
+              ),
+              'None.',
+            ),
+          ]
+        : []),
+      ...((value.configuration ?? []).length > 0
+        ? [
+            list(
+              'Configuration it depends on',
+              (value.configuration ?? []).map((c) => `${c.path} line ${c.line}, ${c.name} (${c.access}): ${c.message}`),
+              'None.',
+            ),
+          ]
+        : []),
       ...((value.shapes ?? []).length > 0
         ? [
             list(

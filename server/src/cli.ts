@@ -123,6 +123,17 @@ const commands: Record<string, (open: () => Promise<MigrationSession>, options: 
       for (const f of file.shapes) io.out(`  ${`${f.line}:${f.column}`.padEnd(7)} shape: ${f.rule.padEnd(34)} ${f.message}`);
       for (const r of file.routingIssues) io.out(`  ${String(r.line).padEnd(7)} routing: ${r.kind.padEnd(17)} ${r.message}`);
     }
+    if (report.configuration.length > 0) {
+      io.out('');
+      io.out('Configuration the legacy cache depends on:');
+      for (const file of report.configuration) {
+        io.out(`  ${file.path}`);
+        for (const c of file.uses)
+          io.out(
+            `    ${`${c.line}:${c.column}`.padEnd(7)} ${`${c.access}${c.fixture ? ' (fixture)' : ''}`.padEnd(16)} ${c.name.padEnd(20)} ${c.message}`,
+          );
+      }
+    }
     for (const broken of session.parseProblems())
       io.err(`${broken.path}:${broken.line}:${broken.column}: warning: does not parse (${broken.message}); its results may be incomplete.`);
     return exitCodes.ok;
@@ -159,6 +170,14 @@ const commands: Record<string, (open: () => Promise<MigrationSession>, options: 
         `  ${String(u.line).padStart(4)}  ${u.kind.padEnd(14)} ${u.member ? `${u.symbol}.${u.member}` : u.symbol}${u.incompatible ? '  (incompatible)' : ''}  ${u.text}`,
       ),
     );
+    if ((result.replacements ?? []).length > 0) {
+      io.out('What the constructions become:');
+      result.replacements?.forEach((r) =>
+        io.out(
+          `  ${String(r.line).padStart(4)}  ${r.symbol} → ${r.becomes}${r.because ? `, because ${r.because}` : ''}${r.manual ? `. Needs a manual change: ${r.manual}.` : ''}`,
+        ),
+      );
+    }
     if ((result.shapes ?? []).length > 0) {
       io.out('Arguments whose meaning changed:');
       result.shapes?.forEach((f) => io.out(`  ${String(f.line).padStart(4)}  ${f.rule}: ${f.message}`));
@@ -166,6 +185,10 @@ const commands: Record<string, (open: () => Promise<MigrationSession>, options: 
     io.out('Routing issues:');
     if (result.routingIssues.length === 0) io.out('  none');
     result.routingIssues.forEach((r) => io.out(`  ${String(r.line).padStart(4)}  ${r.kind}: ${r.message}`));
+    if ((result.configuration ?? []).length > 0) {
+      io.out('Configuration it depends on:');
+      result.configuration?.forEach((c) => io.out(`  ${c.path}:${c.line}  ${c.access} ${c.name}: ${c.message}`));
+    }
     io.out(`Depends on: ${result.dependencies.join(', ') || 'nothing in the workspace'}`);
     io.out(`Imported by: ${result.dependents.join(', ') || 'nothing'}`);
     io.out(`Tests that reach it: ${result.coveredBy.join(', ') || 'none'}`);

@@ -257,6 +257,12 @@ export const DiagnosticCodes = {
   type: 'legacy-type',
   incompatibleMember: 'incompatible-member',
   manualMember: 'manual-member',
+  /** A construction or factory call whose rewrite needs a person: an option with no counterpart, an await the code cannot take. */
+  manualConstruction: 'manual-construction',
+  /** A read or write of a variable the legacy configuration depends on (information). */
+  configuration: 'legacy-configuration',
+  /** A test that sets the legacy configuration: a fixture to replace with the factory's test method. */
+  configurationFixture: 'legacy-configuration-fixture',
   routingPrefix: 'routing-',
   /** Followed by the shape rule's id: `shape-lru-cache/positional-ttl`. */
   shapePrefix: 'shape-',

@@ -1,5 +1,6 @@
 import { ts } from 'ts-morph';
 import { describeTemplate, templateAwaits } from '../spec/templates';
+import { adaptTemplate } from './factoryShape';
 import type { LegacyContext } from './legacyContext';
 
 /**
@@ -152,8 +153,12 @@ export function buildAdapterModel(context: LegacyContext, targetModuleFile: stri
     const rule = spec.constructors[name];
     let createNext: string | undefined;
     if (rule) {
-      createNext = rule.template;
-      for (const identifier of identifiersIn(rule.template)) if (targetExports.has(identifier)) targetImports.add(identifier);
+      createNext = adaptTemplate(rule.template, context.targetFactories()).template;
+      for (const identifier of identifiersIn(createNext)) if (targetExports.has(identifier)) targetImports.add(identifier);
+      if (templateAwaits(createNext))
+        notes.push(
+          `${name}: the new side is made by an asynchronous factory; only ${name}'s members that return promises are routed to it.`,
+        );
     } else if (target) {
       createNext = `new ${target[0]}({args})`;
       notes.push(`${name}: no "constructors" rule; the adapter builds the new instance with new ${target[0]}(…) and the same arguments.`);
@@ -279,7 +284,8 @@ export function buildAdapterModel(context: LegacyContext, targetModuleFile: stri
     const owner = returned ? context.instanceOwner(returned) : undefined;
     const adapted = owner ? classes.find((c) => c.name === owner) : undefined;
     const rule = spec.constructors[name];
-    if (rule) for (const identifier of identifiersIn(rule.template)) if (targetExports.has(identifier)) targetImports.add(identifier);
+    const template = rule && adaptTemplate(rule.template, context.targetFactories()).template;
+    if (template) for (const identifier of identifiersIn(template)) if (targetExports.has(identifier)) targetImports.add(identifier);
     if (!adapted) {
       return { name, moduleIndex };
     }
@@ -289,7 +295,7 @@ export function buildAdapterModel(context: LegacyContext, targetModuleFile: stri
       moduleIndex,
       returnsClass: adapted.name,
       returnTypeText: text && new RegExp(`^${adapted.name}(<.*>)?$`).test(text) ? text : adapted.name,
-      createNext: rule?.template,
+      createNext: template,
     };
   }
 

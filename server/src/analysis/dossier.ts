@@ -1,5 +1,7 @@
+import { describeTemplate, templateAwaits } from '../spec/templates';
 import type { GraphView } from './graphView';
 import { testsCovering } from './graphView';
+import type { ConfigurationUse } from '../protocol/wire';
 import type { Dossier, FileAnalysis, Risk, RollbackPlan, UseCase } from './types';
 
 export interface DossierInput {
@@ -15,6 +17,8 @@ export interface DossierInput {
   flagName: string;
   /** Files whose legacy values come from this file, with how many uses they have. */
   inheritedBy: { path: string; usages: number }[];
+  /** The configuration the file depends on (its own, and the legacy modules' it reaches). */
+  configuration: ConfigurationUse[];
 }
 
 /**
@@ -48,7 +52,29 @@ export function buildDossier(input: DossierInput): Dossier {
     risk,
     rollback: rollbackPlan(input, coveredBy),
     inheritedBy: input.inheritedBy,
+    configuration: input.configuration,
+    replacements: replacementsOf(analysis, text),
   };
+}
+
+/** What each construction or factory call becomes, why, and what needs a person. */
+function replacementsOf(analysis: FileAnalysis, text: string): NonNullable<Dossier['replacements']> {
+  return analysis.usages.flatMap((u) => {
+    if ((u.kind !== 'new' && u.kind !== 'call') || u.rule?.kind !== 'constructor') return [];
+    const args = u.expression?.args?.map((a) => text.slice(a.start, a.end).replace(/\s+/g, ' '));
+    const becomes = describeTemplate(u.rule.template, { args });
+    const blocked = templateAwaits(u.rule.template) ? u.expression?.awaitBlocked : undefined;
+    const manual = [u.rule.manual, blocked && `${becomes} needs await, but ${blocked}`].filter(Boolean).join('; ');
+    return [
+      {
+        line: u.line,
+        symbol: u.symbol,
+        becomes,
+        ...(u.rule.because ? { because: u.rule.because } : {}),
+        ...(manual ? { manual } : {}),
+      },
+    ];
+  });
 }
 
 function rollbackPlan(input: DossierInput, coveredBy: string[]): RollbackPlan {

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { ts } from 'ts-morph';
 import type { MigrationSpec } from '../spec/types';
+import { TargetFactories } from './factoryShape';
 import type { DeclarationRef } from './types';
 
 /** Where a module specifier leads, as the analysis needs to know it. */
@@ -39,7 +40,7 @@ export class LegacyContext {
     readonly modules: LegacyModules,
     readonly spec: MigrationSpec,
     private readonly toRelative: (absolute: string) => string,
-    resolvePackageEntry: (name: string) => string | undefined,
+    private readonly resolvePackageEntry: (name: string) => string | undefined,
     private readonly packages: LegacyPackages = { surfaceFileOf: () => undefined, isLegacyInstall: () => true },
   ) {
     this.packageDirs = [...modules.packages].flatMap((name) => [
@@ -216,6 +217,25 @@ export class LegacyContext {
     }
     this.members = names;
     return names;
+  }
+
+  private factories: TargetFactories | undefined;
+
+  /**
+   * How the target module's factory methods are called (static, on an instance, awaited), when
+   * the target module is part of this program; undefined otherwise (templates stay as written).
+   */
+  targetFactories(): TargetFactories | undefined {
+    if (this.factories) return this.factories;
+    const target = this.spec.target.module;
+    if (!target) return undefined;
+    const entry = /^[./]|\.[cm]?[jt]sx?$/.test(target) ? undefined : this.resolvePackageEntry(target);
+    const sf = entry
+      ? this.program.getSourceFile(entry)
+      : this.program.getSourceFiles().find((f) => this.toRelative(f.fileName) === target);
+    if (!sf) return undefined;
+    this.factories = new TargetFactories(this.checker, sf, (symbol) => this.resolveAlias(symbol));
+    return this.factories;
   }
 
   /** The module-level names the legacy modules export (for the text prefilter and reports). */

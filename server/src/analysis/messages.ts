@@ -1,4 +1,4 @@
-import { describeTemplate } from '../spec/templates';
+import { describeTemplate, templateAwaits } from '../spec/templates';
 import type { Usage } from './types';
 
 export interface MessageContext {
@@ -42,14 +42,15 @@ export function describeUsage(usage: Usage, ctx: MessageContext): string {
       text = `Loads legacy ${usage.symbol === '*' ? ctx.module : usage.symbol} with import()${through}.`;
       break;
     case 'new':
-      text = `Constructs the legacy ${usage.symbol}.`;
-      if (usage.rule?.kind === 'constructor')
-        text += ` The new API: ${describeTemplate(usage.rule.template, { args: ctx.argsText?.map(inline) })}.`;
-      break;
     case 'call':
-      text = `Calls the legacy ${usage.symbol}().`;
-      if (usage.rule?.kind === 'constructor')
-        text += ` The new API: ${describeTemplate(usage.rule.template, { args: ctx.argsText?.map(inline) })}.`;
+      text = usage.kind === 'new' ? `Constructs the legacy ${usage.symbol}.` : `Calls the legacy ${usage.symbol}().`;
+      if (usage.rule?.kind === 'constructor') {
+        const replacement = describeTemplate(usage.rule.template, { args: ctx.argsText?.map(inline) });
+        text += ` The new API: ${replacement}${usage.rule.because ? `, because ${usage.rule.because}` : ''}.`;
+        if (usage.rule.manual) text += ` Needs a manual change: ${usage.rule.manual}.`;
+        if (templateAwaits(usage.rule.template) && usage.expression?.awaitBlocked)
+          text += ` Needs a manual change: ${replacement} needs await, but ${usage.expression.awaitBlocked}.`;
+      }
       break;
     case 'type':
       text =
@@ -80,8 +81,16 @@ function describeMember(usage: Usage, ctx: MessageContext): string {
   switch (rule.kind) {
     case 'rename':
       return `${owner}.${member} is renamed to ${rule.to} in the new API.`;
-    case 'replace':
-      return `${owner}.${member} has no direct equivalent; the new API uses ${describeTemplate(rule.template, { receiver: ctx.receiverText === undefined ? undefined : inline(ctx.receiverText) })}.`;
+    case 'replace': {
+      const replacement = describeTemplate(rule.template, {
+        receiver: ctx.receiverText === undefined ? undefined : inline(ctx.receiverText),
+      });
+      const awaitBlocked =
+        templateAwaits(rule.template) && usage.expression?.awaitBlocked
+          ? ` Needs a manual change: it needs await, but ${usage.expression.awaitBlocked}.`
+          : '';
+      return `${owner}.${member} has no direct equivalent; the new API uses ${replacement}${rule.because ? `, because ${rule.because}` : ''}.${awaitBlocked}`;
+    }
     case 'manual':
       return `${owner}.${member} needs a manual change: ${rule.message}`;
   }

@@ -2,11 +2,22 @@ import type { Dossier, Risk, RiskLevel, RollbackPlan, RoutingIssue, RoutingIssue
 
 export type { Dossier, Risk, RiskLevel, RollbackPlan, RoutingIssue, RoutingIssueKind, Span, UsageKind, UseCase };
 /** A member rule from the spec as it applies to one usage. */
-export type AppliedRule =
+export type AppliedRule = (
   | { kind: 'rename'; to: string; note?: string }
   | { kind: 'replace'; template: string; note?: string }
   | { kind: 'manual'; message: string; note?: string }
-  | { kind: 'constructor'; template: string; note?: string; shared?: boolean };
+  | {
+      kind: 'constructor';
+      template: string;
+      note?: string;
+      shared?: boolean;
+      /** What the rewrite cannot carry over (an option the factory method does not take): a manual change. */
+      manual?: string;
+    }
+) & {
+  /** Why this file gets this replacement, when a `when` case chose it: `it matches src/llm/**`. */
+  because?: string;
+};
 
 /** Where an expression's pieces are, for rewrites. */
 export interface ExpressionShape {
@@ -16,6 +27,8 @@ export interface ExpressionShape {
   args: Span[] | null;
   /** Whether `await` may be added at this call: inside an async function or a module's top level. */
   awaitAllowed: boolean;
+  /** Why `await` may not be added here: `TextProcessor.constructor is not async`. */
+  awaitBlocked?: string;
   /** Whether the call's result is used as the object of a member access or call (needs parentheses). */
   usedAsObject: boolean;
 }

@@ -1,7 +1,9 @@
 import { ts } from 'ts-morph';
 import type { LegacyContext, ModuleTarget } from './legacyContext';
 import { describeUsage } from './messages';
+import { adaptTemplate } from './factoryShape';
 import { findShapes } from './shapes';
+import { chooseCase } from '../spec/contexts';
 import type {
   AppliedRule,
   DeclarationRef,
@@ -506,7 +508,6 @@ class FileAnalyzer {
     }
     const exportName = this.exportNameOfExpression(callee);
     if (exportName !== undefined && this.ctx.isTracked(exportName)) {
-      const rule = this.ctx.spec.constructors[exportName];
       this.pending.push({
         kind: 'call',
         symbol: exportName,
@@ -514,9 +515,7 @@ class FileAnalyzer {
         node: callee,
         origin: rootIdentifier(callee),
         incompatible: true,
-        rule: rule
-          ? { kind: 'constructor', template: rule.template, note: rule.note, ...(rule.shared ? { shared: true } : {}) }
-          : undefined,
+        rule: this.constructorRule(exportName, node.arguments),
         expression: this.expressionShape(node, node.arguments),
       });
       this.checkShapes(node, exportName, null);
@@ -529,7 +528,6 @@ class FileAnalyzer {
   private newExpression(node: ts.NewExpression): void {
     const exportName = this.exportNameOfExpression(node.expression);
     if (exportName === undefined || !this.ctx.isTracked(exportName)) return;
-    const rule = this.ctx.spec.constructors[exportName];
     this.pending.push({
       kind: 'new',
       symbol: exportName,
@@ -537,10 +535,50 @@ class FileAnalyzer {
       node: node.expression,
       origin: rootIdentifier(node.expression),
       incompatible: true,
-      rule: rule ? { kind: 'constructor', template: rule.template, note: rule.note, ...(rule.shared ? { shared: true } : {}) } : undefined,
+      rule: this.constructorRule(exportName, node.arguments ?? []),
       expression: this.expressionShape(node, node.arguments ?? []),
     });
     this.checkShapes(node, exportName, null);
+  }
+
+  /**
+   * The spec's constructors rule as it applies in this file: the first `when` case matching its
+   * path (else the rule's own template), written in the form the target factory really has
+   * (static, on an instance, awaited), with options the factory method does not take named.
+   */
+  private constructorRule(exportName: string, args: readonly ts.Expression[]): AppliedRule | undefined {
+    const rule = this.ctx.spec.constructors[exportName];
+    if (!rule) return undefined;
+    const chosen = chooseCase(this.input.path, rule.when, this.ctx.spec.contexts);
+    const written = chosen?.case.template ?? rule.template;
+    const adapted = adaptTemplate(written, this.ctx.targetFactories());
+    const applied: AppliedRule = {
+      kind: 'constructor',
+      template: adapted.template,
+      note: chosen?.case.note ?? rule.note,
+      ...(rule.shared ? { shared: true } : {}),
+      ...(chosen ? { because: chosen.because } : {}),
+    };
+    const method = adapted.method;
+    const options = args[0];
+    if (method?.options && options && ts.isObjectLiteralExpression(options) && passesFirstArgument(written, method.name)) {
+      const names = options.properties.flatMap((p) => {
+        if (ts.isSpreadAssignment(p) || !p.name) return [];
+        const name = ts.isIdentifier(p.name) || ts.isStringLiteralLike(p.name) ? p.name.text : undefined;
+        return name === undefined || method.options?.has(name) ? [] : [name];
+      });
+      if (names.length > 0)
+        applied.manual = `${method.owner}.${method.name}() takes no option ${names.map((n) => `\`${n}\``).join(', ')}; carry ${names.length === 1 ? 'it' : 'them'} over by hand or leave ${names.length === 1 ? 'it' : 'them'} out`;
+    }
+    return applied;
+  }
+
+  /** A member rule as it applies in this file: a `when` case matching its path replaces it. */
+  private memberRule(owner: string, member: string): AppliedRule | undefined {
+    const rule = this.ctx.spec.members[owner]?.[member];
+    const chosen = rule && chooseCase(this.input.path, rule.when, this.ctx.spec.contexts);
+    if (!chosen) return rule;
+    return { kind: 'replace', template: chosen.case.template, note: chosen.case.note ?? rule.note, because: chosen.because };
   }
 
   private propertyAccess(node: ts.PropertyAccessExpression): void {
@@ -585,7 +623,7 @@ class FileAnalyzer {
     member: string,
     name: ts.Node | undefined,
   ): void {
-    const rule: AppliedRule | undefined = this.ctx.spec.members[owner]?.[member];
+    const rule = this.memberRule(owner, member);
     const parent = node.parent;
     const isCall = ts.isCallExpression(parent) && parent.expression === node;
     const expression = isCall ? this.expressionShape(parent, parent.arguments) : this.expressionShape(node, null);
@@ -1026,22 +1064,39 @@ class FileAnalyzer {
       (ts.isPropertyAccessExpression(parent) && parent.expression === node) ||
       (ts.isElementAccessExpression(parent) && parent.expression === node) ||
       (ts.isCallExpression(parent) && parent.expression === node);
+    const blocked = this.awaitBlocked(node);
     return {
       span: this.span(node),
       args: args ? args.map((a) => this.span(a)) : null,
-      awaitAllowed: this.awaitAllowed(node),
+      awaitAllowed: blocked === undefined,
+      ...(blocked !== undefined ? { awaitBlocked: blocked } : {}),
       usedAsObject,
     };
   }
 
-  private awaitAllowed(node: ts.Node): boolean {
+  /** Why `await` cannot be added at a node, or undefined where it can (an async function, an ES module's top level). */
+  private awaitBlocked(node: ts.Node): string | undefined {
     for (let current = node.parent; current; current = current.parent) {
       if (ts.isFunctionLike(current)) {
-        return (ts.getCombinedModifierFlags(current) & ts.ModifierFlags.Async) !== 0;
+        if ((ts.getCombinedModifierFlags(current) & ts.ModifierFlags.Async) !== 0) return undefined;
+        const name = containerName(node, this.sf);
+        if (ts.isConstructorDeclaration(current)) return `${name} is a constructor, which cannot be async`;
+        if (ts.isGetAccessor(current) || ts.isSetAccessor(current)) return `${name} is an accessor, which cannot be async`;
+        return `${name === 'top level' ? 'the function there' : name} is not async`;
       }
-      if (ts.isClassStaticBlockDeclaration(current)) return false;
+      if (ts.isClassStaticBlockDeclaration(current)) return 'a static block cannot await';
     }
-    return this.input.topLevelAwait;
+    if (this.input.topLevelAwait) return undefined;
+    const esm = this.sf.statements.some(
+      (s) =>
+        ts.isImportDeclaration(s) ||
+        ts.isExportDeclaration(s) ||
+        ts.isExportAssignment(s) ||
+        (ts.canHaveModifiers(s) && ts.getModifiers(s)?.some((m) => m.kind === SyntaxKind.ExportKeyword)),
+    );
+    return esm
+      ? "it is at the top level of a module whose settings do not allow top-level await (tsconfig's module)"
+      : 'it is at the top level of a CommonJS module, which cannot await';
   }
 
   private span(node: ts.Node): Span {
@@ -1227,4 +1282,9 @@ function describeReexported(legacyNames: string[], bindings: readonly ImportBind
   if (legacyNames.length > 0) return legacyNames.join(', ');
   const names = bindings.map((b) => (b.imported === '*' ? 'the legacy module' : b.name));
   return names.length > 0 ? `${names.join(', ')} from the legacy module` : 'the legacy module';
+}
+
+/** Whether a template hands the call's first argument (its options) to the factory method as its own first. */
+function passesFirstArgument(template: string, method: string): boolean {
+  return new RegExp(`\\.${method}\\(\\s*\\{(args|arg0)\\}`).test(template);
 }

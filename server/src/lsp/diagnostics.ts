@@ -4,6 +4,9 @@ import type { FileAnalysis, Usage } from '../analysis/types';
 import { isShownAsDiagnostic } from '../analysis/messages';
 import { DiagnosticCodes, diagnosticSource } from '../protocol';
 import type { StepwiseSettings } from '../protocol';
+import type { ConfigurationUse } from '../protocol/wire';
+import { configurationInventory, configurationOf } from '../operations/configuration';
+import { templateAwaits } from '../spec/templates';
 import { specRelativePath } from '../spec/validate';
 import type { WorkspaceIndex } from '../workspace/workspaceIndex';
 import { pathToUri, RangeConverter } from './convert';
@@ -28,9 +31,13 @@ export function codeOf(usage: Usage): string {
     case 'dynamic-import':
       return DiagnosticCodes.dynamicImport;
     case 'new':
-      return DiagnosticCodes.new;
     case 'call':
-      return DiagnosticCodes.call;
+      if (
+        usage.rule?.kind === 'constructor' &&
+        (usage.rule.manual || (templateAwaits(usage.rule.template) && usage.expression?.awaitBlocked))
+      )
+        return DiagnosticCodes.manualConstruction;
+      return usage.kind === 'new' ? DiagnosticCodes.new : DiagnosticCodes.call;
     case 'type':
       return DiagnosticCodes.type;
   }
@@ -100,6 +107,19 @@ export function diagnosticsForFile(
   return result;
 }
 
+/** The configuration inventory as information: what the legacy auto-detection reads, and test fixtures that set it. */
+export function configurationDiagnostics(uses: ConfigurationUse[], text: string): Diagnostic[] {
+  if (uses.length === 0) return [];
+  const ranges = new RangeConverter(text);
+  return uses.map((use) => ({
+    range: ranges.range(use.span),
+    severity: DiagnosticSeverity.Information,
+    source: diagnosticSource,
+    code: use.fixture ? DiagnosticCodes.configurationFixture : DiagnosticCodes.configuration,
+    message: use.message,
+  }));
+}
+
 export function diagnosticsForSpec(index: WorkspaceIndex): Diagnostic[] {
   const text = index.specText();
   if (text === undefined) return [];
@@ -149,7 +169,11 @@ export class DiagnosticStore {
 
   /** Recomputes everything one index reports on (after a settings or spec change). */
   refreshAll(index: WorkspaceIndex): string[] {
-    const rels = new Set([...index.allAnalyses().map((a) => a.path), specRelativePath]);
+    const rels = new Set([
+      ...index.allAnalyses().map((a) => a.path),
+      ...configurationInventory(index).map((f) => f.path),
+      specRelativePath,
+    ]);
     for (const uri of this.reports.keys()) {
       const found = this.sessions.locate(uri);
       if (found?.index === index) rels.add(found.rel);
@@ -177,7 +201,9 @@ export class DiagnosticStore {
     if (rel === specRelativePath) return diagnosticsForSpec(index);
     const analysis = index.analysisSoon(rel);
     const text = index.textOf(rel);
-    if (!analysis || text === undefined) return [];
-    return diagnosticsForFile(index, this.sessions, analysis, text, this.settings(index.root));
+    if (text === undefined) return [];
+    const configuration = configurationDiagnostics(configurationOf(index, rel), text);
+    if (!analysis) return configuration;
+    return [...diagnosticsForFile(index, this.sessions, analysis, text, this.settings(index.root)), ...configuration];
   }
 }

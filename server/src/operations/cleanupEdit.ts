@@ -13,7 +13,9 @@ import type { MigrationEdit } from './migrationEdit';
 /** Where the workspace still calls a legacy export through the adapter or directly: `path:line`, by file. */
 function sharedCallSites(index: WorkspaceIndex, modules: LegacyModules, symbol: string, roots: string[]): string[] {
   const files = new Set<string>([roots[0]]);
-  for (const root of roots.slice(1)) for (const dependent of index.graph.dependents(root)) files.add(dependent);
+  // The migration's own modules (the adapter calls the legacy accessor it wraps) are not call sites.
+  const own = new Set(roots.slice(1));
+  for (const root of own) for (const dependent of index.graph.dependents(root)) if (!own.has(dependent)) files.add(dependent);
   const sites: string[] = [];
   for (const file of [...files].sort()) {
     if (!index.hasFile(file)) continue;
@@ -87,8 +89,13 @@ export function computeCleanupEdit(index: WorkspaceIndex, rel: string): Migratio
   for (const cls of model.classes) if (cls.targetClass) typeMap[cls.name] = cls.targetClass;
   const style = analysis.importSites.map((s) => styleOf(s.specifierText)).find((s) => s !== undefined) ?? index.extensionStyleFor(rel);
   const targetSpecifier = targetIsFile ? relativeSpecifier(rel, spec.target.module, style) : spec.target.module;
-  const targetExports =
-    spec.target.exports.length > 0 ? spec.target.exports : [...new Set([...model.targetImports, ...Object.values(typeMap)])];
+  // The names the target module really exports count too: a shared factory instance (`cacheFactory`).
+  const targetExports = [
+    ...new Set([
+      ...(spec.target.exports.length > 0 ? spec.target.exports : [...model.targetImports, ...Object.values(typeMap)]),
+      ...(context.targetFactories()?.exportNames() ?? []),
+    ]),
+  ];
 
   // A singleton accessor (`getCacheInstance()`) whose replacement makes a new cache at each call
   // keeps its meaning only as the workspace's one call, at the top level of a module.

@@ -7,6 +7,7 @@ import type { Dossier, FileAnalysis, Risk } from '../analysis/types';
 import { flagNameOf } from '../rewrite/adapterScaffold';
 import type { WorkspaceIndex } from '../workspace/workspaceIndex';
 import type { AnalyzeReport, AnalyzedFile, PlanEntry } from '../protocol/wire';
+import { configurationDependedOn, configurationInventory } from './configuration';
 
 export type { AnalyzeReport, AnalyzedFile, PlanEntry };
 
@@ -119,6 +120,7 @@ export function analyzeReport(index: WorkspaceIndex): AnalyzeReport {
   return {
     summary: { files: files.length, usages, fixable },
     files,
+    configuration: configurationInventory(index),
     plan: buildPlan(analyses, risks, index.graph, excludedFromPlan(index)),
   };
 }
@@ -154,6 +156,7 @@ export function dossierOf(index: WorkspaceIndex, rel: string, cleanup = false): 
     adapterExists: index.hasFile(spec.adapter.module) || existsSync(index.paths.toAbsolute(spec.adapter.module)),
     flagName: flagNameOf(spec.id),
     inheritedBy,
+    configuration: configurationDependedOn(index, rel),
   });
   if (!isMigratable(analysis)) {
     dossier.rollback.steps.unshift(

@@ -76,10 +76,37 @@ export interface Dossier {
   /** Files whose legacy values come from this file, with how many uses they have (absent in older records). */
   inheritedBy?: { path: string; usages: number }[];
   /**
+   * The configuration this file depends on: its own reads and writes of the legacy
+   * configuration's variables, and those of the legacy modules it uses (absent in older records).
+   */
+  configuration?: ConfigurationUse[];
+  /**
+   * What each construction or factory call becomes in the new API, why this file gets that (a
+   * rule's `when` case), and what needs a person (absent in older records).
+   */
+  replacements?: { line: number; symbol: string; becomes: string; because?: string; manual?: string }[];
+  /**
    * Set when this is the analysis recorded before the file's move (from the journal), not one of
    * the file as it is now: when it was recorded (ms) and at which commit.
    */
   recorded?: { at: number; head: string };
+}
+
+/**
+ * A read or write of an environment variable the legacy configuration depends on (the ones the
+ * legacy modules read, `CACHE_*`, `REDIS_*` and the spec's `legacy.environment`).
+ */
+export interface ConfigurationUse {
+  path: string;
+  line: number;
+  column: number;
+  name: string;
+  access: 'read' | 'write';
+  /** Offsets of the access in the file. */
+  span: Span;
+  /** A test that sets it for the legacy auto-detection: a fixture to replace with the factory's test method. */
+  fixture: boolean;
+  message: string;
 }
 
 /** One file in `stepwise analyze --json` (the DESIGN.md contract). */
@@ -105,6 +132,8 @@ export interface AnalyzedFile {
 export interface AnalyzeReport {
   summary: { files: number; usages: number; fixable: number };
   files: AnalyzedFile[];
+  /** The configuration inventory: each file's reads and writes of the legacy configuration's variables. */
+  configuration: { path: string; uses: ConfigurationUse[] }[];
   plan: string[];
 }
 

@@ -1,6 +1,6 @@
 import { commentSafe, stringLiteral } from './literal';
 import type { AdaptedClass, AdaptedFunction, AdaptedMember, AdapterModel } from '../analysis/adapterModel';
-import { describeTemplate, fillTemplate } from '../spec/templates';
+import { describeTemplate, fillTemplate, templateAwaits } from '../spec/templates';
 import { relativeSpecifier } from './specifiers';
 import type { ExtensionStyle } from './specifiers';
 import { emitRuntimeModule, runtimePathOf } from './runtime/emit';
@@ -104,7 +104,14 @@ export function scaffoldAdapter(input: ScaffoldInput): ScaffoldResult {
   if (model.targetImports.length > 0) lines.push(`import { ${model.targetImports.join(', ')} } from ${stringLiteral(targetSpecifier)};`);
   const runtimePath = runtimePathOf(adapterPath);
   const runtimeSpecifier = relativeSpecifier(adapterPath, runtimePath, style);
-  const used = [...(model.functions.length > 0 ? ['stepwiseAdapt'] : []), ...(model.classes.length > 0 ? ['stepwiseAdaptClass'] : [])];
+  const later = [...model.classes.map((c) => c.createNext), ...model.functions.map((f) => f.createNext)].some(
+    (t) => t !== undefined && templateAwaits(t),
+  );
+  const used = [
+    ...(model.functions.length > 0 ? ['stepwiseAdapt'] : []),
+    ...(model.classes.length > 0 ? ['stepwiseAdaptClass'] : []),
+    ...(later ? ['stepwiseLater'] : []),
+  ];
   if (used.length > 0) lines.push(`import { ${used.join(', ')} } from ${stringLiteral(runtimeSpecifier)};`);
   if (model.classes.length > 0) lines.push(`import type { StepwiseRoutes } from ${stringLiteral(runtimeSpecifier)};`);
   lines.push('');
@@ -120,7 +127,7 @@ export function scaffoldAdapter(input: ScaffoldInput): ScaffoldResult {
   const routeLines = new Map<number, string>();
   for (const cls of model.classes) {
     lines.push('');
-    const generated = adaptedClass(cls, legacyAlias(cls.moduleIndex), input.keepLegacy ?? {});
+    const generated = adaptedClass(cls, legacyAlias(cls.moduleIndex), input.keepLegacy ?? {}, model.functions);
     for (const [index, key] of generated.routes) routeLines.set(lines.length + index + 1, key);
     lines.push(...generated.lines);
   }
@@ -153,6 +160,7 @@ function adaptedClass(
   cls: AdaptedClass,
   legacy: string,
   keepLegacy: Record<string, string>,
+  functions: AdaptedFunction[],
 ): { lines: string[]; routes: Map<number, string> } {
   const lines: string[] = [];
   const routes = new Map<number, string>();
@@ -168,7 +176,12 @@ function adaptedClass(
         .join(', ')}>`
     : '';
   const legacyInstance = `${legacy}.${cls.name}${anyArgs}`;
+  // An asynchronous factory's instance exists only later: members answering at once stay on legacy.
+  const later = [cls.createNext, ...functions.filter((f) => f.returnsClass === cls.name).map((f) => f.createNext)].some(
+    (t) => t !== undefined && templateAwaits(t),
+  );
   for (const member of cls.members) {
+    if (later && !member.async) continue;
     const route = keepLegacy[`${cls.name}.${member.name}`] ? undefined : member.route;
     const body = route ? routeBody(member, route, legacyInstance) : undefined;
     if (!body) continue;
@@ -176,9 +189,7 @@ function adaptedClass(
     lines.push(`  ${JSON.stringify(member.name)}: { ${routeFlags(cls, member, keepLegacy)}call: ${body} },`);
   }
   lines.push('};', '');
-  const createNext = cls.createNext
-    ? `(args: any[]) => ${fillTemplate(cls.createNext, { args: argList(cls.constructorArity) })}`
-    : 'undefined';
+  const createNext = cls.createNext ? `(args: any[]) => ${nextFrom(cls.createNext, argList(cls.constructorArity))}` : 'undefined';
   const legacyType = `typeof ${legacy}.${cls.name}`;
   const ctorParams = cls.typeParameters
     ? `ConstructorParameters<${legacyType}${cls.typeArguments}>`
@@ -229,9 +240,9 @@ function adaptedFunction(fn: AdaptedFunction, legacy: string, classes: AdaptedCl
   const cls = classes.find((c) => c.name === fn.returnsClass);
   if (!cls) return [];
   const createNext = fn.createNext
-    ? `() => ${fillTemplate(fn.createNext, { args: [] })}`
+    ? `() => ${nextFrom(fn.createNext, [])}`
     : cls.createNext
-      ? `() => ${fillTemplate(cls.createNext, { args: [] })}`
+      ? `() => ${nextFrom(cls.createNext, [])}`
       : 'undefined';
   return [
     `/** The legacy ${fn.name}(), returning an adapted ${cls.name} (one per legacy instance). */`,
@@ -239,4 +250,11 @@ function adaptedFunction(fn: AdaptedFunction, legacy: string, classes: AdaptedCl
     `  return stepwiseAdapt(${legacy}.${fn.name}(...args), ${createNext}, ${routesName(cls)}) as ${fn.returnTypeText ?? cls.name};`,
     '}',
   ];
+}
+
+/** The expression that makes the new side: the template filled, or, when it awaits, what stands for it until then. */
+function nextFrom(template: string, args: string[]): string {
+  const filled = fillTemplate(template, { args });
+  if (!templateAwaits(template)) return filled;
+  return `stepwiseLater(${filled.replace(/(^|[^\w$.])await\s+/, '$1')})`;
 }

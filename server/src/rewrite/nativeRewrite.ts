@@ -99,10 +99,14 @@ export function planNativeRewrite(input: NativeRewriteInput): NativeRewriteResul
           });
           break;
         }
+        if (rule.manual) {
+          manual.push({ line: usage.line, message: `${where}: ${rule.manual}` });
+          break;
+        }
         if (templateAwaits(rule.template) && !shape.awaitAllowed) {
           manual.push({
             line: usage.line,
-            message: `${where}: ${describeTemplate(rule.template, { args: shape.args.map((a) => text.slice(a.start, a.end)) })} needs await, but the code there is not in an async function`,
+            message: `${where}: ${describeTemplate(rule.template, { args: shape.args.map((a) => text.slice(a.start, a.end)) })} needs await, but ${shape.awaitBlocked ?? 'the code there is not in an async function'}`,
           });
           break;
         }
@@ -150,7 +154,7 @@ export function planNativeRewrite(input: NativeRewriteInput): NativeRewriteResul
             message: `${where} ${usage.member}() becomes ${describeTemplate(rule.template, {
               receiver: text.slice(receiver.start, receiver.end),
               args: shape.args?.map((a) => text.slice(a.start, a.end)),
-            })}, which needs await, but ${usage.container ?? 'the code there'} is not async`,
+            })}, which needs await, but ${shape.awaitBlocked ?? `${usage.container ?? 'the code there'} is not async`}`,
           });
           break;
         }

@@ -11,11 +11,31 @@ export interface RawSpecFragment {
     exports?: string[];
     /** Legacy packages' API surfaces the preset carries (package → key in `apiSurfaces`). */
     api?: Record<string, string>;
+    environment?: string[];
   };
   target?: { module?: string; exports?: string[] };
   adapter?: { module?: string };
-  members?: Record<string, Record<string, Record<string, string>>>;
-  constructors?: Record<string, { replace: string; note?: string; shared?: boolean }>;
+  members?: Record<string, Record<string, RawMemberRule>>;
+  constructors?: Record<string, { replace: string; note?: string; shared?: boolean; when?: RawWhenCase[] }>;
+  /** Named sets of files for `when` cases (`tests` is built in). */
+  contexts?: Record<string, string[]>;
+}
+
+/** A member rule as written: one of rename, replace or manual, with an optional note and cases. */
+export interface RawMemberRule {
+  rename?: string;
+  replace?: string;
+  manual?: string;
+  note?: string;
+  when?: RawWhenCase[];
+}
+
+/** One `when` case as written: files (globs) or a named context, and the replacement there. */
+export interface RawWhenCase {
+  files?: string[];
+  context?: string;
+  replace: string;
+  note?: string;
 }
 
 export const presets: Readonly<Record<string, RawSpecFragment>> = {
@@ -41,14 +61,35 @@ export const presets: Readonly<Record<string, RawSpecFragment>> = {
     },
   },
   'cache-factory': {
-    title: 'Auto-detected getCacheInstance() to an explicit CacheFactory',
-    legacy: { exports: ['getCacheInstance'] },
+    title: 'Auto-detected getCacheInstance() and direct constructors to an explicit CacheFactory',
+    legacy: { exports: ['getCacheInstance', 'AIResponseCache', 'InMemoryCache', 'GenericRedisCache'] },
     target: { exports: ['CacheFactory'] },
+    // Written for a factory with static methods; the analysis writes each call in the form the
+    // target module has (`await new CacheFactory().forWebApp()`, a shared instance it exports).
     constructors: {
       getCacheInstance: {
         replace: 'CacheFactory.forWebApp()',
-        note: 'Pick forWebApp, forAiApp or forTesting explicitly instead of relying on environment detection.',
+        note: 'The factory method says what the cache is for, instead of environment detection.',
         shared: true,
+        when: [
+          { context: 'tests', replace: 'CacheFactory.forTesting()', note: 'Tests get an isolated cache.' },
+          { context: 'ai', replace: 'CacheFactory.forAiApp()' },
+        ],
+      },
+      AIResponseCache: {
+        replace: 'CacheFactory.forAiApp({args})',
+        note: 'The AI cache comes from the factory, with its options.',
+        when: [{ context: 'tests', replace: 'CacheFactory.forTesting({args})', note: 'Tests get an isolated cache.' }],
+      },
+      InMemoryCache: {
+        replace: 'CacheFactory.forWebApp({args})',
+        note: 'The factory picks the store; its options carry over.',
+        when: [{ context: 'tests', replace: 'CacheFactory.forTesting({args})', note: 'Tests get an isolated cache.' }],
+      },
+      GenericRedisCache: {
+        replace: 'CacheFactory.forWebApp({args})',
+        note: 'The factory picks the store; its options carry over.',
+        when: [{ context: 'tests', replace: 'CacheFactory.forTesting({args})', note: 'Tests get an isolated cache.' }],
       },
     },
   },

@@ -21,6 +21,11 @@ export interface MigrationSpec {
      * of a later major are not the legacy API.
      */
     lastMajors: Record<string, number>;
+    /**
+     * Environment variables the legacy configuration reads (`CACHE_TYPE`, `REDIS_URL`), as the
+     * spec lists them; the analysis adds those the legacy modules read and `CACHE_*`/`REDIS_*`.
+     */
+    environment: string[];
   };
   target: { module: string; exports: string[] };
   adapter: { module: string };
@@ -30,6 +35,11 @@ export interface MigrationSpec {
   shapes: readonly ShapeRule[];
   /** Construction/factory rules per legacy export name. */
   constructors: Record<string, ConstructorRule>;
+  /**
+   * Named sets of files that rules' `when` cases refer to (`ai` → `src/llm/**`). `tests` is always
+   * there: the spec's own, else the test runner's globs, else the usual test folders and names.
+   */
+  contexts: Record<string, FileContext>;
   risk: { critical: string[] };
   verify: VerifySpec;
   observation: {
@@ -86,17 +96,38 @@ export const defaultThresholds: Thresholds = {
 
 export const defaultStages = ['shadow', '10', '25', '50', '100', 'new'];
 
+/** A named set of files: its globs, and where they come from (for "because" in messages). */
+export interface FileContext {
+  globs: string[];
+  /** `the spec's contexts.ai`, `the test runner's spec in .mocharc.json`, `the usual test folders and names`. */
+  from: string;
+}
+
+/**
+ * One case of a rule's `when`: files matching `files` (or the named context) get `template`
+ * instead of the rule's own replacement. The first matching case wins.
+ */
+export interface ContextCase {
+  files?: string[];
+  context?: string;
+  template: string;
+  note?: string;
+}
+
 /** Exactly one of `rename`, `replace`, `manual` is set; `note` is shown to people. */
-export type MemberRule =
+export type MemberRule = (
   | { kind: 'rename'; to: string; note?: string }
   | { kind: 'replace'; template: string; note?: string }
-  | { kind: 'manual'; message: string; note?: string };
+  | { kind: 'manual'; message: string; note?: string }
+) & { when?: ContextCase[] };
 
 export interface ConstructorRule {
   template: string;
   note?: string;
   /** The legacy call hands out one shared instance, where the replacement makes a new one per call. */
   shared?: boolean;
+  /** Replacements by file context; the first case matching the file wins, else `template`. */
+  when?: ContextCase[];
 }
 
 export interface VerifySpec {

@@ -8,11 +8,22 @@ import { workspacePathProblem } from '../workspace/paths';
 import { apiSurfaceOf } from './apiSurfaces';
 import { presets } from './presets';
 import { shapeRules } from './shapeRules';
-import type { RawSpecFragment } from './presets';
+import type { RawMemberRule, RawSpecFragment, RawWhenCase } from './presets';
 import { isKnownPlaceholder, knownPlaceholdersText, placeholdersOf } from './templates';
 import type { TemplateContext } from './templates';
 import { defaultCompareRules, defaultStages, defaultThresholds } from './types';
-import type { ConstructorRule, MemberRule, MigrationSpec, SpecProblem, ThresholdSet, Thresholds, CompareRules } from './types';
+import { defaultTestGlobs } from './contexts';
+import type {
+  ConstructorRule,
+  ContextCase,
+  FileContext,
+  MemberRule,
+  MigrationSpec,
+  SpecProblem,
+  ThresholdSet,
+  Thresholds,
+  CompareRules,
+} from './types';
 
 /** What validation may ask about the workspace; absent means "don't check existence". */
 export interface SpecEnvironment {
@@ -217,19 +228,49 @@ export function parseSpec(text: string, env?: SpecEnvironment): SpecResult {
         continue;
       }
       const note = rule.note;
-      if (actions[0] === 'rename') members[owner][member] = { kind: 'rename', to: rule.rename, note };
-      else if (actions[0] === 'manual') members[owner][member] = { kind: 'manual', message: rule.manual, note };
+      const when = rule.when ? { when: contextCases(rule.when, path, 'member') } : {};
+      if (actions[0] === 'rename') members[owner][member] = { kind: 'rename', to: rule.rename as string, note, ...when };
+      else if (actions[0] === 'manual') members[owner][member] = { kind: 'manual', message: rule.manual as string, note, ...when };
       else {
-        checkTemplate(rule.replace, [...path, 'replace'], 'member');
-        members[owner][member] = { kind: 'replace', template: rule.replace, note };
+        checkTemplate(rule.replace as string, [...path, 'replace'], 'member');
+        members[owner][member] = { kind: 'replace', template: rule.replace as string, note, ...when };
       }
     }
   }
   const constructors: Record<string, ConstructorRule> = {};
   for (const [owner, rule] of Object.entries(merged.constructors ?? {})) {
     checkTemplate(rule.replace, ['constructors', owner, 'replace'], 'constructor');
-    constructors[owner] = { template: rule.replace, note: rule.note, ...(rule.shared === true ? { shared: true } : {}) };
+    constructors[owner] = {
+      template: rule.replace,
+      note: rule.note,
+      ...(rule.shared === true ? { shared: true } : {}),
+      ...(rule.when ? { when: contextCases(rule.when, ['constructors', owner], 'constructor') } : {}),
+    };
   }
+
+  // `when` cases: files or a context named in "contexts" (or "tests"), and a template each.
+  function contextCases(cases: RawWhenCase[], path: JsonPath, context: TemplateContext): ContextCase[] {
+    return cases.map((written, i) => {
+      const casePath = [...path, 'when', i];
+      if ((written.files === undefined) === (written.context === undefined))
+        report(
+          casePath,
+          `${casePath.join('.')} needs exactly one of "files" (glob patterns) or "context" (a name under "contexts", or "tests").`,
+          at(casePath) ?? at(['preset']),
+        );
+      // A preset's case may name a context the spec does not define (`ai`): it then matches no file.
+      else if (written.context !== undefined && written.context !== 'tests' && !merged.contexts?.[written.context] && at(casePath))
+        report(
+          [...casePath, 'context'],
+          `${casePath.join('.')}.context "${written.context}" is not defined; name its files under "contexts" (known: ${['tests', ...Object.keys(merged.contexts ?? {})].join(', ')}).`,
+          at([...casePath, 'context']) ?? at(['preset']),
+        );
+      checkTemplate(written.replace, [...casePath, 'replace'], context);
+      return { files: written.files, context: written.context, template: written.replace, note: written.note };
+    });
+  }
+  const contexts: Record<string, FileContext> = { tests: { globs: defaultTestGlobs, from: 'the usual test folders and names' } };
+  for (const [name, globs] of Object.entries(merged.contexts ?? {})) contexts[name] = { globs, from: `the spec's contexts.${name}` };
 
   function checkTemplate(template: string, path: JsonPath, context: TemplateContext): void {
     const node = at(path);
@@ -257,12 +298,19 @@ export function parseSpec(text: string, env?: SpecEnvironment): SpecResult {
     id: id as string,
     title: spec.title ?? merged.title ?? (id as string),
     preset: spec.preset,
-    legacy: { modules: legacyModules ?? [], exports: merged.legacy?.exports ?? [], api, lastMajors },
+    legacy: {
+      modules: legacyModules ?? [],
+      exports: merged.legacy?.exports ?? [],
+      api,
+      lastMajors,
+      environment: merged.legacy?.environment ?? [],
+    },
     target: { module: targetModule as string, exports: merged.target?.exports ?? [] },
     adapter: { module: adapterModule as string },
     members,
     shapes: spec.preset !== undefined ? (shapeRules[spec.preset] ?? []) : [],
     constructors,
+    contexts,
     risk: { critical: spec.risk?.critical ?? [] },
     verify: {
       test: verify.test as string | undefined,
@@ -312,7 +360,7 @@ function moduleExists(module: string, env: SpecEnvironment): boolean {
 
 /** Preset fields first, the spec's own fields win; objects merge one level deep. */
 function mergeFragments(base: RawSpecFragment, own: RawSpecFragment): RawSpecFragment {
-  const members: Record<string, Record<string, Record<string, string>>> = {};
+  const members: Record<string, Record<string, RawMemberRule>> = {};
   for (const source of [base.members ?? {}, own.members ?? {}]) {
     for (const [owner, rules] of Object.entries(source)) members[owner] = { ...members[owner], ...rules };
   }
@@ -323,6 +371,7 @@ function mergeFragments(base: RawSpecFragment, own: RawSpecFragment): RawSpecFra
     adapter: base.adapter || own.adapter ? { ...base.adapter, ...own.adapter } : undefined,
     members,
     constructors: { ...base.constructors, ...own.constructors },
+    contexts: { ...base.contexts, ...own.contexts },
   };
 }
 

@@ -246,7 +246,11 @@ export class ProjectSet {
     const module = this.optionsFor(relative).module ?? ts.ModuleKind.CommonJS;
     if (module === ts.ModuleKind.ES2022 || module === ts.ModuleKind.ESNext || module === ts.ModuleKind.Preserve) return true;
     if (module >= ts.ModuleKind.Node16 && module <= ts.ModuleKind.NodeNext) {
-      return sf.impliedNodeFormat === ts.ModuleKind.ESNext;
+      // A file given new text keeps no implied format of its own: ask as the compiler would.
+      const format =
+        sf.impliedNodeFormat ??
+        ts.getImpliedNodeFormatForFile(this.paths.toAbsolute(relative), undefined, ts.sys, this.optionsFor(relative));
+      return format === ts.ModuleKind.ESNext;
     }
     return false;
   }

@@ -3,6 +3,8 @@ import * as path from 'node:path';
 import type { ts } from 'ts-morph';
 import { LegacyContext } from '../analysis/legacyContext';
 import type { LegacyModules, ModuleTarget } from '../analysis/legacyContext';
+import { environmentAccesses } from '../analysis/configuration';
+import type { EnvAccess } from '../analysis/configuration';
 import type { FileAnalysis } from '../analysis/types';
 import { analyzeFile } from '../analysis/usages';
 import type { AnalyzeInput } from '../analysis/usages';
@@ -19,6 +21,7 @@ import { WorkspacePaths, isSourcePath } from './paths';
 import { ProjectSet } from './projects';
 import type { IndexState, IndexStatus } from '../protocol/wire';
 import { checkEdits } from './editCheck';
+import { runnerTestGlobs } from './testGlobs';
 import type { EditCheck, PlannedFile } from './editCheck';
 
 export type { IndexState, IndexStatus };
@@ -201,6 +204,19 @@ export class WorkspaceIndex {
   analysisOf(rel: string): FileAnalysis | undefined {
     if (this.dirty.has(rel)) this.analyseNow(rel);
     return this.analyses.get(rel);
+  }
+
+  private readonly environment = new Map<string, { text: string; accesses: EnvAccess[] }>();
+
+  /** The environment variables a file reads or writes (from its current text; files that never say `process.env` cost nothing). */
+  environmentOf(rel: string): EnvAccess[] {
+    const text = this.textOf(rel);
+    if (text === undefined) return [];
+    const known = this.environment.get(rel);
+    if (known?.text === text) return known.accesses;
+    const accesses = environmentAccesses(rel, text);
+    this.environment.set(rel, { text, accesses });
+    return accesses;
   }
 
   /** Every current analysis (after pending work is done; see `whenIdle`). */
@@ -625,6 +641,10 @@ export class WorkspaceIndex {
     let analysis: FileAnalysis;
     try {
       this.projects.setText(rel, entry.text);
+      // The target module's declarations say how its factory is called (static, on an instance, awaited).
+      const target = spec.target.module;
+      if (target && target !== rel && !isPackageSpecifier(target) && Object.keys(spec.constructors).length > 0)
+        this.ensureInProject(target);
       const program = this.projects.programFor(rel);
       const sf = this.projects.sourceFileIn(program, rel);
       if (!sf) return false;
@@ -695,6 +715,9 @@ export class WorkspaceIndex {
     });
     this.specState = { spec: result.spec, problems: result.problems, text: specText };
     if (result.spec) {
+      // The test files, as the project's test runner names them (unless the spec names them).
+      const runner = result.spec.contexts.tests.from.startsWith("the spec's") ? undefined : runnerTestGlobs(this.root);
+      if (runner) result.spec.contexts.tests = runner;
       this.lastGoodSpec = result.spec;
       const modules = result.spec.legacy.modules;
       this.legacy = {

@@ -52,7 +52,7 @@ const analysis = analysisOf(path, {
 });
 
 function input(overrides: Partial<DossierInput> = {}): DossierInput {
-  return { analysis, graph, risk, text, adapterModule, adapterExists: false, flagName, inheritedBy: [], ...overrides };
+  return { analysis, graph, risk, text, adapterModule, adapterExists: false, flagName, inheritedBy: [], configuration: [], ...overrides };
 }
 
 describe('pre-move dossier', () => {

@@ -22,7 +22,7 @@ function report(counts: Record<string, number>): AnalyzeReport {
     risk: { score: 0, level: 'low' as const, reasons: [] },
   }));
   const usages = Object.values(counts).reduce((a, b) => a + b, 0);
-  return { summary: { files: files.length, usages, fixable: usages }, files, plan: [] };
+  return { summary: { files: files.length, usages, fixable: usages }, files, configuration: [], plan: [] };
 }
 
 describe('the CI ratchet', () => {

@@ -947,3 +947,21 @@ export function stepwiseAdaptClass<C extends abstract new (...args: any[]) => ob
   });
   return adaptedClass;
 }
+
+/**
+ * The new side when the target's factory is asynchronous (`await factory.forWebApp()`): it stands
+ * for the instance to come. A member call waits for the instance, then makes the call; a factory
+ * that fails makes each call fail, which the route counts and answers from legacy. Only members
+ * that return promises are routed to it.
+ */
+export function stepwiseLater<Next extends object>(made: Promise<Next>): Next {
+  // A rejection is seen by the calls that need the instance, never as an unhandled one.
+  made.catch(() => undefined);
+  return new Proxy({} as Next, {
+    get(_, key) {
+      if (key === 'then') return undefined;
+      return (...args: unknown[]) =>
+        made.then((next) => (next as unknown as Record<PropertyKey, (...a: unknown[]) => unknown>)[key](...args));
+    },
+  });
+}
