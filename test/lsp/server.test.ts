@@ -277,6 +277,39 @@ describe('language server: shape findings from a preset, in JavaScript without n
   });
 });
 
+describe('language server: factory migrations (factory-service, seed 004)', () => {
+  it('says the configuration the auto-detection reads, the test fixture that sets it, and the construction a person must change', async () => {
+    const root = await prepareWorkspace('factory-service', { git: false });
+    const { client } = await TestClient.start(root, pullCapabilities);
+    try {
+      await client.until(() => client.readyRoots.has(root), 'the index');
+      const pull = async (rel: string): Promise<Diagnostic[]> => {
+        const report = await client.connection.sendRequest(DocumentDiagnosticRequest.type, { textDocument: { uri: client.uri(rel) } });
+        return report.kind === 'full' ? report.items : [];
+      };
+      const said = (items: Diagnostic[]): string[] => items.map((d) => `${d.range.start.line + 1} ${d.severity} ${String(d.code)}`);
+      // Information (3): what the settings read, which the auto-detection reads too; PORT is not cache configuration.
+      assert.deepEqual(said(await pull('src/config/settings.ts')), ['4 3 legacy-configuration', '5 3 legacy-configuration']);
+      const env = await pull('test/support/env.ts');
+      assert.deepEqual(said(env), ['2 3 legacy-configuration-fixture', '3 3 legacy-configuration-fixture']);
+      assert.match(env[0].message, /a test fixture to replace with CacheFactory\.forTesting\(\)/);
+      const fixture = (await pull('test/support/caches.ts')).find((d) => d.code === 'manual-construction');
+      assert.match(
+        fixture?.message ?? '',
+        /because it is a test file .* Needs a manual change: CacheFactory\.forTesting\(\) takes no option `maxSize`/,
+      );
+      const web = (await pull('src/web/sessions.ts')).find((d) => d.code === 'legacy-call');
+      assert.match(web?.message ?? '', /The new API: await new CacheFactory\(\)\.forWebApp\(\)\./);
+      // Files with only configuration are in the workspace pull too.
+      const byUri = await workspaceDiagnostics(client);
+      assert.ok(byUri.get(client.uri('src/config/settings.ts'))?.length === 2, [...byUri.keys()].join(', '));
+    } finally {
+      await client.stop();
+      await removeWorkspace(root);
+    }
+  });
+});
+
 describe('language server: the workflow over LSP (git workspace)', () => {
   let root: string;
   let client: TestClient;

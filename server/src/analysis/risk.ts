@@ -1,4 +1,5 @@
 import { minimatch } from 'minimatch';
+import { templateAwaits } from '../spec/templates';
 import type { GraphView } from './graphView';
 import { isTestFile, testsCovering } from './graphView';
 import type { FileAnalysis, Risk, RiskLevel, RoutingIssueKind } from './types';
@@ -28,6 +29,7 @@ const routingLabels: Record<RoutingIssueKind, [string, string]> = {
   'commonjs-interop': ['CommonJS interop', 'CommonJS interops'],
   'any-receiver': ['any-typed receiver', 'any-typed receivers'],
   'too-large': ['file too large to analyse in full', 'files too large to analyse in full'],
+  provider: ['injection provider', 'injection providers'],
 };
 
 export function levelOf(score: number): RiskLevel {
@@ -47,8 +49,10 @@ export function assessRisk({ analysis, graph, critical }: RiskInput): Risk {
   const reasons: string[] = [];
   let score = 0;
 
-  const dependents = graph.transitiveDependents(path).filter((f) => !isTestFile(f));
-  const direct = graph.dependents(path).filter((f) => !isTestFile(f));
+  // A provider's consumers depend on it through injection, not imports.
+  const consumers = analysis.routingIssues.flatMap((i) => i.consumers ?? []);
+  const dependents = [...new Set([...graph.transitiveDependents(path), ...consumers])].filter((f) => !isTestFile(f));
+  const direct = [...new Set([...graph.dependents(path), ...consumers])].filter((f) => !isTestFile(f));
   if (dependents.length === 0) {
     reasons.push('Nothing else imports it, so a mistake stays in this file.');
   } else {
@@ -89,7 +93,13 @@ export function assessRisk({ analysis, graph, critical }: RiskInput): Risk {
     reasons.push(`Routing issues: ${parts.join(', ')}.`);
   }
 
-  const manual = analysis.usages.filter((u) => u.rule?.kind === 'manual' || (!u.fixable && u.from === undefined));
+  const manual = analysis.usages.filter(
+    (u) =>
+      u.rule?.kind === 'manual' ||
+      (u.rule?.kind === 'constructor' &&
+        (u.rule.manual !== undefined || (templateAwaits(u.rule.template) && u.expression?.awaitBlocked))) ||
+      (!u.fixable && u.from === undefined),
+  );
   // Arguments whose meaning changed and that no rewrite can change (a callback, options set elsewhere).
   const manualShapes = analysis.shapes.filter((f) => !f.rewrite);
   if (manual.length > 0 || manualShapes.length > 0) {

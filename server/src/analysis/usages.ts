@@ -216,6 +216,10 @@ class FileAnalyzer {
         break;
       case SyntaxKind.BinaryExpression:
         this.commonJsExport(node as ts.BinaryExpression);
+        this.localsProvider(node as ts.BinaryExpression);
+        break;
+      case SyntaxKind.ObjectLiteralExpression:
+        this.nestProvider(node as ts.ObjectLiteralExpression);
         break;
       case SyntaxKind.VariableDeclaration:
         this.anyTypedDeclaration(node as ts.VariableDeclaration);
@@ -522,7 +526,85 @@ class FileAnalyzer {
       return;
     }
     this.frameworkShapes(node);
+    this.cacheModuleProvider(node);
     this.escapingArguments(node);
+  }
+
+  // ---- dependency-injection providers ------------------------------------------------------
+
+  /** `{ provide: 'CACHE', useFactory: () => getCacheInstance() }` (or `useValue`): a NestJS provider of a legacy instance. */
+  private nestProvider(node: ts.ObjectLiteralExpression): void {
+    let provide: ts.Expression | undefined;
+    let made: ts.Expression | undefined;
+    let how = '';
+    for (const property of node.properties) {
+      if (!ts.isPropertyAssignment(property) || !ts.isIdentifier(property.name)) continue;
+      const name = property.name.text;
+      if (name === 'provide') provide = property.initializer;
+      else if (name === 'useFactory' || name === 'useValue') {
+        made = property.initializer;
+        how = name;
+      }
+    }
+    if (!provide || !made) return;
+    const values =
+      how === 'useValue'
+        ? [made]
+        : ts.isArrowFunction(made) || ts.isFunctionExpression(made)
+          ? ts.isBlock(made.body)
+            ? returnedExpressions(made.body)
+            : [made.body]
+          : [];
+    const owner = values.map((v) => this.legacyValueOwner(v)).find((o) => o !== undefined);
+    if (!owner) return;
+    const token = ts.isStringLiteralLike(provide) ? provide.text : ts.isIdentifier(provide) ? provide.text : provide.getText(this.sf);
+    this.provider(
+      node,
+      { kind: 'inject', name: token },
+      `Provides a legacy ${owner} to NestJS injection as \`${token}\` (${how}): every class that injects it gets the legacy cache, so migrating this file migrates them all.`,
+    );
+  }
+
+  /** `CacheModule.register(…)` when cache-manager is the legacy package: every `@Inject(CACHE_MANAGER)` gets its cache. */
+  private cacheModuleProvider(call: ts.CallExpression): void {
+    const callee = call.expression;
+    if (
+      !ts.isPropertyAccessExpression(callee) ||
+      !/^register(Async)?$/.test(callee.name.text) ||
+      !this.ctx.modules.packages.has('cache-manager')
+    )
+      return;
+    if (!ts.isIdentifier(callee.expression) || callee.expression.text !== 'CacheModule') return;
+    const imported = importedFrom(this.checker.getSymbolAtLocation(callee.expression));
+    if (!imported || !/^@nestjs\/(common|cache-manager)$/.test(imported.module)) return;
+    this.provider(
+      call,
+      { kind: 'inject', name: 'CACHE_MANAGER' },
+      `CacheModule.${callee.name.text}() provides a legacy cache-manager cache as CACHE_MANAGER: every class that injects it gets the legacy cache, so migrating this file migrates them all.`,
+    );
+  }
+
+  /** `app.locals.cache = getCacheInstance()`: Express hands a legacy instance to every handler that reads it. */
+  private localsProvider(node: ts.BinaryExpression): void {
+    if (node.operatorToken.kind !== SyntaxKind.EqualsToken) return;
+    const left = node.left;
+    if (!ts.isPropertyAccessExpression(left) || !ts.isPropertyAccessExpression(left.expression) || left.expression.name.text !== 'locals')
+      return;
+    const owner = this.legacyValueOwner(node.right);
+    if (!owner) return;
+    const name = left.name.text;
+    this.provider(
+      node,
+      { kind: 'locals', name },
+      `Hands a legacy ${owner} to every request handler through \`${left.getText(this.sf)}\`: the files that read \`locals.${name}\` use it, so migrating this file migrates them all.`,
+    );
+  }
+
+  private provider(node: ts.Node, token: { kind: 'inject' | 'locals'; name: string }, message: string): void {
+    this.carriesLegacy = true;
+    this.issue('provider', node, message);
+    const last = this.issues[this.issues.length - 1];
+    if (last?.kind === 'provider' && last.span.start === node.getStart(this.sf)) last.token = token;
   }
 
   private newExpression(node: ts.NewExpression): void {

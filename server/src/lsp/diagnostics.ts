@@ -6,6 +6,7 @@ import { DiagnosticCodes, diagnosticSource } from '../protocol';
 import type { StepwiseSettings } from '../protocol';
 import type { ConfigurationUse } from '../protocol/wire';
 import { configurationInventory, configurationOf } from '../operations/configuration';
+import { withConsumers } from '../operations/providers';
 import { templateAwaits } from '../spec/templates';
 import { specRelativePath } from '../spec/validate';
 import type { WorkspaceIndex } from '../workspace/workspaceIndex';
@@ -92,7 +93,7 @@ export function diagnosticsForFile(
       message: shape.message,
     });
   }
-  for (const issue of analysis.routingIssues) {
+  for (const issue of withConsumers(index, analysis).routingIssues) {
     // A file analysed only in part is always said, whatever the routing-issue setting.
     if (settings.diagnostics.routingIssues || issue.kind === 'too-large') {
       result.push({

@@ -8,6 +8,7 @@ import { flagNameOf } from '../rewrite/adapterScaffold';
 import type { WorkspaceIndex } from '../workspace/workspaceIndex';
 import type { AnalyzeReport, AnalyzedFile, PlanEntry } from '../protocol/wire';
 import { configurationDependedOn, configurationInventory } from './configuration';
+import { withConsumers } from './providers';
 
 export type { AnalyzeReport, AnalyzedFile, PlanEntry };
 
@@ -22,7 +23,7 @@ function excludedFromPlan(index: WorkspaceIndex): Set<string> {
 }
 
 export function riskOf(index: WorkspaceIndex, analysis: FileAnalysis): Risk {
-  return assessRisk({ analysis, graph: index.graph, critical: index.currentSpec()?.risk.critical ?? [] });
+  return assessRisk({ analysis: withConsumers(index, analysis), graph: index.graph, critical: index.currentSpec()?.risk.critical ?? [] });
 }
 
 /**
@@ -98,23 +99,31 @@ export function cleanupPlanEntries(
 export function analyzeReport(index: WorkspaceIndex): AnalyzeReport {
   const analyses = filesWithUsages(index);
   const risks = new Map(analyses.map((a) => [a.path, riskOf(index, a)]));
-  const files: AnalyzedFile[] = analyses.map((a) => ({
-    path: a.path,
-    usages: a.usages.map((u) => ({
-      line: u.line,
-      column: u.column,
-      kind: u.kind,
-      symbol: u.symbol,
-      member: u.member,
-      fixable: u.fixable,
-      message: u.message,
-    })),
-    routingIssues: a.routingIssues.map((r) => ({ line: r.line, kind: r.kind, message: r.message })),
-    shapes: a.shapes.map((f) => ({ line: f.line, column: f.column, rule: f.rule, message: f.message, rewritten: f.rewrite !== undefined })),
-    dependencies: index.graph.dependencies(a.path),
-    dependents: index.graph.dependents(a.path),
-    risk: risks.get(a.path) as Risk,
-  }));
+  const files: AnalyzedFile[] = analyses
+    .map((found) => withConsumers(index, found))
+    .map((a) => ({
+      path: a.path,
+      usages: a.usages.map((u) => ({
+        line: u.line,
+        column: u.column,
+        kind: u.kind,
+        symbol: u.symbol,
+        member: u.member,
+        fixable: u.fixable,
+        message: u.message,
+      })),
+      routingIssues: a.routingIssues.map((r) => ({ line: r.line, kind: r.kind, message: r.message })),
+      shapes: a.shapes.map((f) => ({
+        line: f.line,
+        column: f.column,
+        rule: f.rule,
+        message: f.message,
+        rewritten: f.rewrite !== undefined,
+      })),
+      dependencies: index.graph.dependencies(a.path),
+      dependents: index.graph.dependents(a.path),
+      risk: risks.get(a.path) as Risk,
+    }));
   const usages = analyses.reduce((n, a) => n + a.usages.length, 0);
   const fixable = analyses.reduce((n, a) => n + a.usages.filter((u) => u.fixable).length, 0);
   return {
@@ -132,7 +141,8 @@ export function dossierOf(index: WorkspaceIndex, rel: string, cleanup = false): 
   if (!spec) return { error: 'There is no valid .stepwise/migration.json yet.' };
   const legacy = index.legacyModules();
   const modules = { files: new Set([...legacy.files, spec.adapter.module]), packages: legacy.packages, exports: legacy.exports };
-  const analysis = cleanup ? index.analyseAgainst(rel, modules) : index.analysisOf(rel);
+  const found = cleanup ? index.analyseAgainst(rel, modules) : index.analysisOf(rel);
+  const analysis = found && withConsumers(index, found);
   const text = index.textOf(rel);
   if (!analysis || text === undefined || analysis.usages.length === 0) {
     return { error: `${rel} does not use the legacy API.` };

@@ -20,7 +20,12 @@ export type RoutingIssueKind =
   | 'commonjs-interop'
   | 'any-receiver'
   /** The file is over the analysis budget (size or uses): only its imports were analysed. */
-  | 'too-large';
+  | 'too-large'
+  /**
+   * A dependency-injection provider hands a legacy instance to every file that injects it (a
+   * NestJS `useFactory` provider, `CacheModule.register`, Express's `app.locals`).
+   */
+  | 'provider';
 
 export interface Span {
   start: number;
@@ -33,6 +38,10 @@ export interface RoutingIssue {
   column: number;
   span: Span;
   message: string;
+  /** For a provider: how its consumers ask for it (`@Inject('CACHE')`, `locals.cache`). */
+  token?: { kind: 'inject' | 'locals'; name: string };
+  /** For a provider: the workspace files that consume it (found in the workspace, not in the file). */
+  consumers?: string[];
 }
 
 export type RiskLevel = 'low' | 'medium' | 'high' | 'critical';

@@ -38,6 +38,24 @@ const improved = [
   '',
 ].join('\n');
 
+// The legacy layer seed 004 describes: an auto-detecting accessor and caches constructed directly.
+const factoryLegacy = [
+  'export class InMemoryCache { constructor(options: { maxSize?: number } = {}) { void options; } async get(k: string): Promise<string | undefined> { return k; } }',
+  'export class AIResponseCache extends InMemoryCache { constructor(options: { redisUrl?: string } = {}) { super(); void options; } }',
+  'export class GenericRedisCache extends InMemoryCache { constructor(options: { redisUrl?: string } = {}) { super(); void options; } }',
+  'export function getCacheInstance(): InMemoryCache { return new InMemoryCache(); }',
+  '',
+].join('\n');
+const factoryTarget = [
+  'export class Cache { async get(k: string): Promise<string | undefined> { return k; } }',
+  'export class CacheFactory {',
+  '  static forWebApp(options: { maxSize?: number; redisUrl?: string } = {}): Cache { void options; return new Cache(); }',
+  '  static forAiApp(options: { redisUrl?: string } = {}): Cache { void options; return new Cache(); }',
+  '  static forTesting(options: { maxSize?: number } = {}): Cache { void options; return new Cache(); }',
+  '}',
+  '',
+].join('\n');
+
 /** Per preset: the workspace, the spec and the lines before the one under test. */
 const setups: Record<string, { file: string; files?: Record<string, string>; spec: unknown; head: string[] }> = {
   'lru-cache-6-to-10': {
@@ -78,7 +96,7 @@ const setups: Record<string, { file: string; files?: Record<string, string>; spe
   },
   'cache-factory': {
     file: 'src/app.ts',
-    files: { 'src/old.ts': asyncCache, 'src/improved.ts': improved },
+    files: { 'src/old.ts': factoryLegacy, 'src/improved.ts': factoryTarget },
     spec: {
       id: 'f',
       preset: 'cache-factory',
@@ -86,7 +104,7 @@ const setups: Record<string, { file: string; files?: Record<string, string>; spe
       target: { module: 'src/improved.ts' },
       adapter: { module: 'src/adapter.ts' },
     },
-    head: ["import { getCacheInstance } from './old';"],
+    head: ["import { AIResponseCache, GenericRedisCache, InMemoryCache, getCacheInstance } from './old';"],
   },
 };
 
@@ -169,6 +187,24 @@ const cases: Case[] = [
     mapping: 'getCacheInstance',
     line: 'export const shared = getCacheInstance();',
     after: 'export const shared = CacheFactory.forWebApp();',
+  },
+  {
+    preset: 'cache-factory',
+    mapping: 'AIResponseCache',
+    line: "export const ai = new AIResponseCache({ redisUrl: 'redis://x' });",
+    after: "export const ai = CacheFactory.forAiApp({ redisUrl: 'redis://x' });",
+  },
+  {
+    preset: 'cache-factory',
+    mapping: 'InMemoryCache',
+    line: 'export const memory = new InMemoryCache({ maxSize: 5 });',
+    after: 'export const memory = CacheFactory.forWebApp({ maxSize: 5 });',
+  },
+  {
+    preset: 'cache-factory',
+    mapping: 'GenericRedisCache',
+    line: "export const redis = new GenericRedisCache({ redisUrl: 'redis://x' });",
+    after: "export const redis = CacheFactory.forWebApp({ redisUrl: 'redis://x' });",
   },
 ];
 

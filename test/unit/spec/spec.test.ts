@@ -333,6 +333,7 @@ describe('spec validation', () => {
         exports: ['AsyncTTLCache', 'getCacheInstance'],
         api: {},
         lastMajors: {},
+        environment: [],
       });
       assert.equal(spec.adapter.module, 'src/core/cache-migration/legacy-adapter.ts');
       assert.deepEqual(Object.keys(spec.members.AsyncTTLCache).sort(), ['getDetailedMetrics', 'size', 'stop']);
@@ -393,7 +394,13 @@ describe('spec validation', () => {
       assert.deepEqual(result.problems, []);
       const spec = result.spec;
       assert.equal(spec?.title, 'AsyncTTLCache to ImprovedAsyncCache');
-      assert.deepEqual(spec?.legacy, { modules: ['src/legacy/cache.ts'], exports: ['AsyncTTLCache'], api: {}, lastMajors: {} });
+      assert.deepEqual(spec?.legacy, {
+        modules: ['src/legacy/cache.ts'],
+        exports: ['AsyncTTLCache'],
+        api: {},
+        lastMajors: {},
+        environment: [],
+      });
       assert.deepEqual(spec?.target.exports, ['ImprovedAsyncCache', 'CacheFactory']);
       assert.deepEqual(spec?.members.AsyncTTLCache.stop, { kind: 'rename', to: 'shutdown', note: undefined });
       assert.equal(spec?.members.AsyncTTLCache.size.kind, 'replace');
