@@ -60,7 +60,7 @@ describe('stepwise CLI', () => {
     });
 
     it('has the DESIGN.md shape, plus shapes', () => {
-      assert.deepEqual(keys(report), ['files', 'plan', 'summary']);
+      assert.deepEqual(keys(report), ['configuration', 'files', 'plan', 'summary']);
       assert.deepEqual(keys(report.summary), ['files', 'fixable', 'usages']);
       assert.ok(report.files.length > 0);
       for (const file of report.files) {
@@ -704,6 +704,7 @@ describe('stepwise CLI', () => {
         exports: ['AsyncTTLCache', 'getCacheInstance'],
         api: {},
         lastMajors: {},
+        environment: [],
       });
       const analyzed = await cli('analyze', '--json', '--root', ws);
       assert.equal(analyzed.code, 0, analyzed.stderr);
@@ -759,7 +760,7 @@ describe('stepwise CLI', () => {
       const result = await run(process.execPath, [cliJs, 'analyze', '--json', '--root', demo], tmpdir());
       assert.equal(result.code, 0, result.stderr);
       const report = JSON.parse(result.stdout) as AnalyzeJson;
-      assert.deepEqual(keys(report), ['files', 'plan', 'summary']);
+      assert.deepEqual(keys(report), ['configuration', 'files', 'plan', 'summary']);
       assert.equal(
         report.summary.usages,
         report.files.reduce((n, f) => n + f.usages.length, 0),
