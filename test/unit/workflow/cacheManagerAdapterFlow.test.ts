@@ -100,7 +100,10 @@ describe('cache-manager 4 to 5 on cache-service: the package adapter, file by fi
   it('the cleanup says what a person must change (an asynchronous caching(), callbacks), and changes nothing', async () => {
     const head = git(root, 'rev-parse', 'HEAD');
     const cache = await h.engine.migrate('src/cache.js', { cleanup: true, force: true, reason: 'in the test' });
-    assert.match(cache.ok ? '' : (cache.error ?? ''), /line 6: await caching\(\{ store: 'memory', max: 500, ttl: 60 \}\) needs await, but it is at the top level of a CommonJS module, which cannot await/);
+    assert.match(
+      cache.ok ? '' : (cache.error ?? ''),
+      /line 6: await caching\(\{ store: 'memory', max: 500, ttl: 60 \}\) needs await, but it is at the top level of a CommonJS module, which cannot await/,
+    );
     const sessions = await h.engine.migrate('src/sessions.js', { cleanup: true, force: true, reason: 'in the test' });
     assert.match(sessions.ok ? '' : (sessions.error ?? ''), /line 13: cache-manager 5 methods return promises and take no callback/);
     assert.equal(git(root, 'rev-parse', 'HEAD'), head);
