@@ -7,6 +7,8 @@
 //   --port N           port on 127.0.0.1 (default 8080; a free one is picked when it is taken)
 //   --screenshot FILE  instead of serving until Ctrl-C: open the workbench in headless Chromium,
 //                      wait until it is ready and the extension has activated, save a PNG, exit.
+//   --dossier          with --screenshot: open the checklist with its first file's pre-move analysis
+//   --hover LINE:COL   with --screenshot and --open: also save FILE-hover.png, the hover at that place
 //   --no-traffic       do not start the demo traffic (scripts/traffic.js in the workspace: cache calls
 //                      through the service, so an observation shows live figures)
 //
@@ -70,7 +72,9 @@ function parseArgs(argv) {
     else if (argv[i] === '--open') options.open = value();
     else if (argv[i] === '--quick-fix') options.quickFix = true;
     else if (argv[i] === '--checklist') options.checklist = true;
+    else if (argv[i] === '--dossier') options.checklist = options.dossier = true;
     else if (argv[i] === '--theme') options.theme = value();
+    else if (argv[i] === '--hover') options.hover = value();
     else if (argv[i] === '--no-traffic') options.traffic = false;
     else throw new Error(`unknown argument ${argv[i]}; usage: node scripts/demo.mjs [--dest DIR] [--port N] [--screenshot FILE]`);
   }
@@ -279,10 +283,19 @@ function startTraffic(workspace) {
 }
 
 /** Opens the Migration Checklist and waits until its webview shows the plan. */
-async function openChecklist(page) {
+async function openChecklist(page, dossier = false) {
   await runWorkbenchCommand(page, 'Stepwise: Open Migration Checklist');
   const frame = page.frameLocator('iframe.webview').frameLocator('iframe#active-frame');
   await frame.locator('.plan .card').first().waitFor({ timeout: 60_000 });
+  if (!dossier) return;
+  // The first card's pre-move analysis, opened as a person would.
+  await frame.locator('.plan .card details.dossier > summary').first().click();
+  await frame.locator('.plan .card details.dossier[open]').first().waitFor({ timeout: 20_000 });
+  await frame
+    .getByText('What the constructions become')
+    .first()
+    .waitFor({ timeout: 60_000 })
+    .catch(() => undefined);
 }
 
 /** Opens a workspace file through Quick Open and waits for Stepwise's squiggles in it. */
@@ -311,7 +324,7 @@ async function takeScreenshot(url, file, activated, id, tmpDir, options = {}) {
     });
     await withTimeout(activated, 60_000, `extension ${id} did not activate within 60 s`);
     if (options.open) await openFile(page, options.open);
-    if (options.checklist) await openChecklist(page);
+    if (options.checklist) await openChecklist(page, options.dossier);
     await page.evaluate(() => document.fonts.ready);
     mkdirSync(dirname(file), { recursive: true });
     await page.screenshot({ path: file });
@@ -325,6 +338,18 @@ async function takeScreenshot(url, file, activated, id, tmpDir, options = {}) {
       const second = file.replace(/\.png$/, '-quickfix.png');
       await page.screenshot({ path: second });
       log(`quick fix screenshot saved to ${second}`);
+    }
+    if (options.open && options.hover) {
+      // Go to the place (Ctrl+G takes LINE:COL) and show its hover: the diagnostics' full messages.
+      await page.keyboard.press('Control+G');
+      await page.waitForSelector('.quick-input-widget input', { timeout: 20_000 });
+      await page.keyboard.type(options.hover);
+      await page.keyboard.press('Enter');
+      await runWorkbenchCommand(page, 'Show or Focus Hover');
+      await page.waitForSelector('.monaco-hover .hover-contents', { timeout: 20_000 });
+      const third = file.replace(/\.png$/, '-hover.png');
+      await page.screenshot({ path: third });
+      log(`hover screenshot saved to ${third}`);
     }
     log(`extension ${id} activated; screenshot saved to ${file}`);
   } finally {

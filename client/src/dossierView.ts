@@ -63,7 +63,11 @@ export function renderDossier(d: Dossier): string {
       ? [
           '## Configuration it depends on',
           '',
-          ...(d.configuration ?? []).map((c) => `- ${c.path} line ${c.line}, **${c.name}** (${c.access}): ${c.message}`),
+          ...(d.configuration ?? []).map((c) =>
+            c.path === d.path
+              ? `- line ${c.line}, **${c.name}**: ${c.message}`
+              : `- **${c.name}**: ${c.access === 'read' ? 'read' : 'set'} by ${c.path} line ${c.line}`,
+          ),
           '',
         ]
       : []),

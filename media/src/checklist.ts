@@ -455,7 +455,12 @@ function dossierView(file: FileStatus): HTMLElement {
         ? [
             list(
               'Configuration it depends on',
-              (value.configuration ?? []).map((c) => `${c.path} line ${c.line}, ${c.name} (${c.access}): ${c.message}`),
+              // Its own uses with what to do; those of the legacy modules it reaches, in short.
+              (value.configuration ?? []).map((c) =>
+                c.path === value.path
+                  ? `line ${c.line}, ${c.name}: ${c.message}`
+                  : `${c.name}: ${c.access === 'read' ? 'read' : 'set'} by ${c.path} line ${c.line}`,
+              ),
               'None.',
             ),
           ]

@@ -187,7 +187,13 @@ const commands: Record<string, (open: () => Promise<MigrationSession>, options: 
     result.routingIssues.forEach((r) => io.out(`  ${String(r.line).padStart(4)}  ${r.kind}: ${r.message}`));
     if ((result.configuration ?? []).length > 0) {
       io.out('Configuration it depends on:');
-      result.configuration?.forEach((c) => io.out(`  ${c.path}:${c.line}  ${c.access} ${c.name}: ${c.message}`));
+      result.configuration?.forEach((c) =>
+        io.out(
+          c.path === result.path
+            ? `  ${String(c.line).padStart(4)}  ${c.name}: ${c.message}`
+            : `        ${c.name}: ${c.access === 'read' ? 'read' : 'set'} by ${c.path} line ${c.line}`,
+        ),
+      );
     }
     io.out(`Depends on: ${result.dependencies.join(', ') || 'nothing in the workspace'}`);
     io.out(`Imported by: ${result.dependents.join(', ') || 'nothing'}`);

@@ -296,7 +296,7 @@ describe('language server: factory migrations (factory-service, seed 004)', () =
       const fixture = (await pull('test/support/caches.ts')).find((d) => d.code === 'manual-construction');
       assert.match(
         fixture?.message ?? '',
-        /because it is a test file .* Needs a manual change: CacheFactory\.forTesting\(\) takes no option `maxSize`/,
+        /because it is a test file .* Needs a manual change: CacheFactory's forTesting\(\) takes no option `maxSize`/,
       );
       const web = (await pull('src/web/sessions.ts')).find((d) => d.code === 'legacy-call');
       assert.match(web?.message ?? '', /The new API: await new CacheFactory\(\)\.forWebApp\(\)\./);

@@ -650,7 +650,7 @@ class FileAnalyzer {
         return name === undefined || method.options?.has(name) ? [] : [name];
       });
       if (names.length > 0)
-        applied.manual = `${method.owner}.${method.name}() takes no option ${names.map((n) => `\`${n}\``).join(', ')}; carry ${names.length === 1 ? 'it' : 'them'} over by hand or leave ${names.length === 1 ? 'it' : 'them'} out`;
+        applied.manual = `${method.owner}'s ${method.name}() takes no option ${names.map((n) => `\`${n}\``).join(', ')}; carry ${names.length === 1 ? 'it' : 'them'} over by hand or leave ${names.length === 1 ? 'it' : 'them'} out`;
     }
     return applied;
   }

@@ -121,8 +121,8 @@ describe('factory migrations by context', function () {
     it('an option the factory method does not take is a manual change, by name, not a type error', async () => {
       const text = "import { InMemoryCache } from '../src/legacy';\nexport const m = new InMemoryCache({ maxSize: 5, ttl: 60 });\n";
       const result = await outcome({ 'src/factory.ts': targets['instance async'], 'test/fixture.ts': text }, 'test/fixture.ts');
-      assert.equal(result.line, 'line 2: CacheFactory.forTesting() takes no option `maxSize`; carry it over by hand or leave it out');
-      assert.match(result.message, /Needs a manual change: CacheFactory\.forTesting\(\) takes no option `maxSize`/);
+      assert.equal(result.line, "line 2: CacheFactory's forTesting() takes no option `maxSize`; carry it over by hand or leave it out");
+      assert.match(result.message, /Needs a manual change: CacheFactory's forTesting\(\) takes no option `maxSize`/);
       assert.equal(result.code, 'manual-construction');
     });
 

@@ -62,7 +62,7 @@ describe('cache-factory on factory-service (seed 004): each file gets the factor
     );
     assert.match(said('src/llm/embeddings.ts', 'new'), /forAiApp\(\{ defaultTtl: 600 \}\), because it matches src\/llm\/\*\*\./);
     assert.match(said('test/support/caches.ts', 'new'), /forTesting\(\{ defaultTtl: 60, maxSize: 10 \}\), because it is a test file/);
-    assert.match(said('test/support/caches.ts', 'new'), /Needs a manual change: CacheFactory\.forTesting\(\) takes no option `maxSize`/);
+    assert.match(said('test/support/caches.ts', 'new'), /Needs a manual change: CacheFactory's forTesting\(\) takes no option `maxSize`/);
     assert.deepEqual(
       (await h.engine.status()).files.map((f) => f.path),
       ['src/llm/embeddings.ts', 'src/llm/textProcessor.ts', 'src/web/sessions.ts', 'test/support/caches.ts'],
@@ -148,7 +148,7 @@ describe('cache-factory on factory-service (seed 004): each file gets the factor
     const result = await h.engine.migrate('test/support/caches.ts', { cleanup: true, force: true, reason: 'in the test' });
     assert.match(
       result.ok ? '' : (result.error ?? ''),
-      /line 5: CacheFactory\.forTesting\(\) takes no option `maxSize`; carry it over by hand or leave it out/,
+      /line 5: CacheFactory's forTesting\(\) takes no option `maxSize`; carry it over by hand or leave it out/,
     );
     assert.equal(git(root, 'rev-parse', 'HEAD'), head);
     assert.equal(git(root, 'status', '--porcelain'), '');
