@@ -16,6 +16,7 @@ import {
   stepwiseControl,
   stepwiseFileStore,
   stepwiseBuckets,
+  stepwiseLatency,
   stepwiseCall,
   stepwiseCompare,
   stepwiseMode,
@@ -519,6 +520,44 @@ describe('adapter runtime (the module the scaffold emits)', () => {
       assert.equal(cache.get('missing'), undefined);
       const m = stepwiseAdapter.metrics();
       assert.deepEqual([m.readThroughs, m.fills, m.members.get.readThroughs, m.members.get.fills], [2, 1, 2, 1]);
+    });
+
+    it("new mode's hot path: the new side answers alone, counted per member, one call in 16 timed; a throw or a rejection still falls back", async () => {
+      const legacyCalls: string[] = [];
+      let fail: 'throw' | 'reject' | undefined;
+      class Legacy {
+        get(key: string): unknown {
+          legacyCalls.push(key);
+          return `legacy ${key}`;
+        }
+      }
+      const routes: StepwiseRoutes<Map<string, string>> = {
+        get: {
+          read: true,
+          call: (next, args) => {
+            if (fail === 'throw') throw new Error('boom');
+            if (fail === 'reject') return Promise.reject(new Error('boom'));
+            return next.get(args[0] as string);
+          },
+        },
+      };
+      const cache = new (stepwiseAdaptClass(Legacy, () => new Map([['k', 'new k']]), routes))();
+      stepwiseAdapter.setFlag('new');
+      for (let i = 0; i < 32; i++) assert.equal(cache.get('k'), 'new k');
+      assert.deepEqual(legacyCalls, [], 'legacy is not asked');
+      const m = stepwiseAdapter.metrics();
+      assert.deepEqual([m.newCalls, m.members.get.newCalls, m.legacyCalls], [32, 32, 0]);
+      assert.equal(
+        stepwiseLatency.new.reduce((a, b) => a + b, 0),
+        2,
+        'two of the 32 calls timed',
+      );
+      fail = 'throw';
+      assert.equal(cache.get('k'), 'legacy k');
+      fail = 'reject';
+      assert.equal(await cache.get('k'), 'legacy k');
+      const after = stepwiseAdapter.metrics();
+      assert.deepEqual([after.fallbacks, after.errors, after.members.get.fallbacks], [2, 2, 2]);
     });
 
     it('a percentage: writes go to both sides for every key, so keys moving to the new side find them', () => {

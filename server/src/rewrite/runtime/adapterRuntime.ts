@@ -834,6 +834,48 @@ export function stepwiseCall<Next>(
     return stepwiseTimed('legacy', legacyCall);
   }
   member.newCalls++;
+  let result: unknown;
+  try {
+    result = stepwiseTimed('new', nextCall);
+  } catch {
+    return stepwiseAnswerFromNew(route, undefined, true, legacyCall, key, site, member);
+  }
+  if (!route.both) return stepwiseAnswerFromNew(route, result, false, legacyCall, key, site, member);
+  if (stepwiseIsPromise(result)) result = result.then((value) => (stepwiseCircuitRecord(true), value));
+  else stepwiseCircuitRecord(true);
+  const legacyResult = legacyCall();
+  if (stepwiseIsPromise(result)) {
+    // A write the new side rejects is a fallback like any other: legacy answers, and it is counted.
+    const answer = result.catch(() => {
+      stepwiseCounters.errors++;
+      stepwiseCounters.fallbacks++;
+      member.errors++;
+      member.fallbacks++;
+      stepwiseCircuitRecord(false);
+      return legacyResult;
+    });
+    return Promise.all([answer, legacyResult]).then(
+      ([value]) => value,
+      () => legacyResult,
+    );
+  }
+  return result;
+}
+
+/**
+ * What a call answers once the new side was asked (not a write on both): a throw or a rejection
+ * falls back to legacy, counted; a read the new side misses asks legacy, which has had every
+ * write, and back-fills (the warm switch).
+ */
+function stepwiseAnswerFromNew<Next>(
+  route: StepwiseRoute<Next>,
+  result: unknown,
+  threw: boolean,
+  legacyCall: () => unknown,
+  key: unknown,
+  site: StepwiseSite,
+  member: StepwiseMemberCounters,
+): unknown {
   const fallback = (): unknown => {
     stepwiseCounters.errors++;
     stepwiseCounters.fallbacks++;
@@ -843,7 +885,7 @@ export function stepwiseCall<Next>(
     member.legacyCalls++;
     return stepwiseTimed('legacy', legacyCall);
   };
-  // Warm switch: a read the new side misses asks legacy, which has had every write, and back-fills.
+  if (threw) return fallback();
   const readThrough = (value: unknown): unknown => {
     if (!route.read || !stepwiseIsMiss(value)) return value;
     stepwiseCounters.readThroughs++;
@@ -859,34 +901,47 @@ export function stepwiseCall<Next>(
     const legacyValue = stepwiseTimed('legacy', legacyCall);
     return stepwiseIsPromise(legacyValue) ? legacyValue.then(answer) : answer(legacyValue);
   };
+  if (stepwiseIsPromise(result)) return result.then((value) => (stepwiseCircuitRecord(true), readThrough(value)), fallback);
+  stepwiseCircuitRecord(true);
+  return readThrough(result);
+}
+
+/**
+ * The hot path in new mode (the whole flag on the new side, its circuit closed, a call that is not
+ * a write on both): two counters, one call in 16 timed, and no allocation when the new side answers
+ * at once with a value. A miss, a promise or a throw gets the full path's answer.
+ */
+export function stepwiseNewCall<Next>(
+  route: StepwiseRoute<Next>,
+  member: StepwiseMemberCounters,
+  getNext: () => Next,
+  value: (...args: any[]) => unknown,
+  target: object,
+  args: any[],
+  site: StepwiseSite,
+): unknown {
+  stepwiseCounters.newCalls++;
+  member.newCalls++;
+  const timed = (stepwiseCounters.newCalls & 15) === 0;
+  const started = timed ? stepwiseNow() : 0;
   let result: unknown;
+  let threw = false;
   try {
-    result = stepwiseTimed('new', nextCall);
+    result = route.call(getNext(), args);
   } catch {
-    return fallback();
+    threw = true;
   }
-  if (stepwiseIsPromise(result)) result = result.then((value) => (stepwiseCircuitRecord(true), value));
-  else stepwiseCircuitRecord(true);
-  if (route.both) {
-    const legacyResult = legacyCall();
-    if (stepwiseIsPromise(result)) {
-      // A write the new side rejects is a fallback like any other: legacy answers, and it is counted.
-      const answer = result.catch(() => {
-        stepwiseCounters.errors++;
-        stepwiseCounters.fallbacks++;
-        member.errors++;
-        member.fallbacks++;
-        stepwiseCircuitRecord(false);
-        return legacyResult;
-      });
-      return Promise.all([answer, legacyResult]).then(
-        ([value]) => value,
-        () => legacyResult,
-      );
+  if (!threw && !stepwiseIsPromise(result) && !(route.read === true && stepwiseIsMiss(result))) {
+    // A success in a closed circuit only counts; the window turns over on the full path.
+    stepwiseCircuit.calls++;
+    if (timed) {
+      stepwiseLatency.new[stepwiseBucketOf(stepwiseNow() - started)]++;
+      stepwiseReportSoon();
     }
     return result;
   }
-  return stepwiseIsPromise(result) ? result.then(readThrough, fallback) : readThrough(result);
+  if (timed && stepwiseIsPromise(result)) result = result.finally(() => stepwiseLatency.new[stepwiseBucketOf(stepwiseNow() - started)]++);
+  return stepwiseAnswerFromNew(route, result, threw, () => value.apply(target, args), args[0], site, member);
 }
 
 export const stepwiseAdapted = new WeakMap<object, object>();
@@ -914,17 +969,21 @@ export function stepwiseAdapt<T extends object, Next>(instance: T, createNext: (
       };
       const counters = stepwiseMember(site.member);
       const member = route
-        ? (...args: any[]) =>
+        ? (...args: any[]) => {
             // Legacy mode, no period due, and no new side to keep in step: the hot path.
-            stepwiseHot((route.both === true || route.refill === true) && next !== undefined)
-              ? stepwiseLegacyCall(counters, value, target, args)
-              : stepwiseCall(
-                  route,
-                  () => value.apply(target, args),
-                  () => route.call(getNext(), args),
-                  args[0],
-                  site,
-                )
+            if (stepwiseHot((route.both === true || route.refill === true) && next !== undefined))
+              return stepwiseLegacyCall(counters, value, target, args);
+            // New mode for every key, the circuit closed, not a write on both: the other hot path.
+            if (stepwiseParsedFlag.mode === 'new' && stepwiseCircuit.state === 'closed' && route.both !== true)
+              return stepwiseNewCall(route, counters, getNext, value, target, args, site);
+            return stepwiseCall(
+              route,
+              () => value.apply(target, args),
+              () => route.call(getNext(), args),
+              args[0],
+              site,
+            );
+          }
         : (value.bind(target) as unknown);
       members.set(key, member);
       return member;
