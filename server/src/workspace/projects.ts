@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { Project, ts } from 'ts-morph';
 import type { SourceFile } from 'ts-morph';
+import { BuildFileSystem } from './buildFileSystem';
 import { majorOf, PackageVersions } from './packageVersions';
 import type { WorkspacePaths } from './paths';
 
@@ -71,6 +72,8 @@ interface CompilerFactory {
  */
 export class ProjectSet {
   private configured: ConfiguredProject[] = [];
+  /** One file system for every project, remembering what exists while a program is built. */
+  private readonly fileSystem = new BuildFileSystem();
 
   constructor(private readonly paths: WorkspacePaths) {
     this.versions = new PackageVersions(paths.root);
@@ -216,7 +219,8 @@ export class ProjectSet {
 
   /** The program containing the file (rebuilt incrementally by the language service when stale). */
   programFor(relative: string): ts.Program {
-    return this.projectOf(relative).getProgram().compilerObject;
+    const project = this.projectOf(relative);
+    return this.fileSystem.during(() => project.getProgram().compilerObject);
   }
 
   sourceFileIn(program: ts.Program, relative: string): ts.SourceFile | undefined {
@@ -278,6 +282,7 @@ export class ProjectSet {
     const configured = this.configOf(relative);
     if (!configured.project) {
       configured.project = new Project({
+        fileSystem: this.fileSystem,
         compilerOptions: configured.options,
         skipAddingFilesFromTsConfig: true,
         skipFileDependencyResolution: true,
