@@ -118,6 +118,7 @@ export class WorkspaceIndex {
       this.markRead();
     }
     await this.drain(progress);
+    if (this.currentSpec()) this.projects.warmRebuild();
     this.indexMs = Date.now() - started;
     this.setState(this.currentSpec() ? 'ready' : 'no-spec');
     this.logger.info(`Index ready in ${this.indexMs} ms: ${this.status().filesWithUsages} files use the legacy API.`);
