@@ -968,13 +968,15 @@ export function stepwiseAdapt<T extends object, Next>(instance: T, createNext: (
         fill: fillRoute && ((fillKey, fillValue) => fillRoute.call(getNext(), [fillKey, fillValue])),
       };
       const counters = stepwiseMember(site.member);
+      // What the route is does not change: decided once per member, not per call.
+      const keepsInStep = route?.both === true || route?.refill === true;
+      const both = route?.both === true;
       const member = route
         ? (...args: any[]) => {
             // Legacy mode, no period due, and no new side to keep in step: the hot path.
-            if (stepwiseHot((route.both === true || route.refill === true) && next !== undefined))
-              return stepwiseLegacyCall(counters, value, target, args);
+            if (stepwiseHot(keepsInStep && next !== undefined)) return stepwiseLegacyCall(counters, value, target, args);
             // New mode for every key, the circuit closed, not a write on both: the other hot path.
-            if (stepwiseParsedFlag.mode === 'new' && stepwiseCircuit.state === 'closed' && route.both !== true)
+            if (stepwiseParsedFlag.mode === 'new' && stepwiseCircuit.state === 'closed' && !both)
               return stepwiseNewCall(route, counters, getNext, value, target, args, site);
             return stepwiseCall(
               route,
