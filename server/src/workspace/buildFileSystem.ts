@@ -29,26 +29,23 @@ export class BuildFileSystem extends RealFileSystemHost {
   }
 
   override fileExistsSync(filePath: string): boolean {
-    const memo = this.files;
-    if (!memo) return super.fileExistsSync(filePath);
-    let known = memo.get(filePath);
-    if (known === undefined) memo.set(filePath, (known = super.fileExistsSync(filePath)));
-    return known;
+    return remembered(this.files, filePath, () => super.fileExistsSync(filePath));
   }
 
   override directoryExistsSync(dirPath: string): boolean {
-    const memo = this.directories;
-    if (!memo) return super.directoryExistsSync(dirPath);
-    let known = memo.get(dirPath);
-    if (known === undefined) memo.set(dirPath, (known = super.directoryExistsSync(dirPath)));
-    return known;
+    return remembered(this.directories, dirPath, () => super.directoryExistsSync(dirPath));
   }
 
   override readFileSync(filePath: string, encoding?: string): string {
-    const memo = this.packageJsons;
-    if (!memo || !filePath.endsWith('package.json')) return super.readFileSync(filePath, encoding);
-    let known = memo.get(filePath);
-    if (known === undefined) memo.set(filePath, (known = super.readFileSync(filePath, encoding)));
-    return known;
+    const memo = filePath.endsWith('package.json') ? this.packageJsons : undefined;
+    return remembered(memo, filePath, () => super.readFileSync(filePath, encoding));
   }
+}
+
+/** The answer kept in `memo` for `key`, asked once; without a memo (no build running), asked each time. */
+function remembered<T>(memo: Map<string, T> | undefined, key: string, ask: () => T): T {
+  if (!memo) return ask();
+  let known = memo.get(key);
+  if (known === undefined) memo.set(key, (known = ask()));
+  return known;
 }

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { flagNameOf } from '../../../server/src/rewrite/adapterScaffold';
 import type { EngineResult } from '../../../server/src/protocol/wire';
 import { analyzeReport, dossierOf } from '../../../server/src/operations/overview';
-import { runFixtureTests } from '../../support/fixtureTests';
+import { fixtureTestsIn, verifiedCounts } from '../../support/fixtureTests';
 import { commitAll, git, hour, openHarness, read } from '../../support/workflowRepo';
 import type { Harness } from '../../support/workflowRepo';
 import { prepareWorkspace } from '../../support/workspace';
@@ -31,14 +31,8 @@ describe('cache-factory on factory-service (seed 004): each file gets the factor
   let root: string;
   const flag = flagNameOf('explicit-cache-factory');
 
-  const fixtureTests = (mode: string): string => {
-    const run = runFixtureTests(root, { [flag]: mode });
-    return `${run.pass} passed, ${run.fail} failed`;
-  };
-  const verified = (result: Extract<EngineResult, { ok: true }>): string => {
-    const counts = result.verification?.test?.counts;
-    return counts ? `${counts.passed} passed, ${counts.failed} failed` : JSON.stringify(result.verification);
-  };
+  const fixtureTests = (mode: string): string => fixtureTestsIn(root, flag, mode);
+  const verified = verifiedCounts;
 
   before(async () => {
     root = await prepareWorkspace('factory-service', { git: false });

@@ -10,7 +10,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { flagNameOf } from '../../../server/src/rewrite/adapterScaffold';
 import type { EngineResult } from '../../../server/src/protocol/wire';
-import { runFixtureTests } from '../../support/fixtureTests';
+import { fixtureTestsIn, verifiedCounts } from '../../support/fixtureTests';
 import { commitAll, git, hour, openHarness, read } from '../../support/workflowRepo';
 import type { Harness } from '../../support/workflowRepo';
 import { prepareWorkspace } from '../../support/workspace';
@@ -56,14 +56,8 @@ for (const c of cases) {
     let root: string;
     const flag = flagNameOf(c.id);
 
-    const fixtureTests = (mode: string): string => {
-      const run = runFixtureTests(root, { [flag]: mode });
-      return `${run.pass} passed, ${run.fail} failed`;
-    };
-    const verified = (result: Extract<EngineResult, { ok: true }>): string => {
-      const counts = result.verification?.test?.counts;
-      return counts ? `${counts.passed} passed, ${counts.failed} failed` : JSON.stringify(result.verification);
-    };
+    const fixtureTests = (mode: string): string => fixtureTestsIn(root, flag, mode);
+    const verified = verifiedCounts;
 
     before(async () => {
       root = await prepareWorkspace('ttl-service', { git: false });
