@@ -107,7 +107,11 @@ export class MigrationSession {
       logger: host.logger,
       redis: () => host.redis?.() ?? {},
       spec: () => this.index.currentSpec(),
-      status: () => this.engine.status(),
+      // While an operation runs, what it has done so far is not read again (see workflowChanged).
+      status: () => {
+        const last = this.engine.isBusy() ? this.engine.lastStatus() : undefined;
+        return last ? Promise.resolve(last) : this.engine.status();
+      },
       record: (entry) => this.engine.record(entry),
       entries: () => this.engine.entries(),
       who: () => this.engine.who(),

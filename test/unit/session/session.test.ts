@@ -107,6 +107,28 @@ describe('MigrationSession', function () {
     assert.equal(during.at(-1)?.inFlight, first);
   });
 
+  it('a rollout reading during the migration (the 5 s poll, on a slow machine) computes no extra status', async () => {
+    const root = await repo();
+    const session = new MigrationSession(root, hostFor());
+    sessions.push(session);
+    await session.start();
+    await session.workflow();
+    const computedBefore = session.statusComputations;
+    const reads: Promise<unknown>[] = [];
+    // Every push while the operation runs is a moment the poll could land on: read the rollout there.
+    session.onDidChangeWorkflow.on((status) => {
+      if (status.activity) reads.push(session.observe());
+    });
+    const settled = pushed(session, (s) => !s.activity && s.files.some((f) => f.path === first && f.state === 'observing'));
+    const result = await session.run('migrate', first);
+    await settled;
+    await Promise.all(reads);
+    assert.ok(result.ok, result.ok ? '' : result.error);
+    assert.ok(reads.length > 0, 'the operation pushed its activity');
+    const computations = session.statusComputations - computedBefore;
+    assert.ok(computations <= 2, `${computations} status computations`);
+  });
+
   it('one migration from the CLI (a fresh session: open, index, migrate, verify) starts at most 10 git processes', async () => {
     const root = await repo();
     const out: string[] = [];
