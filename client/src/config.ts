@@ -13,6 +13,7 @@ export class Config {
       },
       verification: { autoRevert: c.get<boolean>('verification.autoRevert', false) },
       redis: { url: c.get<string>('redis.url', '') },
+      codeLens: { enabled: c.get<boolean>('codeLens.enabled', true) },
     };
   }
 

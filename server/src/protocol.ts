@@ -320,6 +320,10 @@ export interface StepwiseSettings {
     /** The rollout's control plane on Redis (empty: the spec's redis.url, else the local file store). */
     url: string;
   };
+  codeLens: {
+    /** Whether lenses above legacy code say its usages, the next step and the pre-move analysis. */
+    enabled: boolean;
+  };
 }
 
 export const defaultSettings: StepwiseSettings = {
@@ -327,6 +331,7 @@ export const defaultSettings: StepwiseSettings = {
   diagnostics: { severity: 'warning', routingIssues: true },
   verification: { autoRevert: false },
   redis: { url: '' },
+  codeLens: { enabled: true },
 };
 
 /** Settings from a client (any shape) merged over the defaults. */
@@ -336,6 +341,7 @@ export function mergeSettings(partial: Partial<StepwiseSettings> | null | undefi
     diagnostics: { ...defaultSettings.diagnostics, ...(partial?.diagnostics ?? {}) },
     verification: { ...defaultSettings.verification, ...(partial?.verification ?? {}) },
     redis: { url: typeof partial?.redis?.url === 'string' ? partial.redis.url.trim() : defaultSettings.redis.url },
+    codeLens: { enabled: typeof partial?.codeLens?.enabled === 'boolean' ? partial.codeLens.enabled : defaultSettings.codeLens.enabled },
   };
 }
 

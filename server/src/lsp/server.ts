@@ -1,4 +1,5 @@
 import {
+  CodeLensRefreshRequest,
   DiagnosticRefreshRequest,
   DidChangeConfigurationNotification,
   DocumentDiagnosticReportKind,
@@ -33,6 +34,8 @@ import { specRelativePath } from '../spec/validate';
 import type { Logger } from '../util/logger';
 import { AdjustableClock, systemClock } from '../workflow/clock';
 import { codeActionKinds, provideCodeActions, resolveCodeAction } from './codeActions';
+import { provideCodeLenses, resolveCodeLens } from './codeLens';
+import type { CodeLensOptions } from './codeLens';
 import { pathToUri, uriToPath } from './convert';
 import { DiagnosticStore } from './diagnostics';
 import { FrameGuard } from './framing';
@@ -123,13 +126,21 @@ export function startServer(): Connection {
     }
   };
 
+  /** Asks the client to ask for the lenses again (what they say follows the workflow status). */
+  const refreshLenses = (): void => {
+    if (capabilities.workspace?.codeLens?.refreshSupport) void connection.sendRequest(CodeLensRefreshRequest.type).catch(() => undefined);
+  };
+
   /** Relays what a session announces: diagnostics, index and workflow status, the end of an observation. */
   const watch = (session: MigrationSession): void => {
     const { index } = session;
     index.onDidChangeAnalyses.on((rels) => publish(store.update(index, rels)));
     index.onDidChangeSpec.on(() => publish(store.refreshAll(index)));
     index.onDidChangeStatus.on(() => void connection.sendNotification(StatusChangedNotification.type, session.indexSummary()));
-    session.onDidChangeWorkflow.on((status) => void connection.sendNotification(WorkflowChangedNotification.type, status));
+    session.onDidChangeWorkflow.on((status) => {
+      void connection.sendNotification(WorkflowChangedNotification.type, status);
+      refreshLenses();
+    });
     session.onObservationEnded.on(
       (path) => void connection.sendNotification(ObservationEndedNotification.type, { root: session.root, path }),
     );
@@ -183,6 +194,7 @@ export function startServer(): Connection {
       capabilities: {
         textDocumentSync: TextDocumentSyncKind.Incremental,
         codeActionProvider: { codeActionKinds, resolveProvider: true },
+        codeLensProvider: { resolveProvider: true },
         executeCommandProvider: { commands: workflow.commands },
         diagnosticProvider: pull ? { identifier: 'stepwise', interFileDependencies: true, workspaceDiagnostics: true } : undefined,
         workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
@@ -242,6 +254,7 @@ export function startServer(): Connection {
       await sessions.setSettings(session.root, next);
       publish(store.refreshAll(session.index));
     }
+    refreshLenses();
   });
 
   documents.onDidChangeContent((event) => {
@@ -298,6 +311,9 @@ export function startServer(): Connection {
     provideCodeActions(sessions, params, { usesGit: (s) => isGitWorkspace(s.root), clientCommands: initOptions.clientCommands === true }),
   );
   connection.onCodeActionResolve((action) => resolveCodeAction(sessions, action, editCapabilities));
+  const lensOptions = (): CodeLensOptions => ({ clientCommands: initOptions.clientCommands === true, usesGit: isGitWorkspace });
+  connection.onCodeLens((params) => provideCodeLenses(sessions, params, lensOptions()));
+  connection.onCodeLensResolve((lens) => resolveCodeLens(sessions, lens, lensOptions()));
 
   connection.onRequest(IndexStatusRequest.type, (params) => sessions.forUri(params?.uri)?.indexSummary() ?? null);
   connection.onRequest(PlanRequest.type, async (params) => {
