@@ -2,6 +2,8 @@ import * as vscode from 'vscode';
 import { Commands, DossierRequest, PlanRequest } from '../../server/src/protocol';
 import type { WorkflowAction } from '../../server/src/protocol';
 import { ChecklistPanel } from './checklistPanel';
+import { createSpec, openNextFile } from './gettingStarted';
+import type { MigrationNode } from './migrationView';
 import type { DossierDocuments } from './dossierView';
 import { folderRootOf } from './store';
 import type { StatusStore } from './store';
@@ -50,10 +52,7 @@ const riskIcon: Record<string, string> = { low: '$(pass)', medium: '$(info)', hi
 export const commandTable: Record<string, Handler> = {
   [Commands.showDossier]: async (ctx, uriArg) => {
     const client = ctx.client();
-    const uri =
-      typeof uriArg === 'string'
-        ? uriArg
-        : ((uriArg as vscode.Uri | undefined)?.toString() ?? vscode.window.activeTextEditor?.document.uri.toString());
+    const uri = typeof uriArg === 'string' ? uriArg : targetUri(uriArg)?.toString();
     if (!client || !uri) {
       void vscode.window.showInformationMessage('Open a file that uses the legacy API to see its pre-move analysis.');
       return;
@@ -99,10 +98,17 @@ export const commandTable: Record<string, Handler> = {
   [Commands.verifyFile]: workflowCommand('verify'),
   [Commands.approveFile]: workflowCommand('approve'),
   [Commands.revertFile]: workflowCommand('revert'),
-  [Commands.openMigrationDiff]: (_ctx, path, commit, root) =>
-    typeof path === 'string' && typeof commit === 'string'
+  [Commands.openMigrationDiff]: (_ctx, path, commit, root) => {
+    // From the Migration view: the file's node, with its live commit.
+    const node = path as MigrationNode | undefined;
+    if (node && typeof node === 'object' && node.kind === 'file')
+      return node.file.commit ? openMigrationDiff(node.file.path, node.file.commit, node.root) : undefined;
+    return typeof path === 'string' && typeof commit === 'string'
       ? openMigrationDiff(path, commit, typeof root === 'string' ? root : undefined)
-      : undefined,
+      : undefined;
+  },
+  [Commands.createSpec]: (ctx, uriArg) => createSpec(ctx.client(), folderRootOf(targetUri(uriArg))),
+  [Commands.openNextFile]: (ctx, uriArg) => openNextFile(ctx.store, folderRootOf(targetUri(uriArg))),
   [Commands.exportReport]: (ctx, uriArg) => exportReport(ctx.client(), folderRootOf(targetUri(uriArg))),
   [Commands.rolloutNext]: (ctx, uriArg) => runRollout(ctx.client(), 'next', folderRootOf(targetUri(uriArg))),
   [Commands.rollback]: (ctx, uriArg) => runRollout(ctx.client(), 'rollback', folderRootOf(targetUri(uriArg))),

@@ -19,7 +19,10 @@ import { checklistHost, commandTable } from './commands';
 import type { CommandContext } from './commands';
 import { Config } from './config';
 import { DossierDocuments, dossierScheme } from './dossierView';
+import { MigrationDecorations } from './fileDecorations';
+import { trackContextKeys } from './gettingStarted';
 import { languageClientChannel } from './logChannel';
+import { registerMigrationView } from './migrationView';
 import { StatusBar } from './statusBar';
 import { StatusStore, folderRootOf } from './store';
 import { redisPasswordKey, sendRedisPassword } from './rolloutCommands';
@@ -57,6 +60,16 @@ export function activate(context: vscode.ExtensionContext): StepwiseApi {
     statusBar,
     dossiers,
     vscode.workspace.registerTextDocumentContentProvider(dossierScheme, dossiers),
+  );
+
+  const decorations = new MigrationDecorations(store);
+  // The Migration view, the Explorer's decorations and the walkthrough's context keys read the
+  // same store the status bar and the checklist read.
+  context.subscriptions.push(
+    registerMigrationView(store, () => client),
+    decorations,
+    vscode.window.registerFileDecorationProvider(decorations),
+    trackContextKeys(store),
   );
 
   const workflowChanged = new vscode.EventEmitter<WorkflowSnapshot>();

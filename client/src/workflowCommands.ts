@@ -5,6 +5,8 @@ import type { LanguageClient } from 'vscode-languageclient/node';
 import { Commands, FileAtCommitRequest, ReportRequest, ServerCommands, actionTitles } from '../../server/src/protocol';
 import type { EngineResult, WorkflowAction, WorkflowCommandArgs } from '../../server/src/protocol';
 
+import { uriOfNode } from './migrationView';
+
 export const gitContentScheme = 'stepwise-git';
 
 export interface WorkflowContext {
@@ -128,6 +130,8 @@ export async function runWorkflowAction(
 /** The file a command applies to: its argument (URI or string), else the active editor's file. */
 export function targetUri(arg: unknown): vscode.Uri | undefined {
   if (arg instanceof vscode.Uri) return arg;
+  const node = uriOfNode(arg);
+  if (node) return node;
   if (typeof arg === 'string') return vscode.Uri.parse(arg);
   return vscode.window.activeTextEditor?.document.uri;
 }

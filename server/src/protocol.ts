@@ -11,6 +11,8 @@ import type {
   AnalyzeReport,
   Dossier,
   EngineResult,
+  FileState,
+  FileStatus,
   IndexStatus,
   PlanEntry,
   RolloutState,
@@ -40,6 +42,8 @@ export interface IndexSummary {
 export interface WorkflowSnapshot extends WorkflowStatus {
   root: string;
   title?: string;
+  /** The generated adapter's path (the spec's adapter.module), while there is a valid spec. */
+  adapterModule?: string;
   /** Whether commands from the workspace may run (workspace trust). */
   trusted: boolean;
   /** The server's clock (ms), so countdowns agree with the engine's deadlines. */
@@ -150,6 +154,67 @@ export namespace FileAtCommitRequest {
   }
   export interface Result {
     text: string | null;
+  }
+  export const type = new RequestType<Params, Result, void>(method);
+}
+
+/** A module that looks like the legacy cache (what `stepwise init` offers), best first. */
+export interface SpecCandidate {
+  module: string;
+  exports: string[];
+  preset?: string;
+  reasons: string[];
+}
+
+/** `stepwise/legacyCandidates` — client → server: modules that look like the legacy cache (for a first spec). */
+export namespace LegacyCandidatesRequest {
+  export const method = 'stepwise/legacyCandidates' as const;
+  export type Params = FolderParams;
+  export interface Result {
+    root: string;
+    /** Whether the folder has a spec already (writing one would replace it). */
+    specExists: boolean;
+    candidates: SpecCandidate[];
+  }
+  export const type = new RequestType<Params, Result | null, void>(method);
+}
+
+/** `stepwise/initSpec` — client → server: writes a starter `.stepwise/migration.json` (as `stepwise init`). */
+export namespace InitSpecRequest {
+  export const method = 'stepwise/initSpec' as const;
+  export interface Params extends FolderParams {
+    legacyModule: string;
+    exports?: string[];
+    preset?: string;
+    /** Replace a spec that exists. */
+    force?: boolean;
+  }
+  export type Result = { ok: true; root: string; written: string } | { ok: false; error: string };
+  export const type = new RequestType<Params, Result, void>(method);
+}
+
+/** One legacy usage of a file, as the Migration view lists it under the file. */
+export interface FileUsageItem {
+  /** Zero-based, as in LSP. */
+  range: { start: { line: number; character: number }; end: { line: number; character: number } };
+  /** Short: `new AsyncTTLCache(…)`, `cache.get`, `import AsyncTTLCache`. */
+  label: string;
+  /** The usage's message (what happens to it when the file moves). */
+  detail: string;
+  /** Whether the move leaves it to a person or changes its meaning (it is squiggled). */
+  needsChange: boolean;
+  /** The function or class member it is in, e.g. `SessionStore.load`. */
+  container?: string;
+}
+
+/** `stepwise/fileUsages` — client → server: a file's legacy usages with where they are (waits for the index). */
+export namespace FileUsagesRequest {
+  export const method = 'stepwise/fileUsages' as const;
+  export interface Params {
+    uri: string;
+  }
+  export interface Result {
+    usages: FileUsageItem[];
   }
   export const type = new RequestType<Params, Result, void>(method);
 }
@@ -300,6 +365,8 @@ export const Commands = {
   rolloutDrill: 'stepwise.rolloutDrill',
   setRedisPassword: 'stepwise.setRedisPassword',
   removeAdapter: 'stepwise.removeAdapter',
+  createSpec: 'stepwise.createSpec',
+  openNextFile: 'stepwise.openNextFile',
 } as const;
 
 /** Settings (all under `stepwise.`, per workspace folder), read by the server through `workspace/configuration`. */
@@ -384,4 +451,94 @@ export namespace RedisPasswordNotification {
     password: string | null;
   }
   export const type = new NotificationType<Params>(method);
+}
+
+// ---- file states, as every surface names them ---------------------------------------------------
+// The CodeLens, the Migration view and the Explorer's decorations name a file's state and the step
+// that comes next in the same words.
+
+/** A file's state in a few plain words ("under observation"). */
+export const stateWords: Record<FileState, string> = {
+  pending: 'still on the legacy API',
+  analyzed: 'analysed, ready to migrate',
+  migrated: 'migrated, not yet verified',
+  verified: 'verified',
+  failed: 'verification failed',
+  observing: 'under observation',
+  'awaiting-approval': 'awaiting approval',
+  approved: 'approved',
+  reverted: 'reverted',
+};
+
+/** What each workflow action is called on a button or a lens. */
+export const actionWords: Record<WorkflowAction, string> = {
+  analyze: 'Record pre-move analysis',
+  migrate: 'Migrate this file',
+  verify: 'Verify',
+  approve: 'Approve',
+  revert: 'Revert',
+};
+
+/** The step a file's state leads to, whether or not the engine allows it yet. */
+export function expectedStep(state: FileState): WorkflowAction {
+  switch (state) {
+    case 'migrated':
+    case 'failed':
+      return 'verify';
+    case 'verified':
+    case 'observing':
+    case 'awaiting-approval':
+      return 'approve';
+    case 'approved':
+      return 'revert';
+    default:
+      return 'migrate';
+  }
+}
+
+/**
+ * The next step: the first of migrate, verify, approve the engine allows now (`reason` is then the
+ * confirmation it asks for, if any), else the step the state leads to, with why it must wait.
+ */
+export function nextAction(file: FileStatus): { action: WorkflowAction; allowed: boolean; reason?: string } {
+  const allowed = (['migrate', 'verify', 'approve'] as const).find((a) => file.allowed[a].ok);
+  if (allowed) return { action: allowed, allowed: true, reason: file.allowed[allowed].needsReason };
+  const expected = expectedStep(file.state);
+  return { action: expected, allowed: false, reason: file.allowed[expected].reason };
+}
+
+/** The Migration view's groups, in the order it shows them. */
+export type StateGroup = 'in-flight' | 'observing' | 'awaiting-approval' | 'pending' | 'approved' | 'reverted';
+
+export const stateGroups: { group: StateGroup; label: string }[] = [
+  { group: 'in-flight', label: 'In flight' },
+  { group: 'observing', label: 'Under observation' },
+  { group: 'awaiting-approval', label: 'Awaiting approval' },
+  { group: 'pending', label: 'Pending, in plan order' },
+  { group: 'approved', label: 'Approved' },
+  { group: 'reverted', label: 'Reverted' },
+];
+
+export function groupOf(state: FileState): StateGroup {
+  switch (state) {
+    case 'migrated':
+    case 'verified':
+    case 'failed':
+      return 'in-flight';
+    case 'observing':
+    case 'awaiting-approval':
+    case 'approved':
+    case 'reverted':
+      return state;
+    default:
+      return 'pending';
+  }
+}
+
+/** One sentence on what comes next for a file, for tooltips. */
+export function nextStepSentence(file: FileStatus): string {
+  const next = nextAction(file);
+  const name = actionWords[next.action].replace(/ this file$/, '');
+  if (next.allowed) return next.reason ? `Next: ${name}, out of plan order (${next.reason})` : `Next: ${name}.`;
+  return `Next: ${name}, once allowed${next.reason ? `: ${next.reason.replace(/\.$/, '')}` : ''}.`;
 }

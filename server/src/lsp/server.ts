@@ -20,7 +20,10 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import {
   AnalyzeRequest,
   DossierRequest,
+  FileUsagesRequest,
   IndexStatusRequest,
+  InitSpecRequest,
+  LegacyCandidatesRequest,
   ObservationEndedNotification,
   OutputNotification,
   PlanRequest,
@@ -36,7 +39,7 @@ import { AdjustableClock, systemClock } from '../workflow/clock';
 import { codeActionKinds, provideCodeActions, resolveCodeAction } from './codeActions';
 import { provideCodeLenses, resolveCodeLens } from './codeLens';
 import type { CodeLensOptions } from './codeLens';
-import { pathToUri, uriToPath } from './convert';
+import { RangeConverter, pathToUri, uriToPath } from './convert';
 import { DiagnosticStore } from './diagnostics';
 import { FrameGuard } from './framing';
 import { LspEdits } from './edits';
@@ -327,6 +330,42 @@ export function startServer(): Connection {
     if (!found) return { error: 'This file is not in a Stepwise workspace folder.' };
     const result = await found.session.dossier(found.rel);
     return 'error' in result ? result : { dossier: result };
+  });
+  connection.onRequest(FileUsagesRequest.type, async (params) => {
+    await ready;
+    const found = sessions.locate(params.uri);
+    if (!found) return { usages: [] };
+    const items = await found.session.usages(found.rel);
+    const ranges = new RangeConverter(found.index.textOf(found.rel) ?? '');
+    return { usages: items.map(({ span, ...item }) => ({ ...item, range: ranges.range(span) })) };
+  });
+  connection.onRequest(LegacyCandidatesRequest.type, async (params) => {
+    await ready;
+    const session = sessions.forUri(params?.uri);
+    if (!session) return null;
+    const candidates = await session.legacyCandidates();
+    return {
+      root: session.root,
+      specExists: session.index.specText() !== undefined,
+      candidates: candidates.map((c) => ({ module: c.module, exports: c.exports, preset: c.preset, reasons: c.reasons })),
+    };
+  });
+  connection.onRequest(InitSpecRequest.type, async (params): Promise<InitSpecRequest.Result> => {
+    await ready;
+    const session = sessions.forUri(params?.uri);
+    if (!session) return { ok: false, error: 'Open a folder first: a migration spec belongs to a workspace folder.' };
+    if (typeof params.legacyModule !== 'string' || params.legacyModule.trim() === '')
+      return { ok: false, error: 'Say which module is the legacy cache.' };
+    const written = await session.init({
+      legacyModule: params.legacyModule,
+      exports: Array.isArray(params.exports) ? params.exports.filter((e): e is string => typeof e === 'string') : undefined,
+      preset: typeof params.preset === 'string' ? params.preset : undefined,
+      force: params.force === true,
+    });
+    // The index reads the new spec as soon as it is on disk (its own watcher or the editor's).
+    if ('error' in written) return { ok: false, error: written.error };
+    await session.index.filesChangedOnDisk([written.written]);
+    return { ok: true, root: session.root, written: written.written };
   });
   connection.onRequest(AnalyzeRequest.type, async (params) => {
     await ready;

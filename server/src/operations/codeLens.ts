@@ -1,5 +1,6 @@
 import type { WorkspaceIndex } from '../workspace/workspaceIndex';
 import { formatLocalDateTime } from '../protocol/wording';
+import { actionWords, nextAction, stateWords } from '../protocol';
 import type { FileStatus, WorkflowAction } from '../protocol/wire';
 
 /**
@@ -40,51 +41,6 @@ export function lensPlace(index: WorkspaceIndex, rel: string, file: FileStatus |
   if (file?.allowed.revert.ok) kinds.push('revert');
   if (usages.length > 0 || file?.evidence.dossierAt !== undefined) kinds.push('dossier');
   return { offset: first ?? 0, kinds };
-}
-
-const stateWords: Record<FileStatus['state'], string> = {
-  pending: 'still on the legacy API',
-  analyzed: 'analysed, ready to migrate',
-  migrated: 'migrated, not yet verified',
-  verified: 'verified',
-  failed: 'verification failed',
-  observing: 'under observation',
-  'awaiting-approval': 'awaiting approval',
-  approved: 'approved',
-  reverted: 'reverted',
-};
-
-const actionWords: Record<WorkflowAction, string> = {
-  analyze: 'Record pre-move analysis',
-  migrate: 'Migrate this file',
-  verify: 'Verify',
-  approve: 'Approve',
-  revert: 'Revert',
-};
-
-/** The step a file's state leads to, whether or not the engine allows it yet. */
-function expectedStep(state: FileStatus['state']): WorkflowAction {
-  switch (state) {
-    case 'migrated':
-    case 'failed':
-      return 'verify';
-    case 'verified':
-    case 'observing':
-    case 'awaiting-approval':
-      return 'approve';
-    case 'approved':
-      return 'revert';
-    default:
-      return 'migrate';
-  }
-}
-
-/** The first of migrate, verify, approve the engine allows now (a reason asked for counts as allowed). */
-export function nextAction(file: FileStatus): { action: WorkflowAction; allowed: boolean; reason?: string } {
-  const allowed = (['migrate', 'verify', 'approve'] as const).find((a) => file.allowed[a].ok);
-  if (allowed) return { action: allowed, allowed: true, reason: file.allowed[allowed].needsReason };
-  const expected = expectedStep(file.state);
-  return { action: expected, allowed: false, reason: file.allowed[expected].reason };
 }
 
 function shortened(text: string, max = 90): string {

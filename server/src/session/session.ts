@@ -1,3 +1,5 @@
+import { usageList } from '../operations/usageList';
+import type { UsageListItem } from '../operations/usageList';
 import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { computeCleanupEdit } from '../operations/cleanupEdit';
@@ -189,6 +191,12 @@ export class MigrationSession {
     const result = dossierOf(this.index, rel);
     if (!('error' in result)) return result;
     return (await this.engine.recordedDossier(rel)) ?? result;
+  }
+
+  /** A file's legacy usages, in order, with where they are (the Migration view lists them under the file). */
+  async usages(rel: string): Promise<UsageListItem[]> {
+    await this.index.whenIdle();
+    return usageList(this.index, rel);
   }
 
   /** Files that do not parse (their analysis runs on the recovered tree), with the first error. */
@@ -432,6 +440,7 @@ export class MigrationSession {
       ...status,
       root: this.root,
       title: this.index.currentSpec()?.title,
+      adapterModule: this.index.currentSpec()?.adapter.module,
       trusted: this.host.trusted(),
       now: this.host.clock.now(),
       rollout: this.rolloutMonitor.current() ?? null,

@@ -1,0 +1,196 @@
+// The Stepwise view, decorations and CodeLens in code-server as a person meets them: open the
+// Stepwise view from the activity bar, read its badge and its groups, see a file's badge in the
+// Explorer and in its tab, see the lenses above its legacy import, click Migrate in the tree's
+// inline actions and watch the file move to "Under observation" — in the dark and the light theme,
+// with screenshots under test-results/view/. Exits non-zero when a step does not happen.
+//
+// Usage: node out/test/integration/runView.js
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Locator, Page } from 'playwright-core';
+import { keepForInspection, prepareWorkspace, removeWorkspace, repoRoot } from '../support/workspace';
+import { loadTools } from './tools';
+import { closeWorkbench, openDevWorkbench } from './workbench';
+import type { Workbench } from './workbench';
+
+const shots = join(repoRoot, 'test-results', 'view');
+const step = (message: string): void => console.log(`[view] ${message}`);
+
+async function shoot(page: Page, name: string): Promise<void> {
+  await page.evaluate('document.fonts.ready');
+  const file = join(shots, `${name}.png`);
+  await page.screenshot({ path: file });
+  step(`screenshot ${file}`);
+}
+
+/** The Migration view (the side bar, while the Stepwise container is open: its only view). */
+function migrationPane(page: Page): Locator {
+  return page.locator('.part.sidebar:has(.composite.title:has-text("Migration"))');
+}
+
+/** A row of the Migration tree whose label is `label` exactly. */
+function row(page: Page, label: string): Locator {
+  return migrationPane(page).locator(`.monaco-list-row:has(.label-name:text-is("${label}"))`);
+}
+
+/** The badge letters a decorated label shows (VS Code draws them in a ::after of the label). */
+async function decorationBadges(label: Locator): Promise<string[]> {
+  return label.evaluate((element) => {
+    const view = element.ownerDocument.defaultView as unknown as {
+      getComputedStyle(e: unknown, pseudo?: string): { content: string };
+    };
+    const found: string[] = [];
+    for (const node of [element, ...Array.from(element.querySelectorAll('*'))]) {
+      const content = view.getComputedStyle(node, '::after').content;
+      if (content && content !== 'none' && content !== 'normal' && content !== '""') found.push(content.replace(/^"|"$/g, ''));
+    }
+    return found;
+  });
+}
+
+async function switchTheme(page: Page, theme: string, workbenchClass: string): Promise<void> {
+  const tools = await loadTools();
+  await tools.runWorkbenchCommand(page, 'Preferences: Color Theme');
+  await page.waitForSelector('.quick-input-list .monaco-list-row', { timeout: 120_000 });
+  await page.keyboard.type(theme);
+  await page.waitForSelector(`.quick-input-list .monaco-list-row:has-text("${theme}")`, { timeout: 120_000 });
+  await page.keyboard.press('Enter');
+  await page.waitForSelector(`.monaco-workbench.${workbenchClass}`, { timeout: 90_000 });
+}
+
+export async function main(): Promise<number> {
+  const tools = await loadTools();
+  const entry = await tools.ensureCodeServer();
+  await tools.ensureChromium();
+  mkdirSync(shots, { recursive: true });
+  const workspace = await prepareWorkspace('demo');
+  const tmp = mkdtempSync(join(tmpdir(), 'stepwise-view-'));
+  const opened: Workbench = {};
+  let passed = false;
+  try {
+    const page = await openDevWorkbench(tools, entry, tmp, { folder: workspace }, opened);
+    step('workbench ready, Stepwise indexed the demo');
+
+    // The activity bar: Stepwise's container, with the number of files still to migrate.
+    const container = page.locator('.activitybar .action-item:has(.action-label[aria-label^="Stepwise"])');
+    await container.waitFor({ timeout: 120_000 });
+    await container.locator('.badge-content').filter({ hasText: /^\d+$/ }).waitFor({ timeout: 120_000 });
+    const badge = Number(await container.locator('.badge-content').innerText());
+    await container.click();
+    await migrationPane(page).waitFor({ timeout: 60_000 });
+    const pending = row(page, 'Pending, in plan order');
+    await pending.waitFor({ timeout: 120_000 });
+    const planCount = Number((await pending.locator('.label-description').innerText()).trim());
+    if (planCount < 8) throw new Error(`the Pending group holds ${planCount} files; expected the demo's plan`);
+    if (badge !== planCount) throw new Error(`the badge says ${badge}, the Pending group ${planCount}`);
+    step(`the Stepwise view: ${planCount} files pending, and the badge says ${badge}`);
+
+    // The first file of the plan is the first row under Pending.
+    const rows = migrationPane(page).locator('.monaco-list-row');
+    const labels = await rows.locator('.label-name').allInnerTexts();
+    const first = labels[labels.indexOf('Pending, in plan order') + 1];
+    if (!first?.includes('/')) throw new Error(`no file under Pending: ${labels.join(' | ')}`);
+    const fileRow = row(page, first);
+    const description = await fileRow.locator('.label-description').innerText();
+    if (!/risk · \d+ usages?/.test(description)) throw new Error(`the file's row says "${description}", not its risk and usages`);
+    if (!(await decorationBadges(fileRow)).includes('L')) throw new Error(`${first} has no "L" (legacy) badge in the view`);
+    step(`the plan's first file is ${first} (${description}), badged L`);
+
+    // Its usages are its children: expanding it lists them; clicking one opens the file at it.
+    await fileRow.locator('.monaco-tl-twistie').click();
+    const usage = migrationPane(page).locator('.monaco-list-row:has(.label-description:text-matches("^line \\\\d+"))').first();
+    await usage.waitFor({ timeout: 60_000 });
+    const usageLine = Number(/^line (\d+)/.exec(await usage.locator('.label-description').innerText())?.[1]);
+    await usage.click();
+    const tab = page.locator(`.tabs-container .tab:has-text("${first.split('/').pop() ?? first}")`);
+    await tab.waitFor({ timeout: 60_000 });
+    await page.waitForSelector(`.statusbar-item:has-text("Ln ${usageLine},")`, { timeout: 60_000 });
+    step(`clicking a usage opened ${first} at line ${usageLine}`);
+
+    // The tab carries the same badge; the lenses stand above the legacy import.
+    if (!(await decorationBadges(tab.locator('.monaco-icon-label'))).includes('L')) throw new Error(`the tab of ${first} has no "L" badge`);
+    const lenses = page.locator('.editor-instance .codelens-decoration');
+    await lenses.filter({ hasText: /\d+ legacy usages?/ }).waitFor({ timeout: 120_000 });
+    const lensText = await lenses.first().innerText();
+    if (!/legacy usages?.*Migrate this file.*Pre-move analysis/s.test(lensText))
+      throw new Error(`the lenses say "${lensText}", not the count, Migrate and the pre-move analysis`);
+    step(`the lenses above the import: ${lensText.replace(/\s+/g, ' ')}`);
+    await shoot(page, 'view-pending-dark');
+
+    // Keyboard: the tree takes focus and the arrow keys walk it, as every tree does.
+    await fileRow.click();
+    await page.keyboard.press('ArrowUp');
+    const focused = await migrationPane(page).locator('.monaco-list-row.focused .label-name').innerText();
+    if (focused !== 'Pending, in plan order') throw new Error(`ArrowUp from ${first} focused "${focused}"`);
+    await page.keyboard.press('ArrowDown');
+
+    // Migrate from the row's inline action.
+    await fileRow.hover();
+    await fileRow.locator('.action-label[aria-label="Migrate This File Through the Adapter"]').click();
+    step(`clicked Migrate in the row of ${first}; waiting for the verification`);
+    const observing = row(page, 'Under observation');
+    // Measured: about 1 min idle; the limit only guards against a hang.
+    await observing.waitFor({ timeout: 15 * 60_000 });
+    const observed = row(page, first);
+    await observed.waitFor({ timeout: 60_000 });
+    const after = await migrationPane(page).locator('.monaco-list-row .label-name').allInnerTexts();
+    if (after.indexOf('Under observation') + 1 !== after.indexOf(first))
+      throw new Error(`${first} is not under "Under observation": ${after.join(' | ')}`);
+    await page.waitForFunction(
+      ([name]) => {
+        const doc = (globalThis as unknown as { document: { querySelectorAll(s: string): ArrayLike<{ textContent: string | null }> } }).document;
+        return Array.from(doc.querySelectorAll('.editor-instance .codelens-decoration')).some((l) =>
+          (l.textContent ?? '').includes(name),
+        );
+      },
+      ['under observation'],
+      { timeout: 120_000 },
+    );
+    if (!(await decorationBadges(observed)).includes('O')) throw new Error(`${first} is not badged O once observed`);
+    if (!(await decorationBadges(tab.locator('.monaco-icon-label'))).includes('O')) throw new Error(`the tab of ${first} is not badged O`);
+    const badgeAfter = Number(await container.locator('.badge-content').innerText());
+    if (badgeAfter !== planCount) throw new Error(`the badge says ${badgeAfter} while ${first} is in flight; expected ${planCount}`);
+    step(`${first} moved to "Under observation", badged O in the view and its tab; the lens says so`);
+    await observed.hover();
+    await shoot(page, 'view-observing-dark');
+
+    // The Explorer: the file's badge beside its name.
+    await tools.runWorkbenchCommand(page, 'File: Reveal Active File in Explorer View');
+    const explorerRow = page.locator(`.explorer-folders-view .monaco-list-row:has(.label-name:text-is("${first.split('/').pop()}"))`);
+    await explorerRow.waitFor({ timeout: 60_000 });
+    if (!(await decorationBadges(explorerRow)).includes('O')) throw new Error(`the Explorer does not badge ${first} O`);
+    const adapterRow = page.locator('.explorer-folders-view .monaco-list-row:has(.label-name:text-is("legacy-adapter.ts"))');
+    step('the Explorer badges the file O');
+    await shoot(page, 'explorer-observing-dark');
+    if ((await adapterRow.count()) > 0 && !(await decorationBadges(adapterRow.first())).includes('AD'))
+      throw new Error('the adapter is not badged AD in the Explorer');
+
+    // Light theme, then high contrast: the same surfaces, in the theme's colours.
+    await switchTheme(page, 'Light Modern', 'vs');
+    await container.click();
+    await observed.waitFor({ timeout: 60_000 });
+    await shoot(page, 'view-observing-light');
+    await switchTheme(page, 'Dark High Contrast', 'hc-black');
+    await container.click();
+    await observed.waitFor({ timeout: 60_000 });
+    await shoot(page, 'view-observing-hc');
+
+    passed = true;
+  } catch (error) {
+    console.error(`[view] FAILED: ${(error as Error).message}`);
+    await opened.page?.screenshot({ path: join(shots, 'failure.png') }).catch(() => undefined);
+    if (opened.server) console.error(opened.server.output().split('\n').slice(-40).join('\n'));
+  } finally {
+    await closeWorkbench(opened);
+    rmSync(tmp, { recursive: true, force: true });
+    if (passed) await removeWorkspace(workspace);
+    else console.error(`[view] the workspace is kept for inspection in ${await keepForInspection(workspace, 'view')}`);
+  }
+  step(passed ? 'passed' : 'FAILED');
+  return passed ? 0 : 1;
+}
+
+if (require.main === module) {
+  void main().then((code) => process.exit(code));
+}
