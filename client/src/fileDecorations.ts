@@ -65,7 +65,9 @@ export class MigrationDecorations implements vscode.FileDecorationProvider, vsco
     const after = decorationsOf(status);
     this.byRoot.set(status.root, after);
     const same = (a: vscode.FileDecoration | undefined, b: vscode.FileDecoration | undefined): boolean =>
-      a?.badge === b?.badge && a?.tooltip === b?.tooltip && (a?.color as { id?: string } | undefined)?.id === (b?.color as { id?: string } | undefined)?.id;
+      a?.badge === b?.badge &&
+      a?.tooltip === b?.tooltip &&
+      (a?.color as { id?: string } | undefined)?.id === (b?.color as { id?: string } | undefined)?.id;
     const touched = [...new Set([...before.keys(), ...after.keys()])].filter((uri) => !same(before.get(uri), after.get(uri)));
     if (touched.length > 0) this.changed.fire(touched.map((uri) => vscode.Uri.parse(uri)));
   }

@@ -47,7 +47,11 @@ export async function createSpec(client: LanguageClient | undefined, root: strin
       detail: c.reasons.join('; '),
       candidate: c,
     })),
-    { title: 'Stepwise: which module is being replaced?', placeHolder: 'Modules that look like the legacy cache, best first', matchOnDetail: true },
+    {
+      title: 'Stepwise: which module is being replaced?',
+      placeHolder: 'Modules that look like the legacy cache, best first',
+      matchOnDetail: true,
+    },
   );
   if (!picked) return;
   const result = await client.sendRequest(InitSpecRequest.type, {
@@ -69,7 +73,12 @@ export async function createSpec(client: LanguageClient | undefined, root: strin
 
 /** Opens the plan's next file (the first pending one, lowest risk first), where its lenses and quick fix are. */
 export async function openNextFile(store: StatusStore, root: string | undefined): Promise<void> {
-  const status = store.workflow(root) ?? store.roots().map((r) => store.workflow(r)).find((s) => s !== undefined);
+  const status =
+    store.workflow(root) ??
+    store
+      .roots()
+      .map((r) => store.workflow(r))
+      .find((s) => s !== undefined);
   const next = status?.files
     .filter((f) => f.state === 'pending' || f.state === 'analyzed')
     .sort((a, b) => (a.planPosition ?? Infinity) - (b.planPosition ?? Infinity))[0];
@@ -99,9 +108,15 @@ export function trackContextKeys(store: StatusStore): vscode.Disposable {
     const statuses = roots.map((r) => store.workflow(r)).filter((s) => s !== undefined);
     const files = statuses.flatMap((s) => s.files);
     const reached = (...states: string[]): boolean => files.some((f) => states.includes(f.state));
-    set('stepwise.hasSpec', summaries.some((s) => s.status.state !== 'no-spec'));
+    set(
+      'stepwise.hasSpec',
+      summaries.some((s) => s.status.state !== 'no-spec'),
+    );
     set('stepwise.noSpec', summaries.length > 0 && summaries.every((s) => s.status.state === 'no-spec'));
-    set('stepwise.indexed', summaries.some((s) => s.status.state === 'ready'));
+    set(
+      'stepwise.indexed',
+      summaries.some((s) => s.status.state === 'ready'),
+    );
     set('stepwise.migratedOne', reached('migrated', 'verified', 'failed', 'observing', 'awaiting-approval', 'approved', 'reverted'));
     set('stepwise.verifiedOne', reached('observing', 'awaiting-approval', 'approved'));
     set('stepwise.observedOrReverted', reached('awaiting-approval', 'approved', 'reverted'));

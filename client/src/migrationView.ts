@@ -104,8 +104,7 @@ export class MigrationTree implements vscode.TreeDataProvider<MigrationNode>, vs
       .map(({ group, label }) => ({ group, label, files: status.files.filter((f) => groupOf(f.state) === group) }))
       .filter((g) => g.files.length > 0)
       .map((g) => ({ kind: 'group' as const, root, ...g }));
-    for (const g of groups)
-      if (g.group === 'pending') g.files.sort((a, b) => (a.planPosition ?? Infinity) - (b.planPosition ?? Infinity));
+    for (const g of groups) if (g.group === 'pending') g.files.sort((a, b) => (a.planPosition ?? Infinity) - (b.planPosition ?? Infinity));
     return [...notices, ...groups];
   }
 
@@ -184,7 +183,10 @@ export class MigrationTree implements vscode.TreeDataProvider<MigrationNode>, vs
   private fileItem(node: Extract<MigrationNode, { kind: 'file' }>): vscode.TreeItem {
     const { file } = node;
     const status = this.store.workflow(node.root);
-    const item = new vscode.TreeItem(file.path, file.usages > 0 ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+    const item = new vscode.TreeItem(
+      file.path,
+      file.usages > 0 ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None,
+    );
     item.id = `${node.root}#file#${file.path}`;
     item.resourceUri = node.uri;
     const [icon, colour] = stateIcons[file.state];

@@ -139,10 +139,9 @@ export async function main(): Promise<number> {
       throw new Error(`${first} is not under "Under observation": ${after.join(' | ')}`);
     await page.waitForFunction(
       ([name]) => {
-        const doc = (globalThis as unknown as { document: { querySelectorAll(s: string): ArrayLike<{ textContent: string | null }> } }).document;
-        return Array.from(doc.querySelectorAll('.editor-instance .codelens-decoration')).some((l) =>
-          (l.textContent ?? '').includes(name),
-        );
+        const doc = (globalThis as unknown as { document: { querySelectorAll(s: string): ArrayLike<{ textContent: string | null }> } })
+          .document;
+        return Array.from(doc.querySelectorAll('.editor-instance .codelens-decoration')).some((l) => (l.textContent ?? '').includes(name));
       },
       ['under observation'],
       { timeout: 120_000 },

@@ -16,7 +16,10 @@ interface Manifest {
     views: Record<string, { id: string; name: string }[]>;
     viewsWelcome: { view: string; contents: string; when?: string }[];
     colors: { id: string; defaults: Record<string, string> }[];
-    walkthroughs: { id: string; steps: { id: string; description: string; media: { image: string; altText: string }; completionEvents: string[] }[] }[];
+    walkthroughs: {
+      id: string;
+      steps: { id: string; description: string; media: { image: string; altText: string }; completionEvents: string[] }[];
+    }[];
   };
 }
 
@@ -59,7 +62,10 @@ describe('the extension manifest', () => {
     assert.equal(container.id, 'stepwise');
     assert.ok(existsSync(join(repoRoot, container.icon)), container.icon);
     assert.match(readFileSync(join(repoRoot, container.icon), 'utf8'), /currentColor/, 'a monochrome icon that follows the theme');
-    assert.deepEqual(manifest.contributes.views.stepwise.map((v) => v.id), ['stepwise.migration']);
+    assert.deepEqual(
+      manifest.contributes.views.stepwise.map((v) => v.id),
+      ['stepwise.migration'],
+    );
     const welcome = manifest.contributes.viewsWelcome.filter((w) => w.view === 'stepwise.migration');
     assert.ok(welcome.some((w) => w.when?.includes('workbenchState == empty')));
     assert.ok(welcome.some((w) => w.when?.includes('stepwise.noSpec') && w.contents.includes(`command:${Commands.createSpec}`)));
@@ -67,7 +73,9 @@ describe('the extension manifest', () => {
 
   it('shows walkthrough images that exist and ship in the VSIX, with alt text, each step completed by an event', () => {
     const ignore = readFileSync(join(repoRoot, '.vscodeignore'), 'utf8').split('\n');
-    const shipped = ignore.filter((l) => l.startsWith('!')).map((l) => new RegExp(`^${l.slice(1).replace(/[.]/g, '\\.').replace(/\*/g, '[^/]*')}$`));
+    const shipped = ignore
+      .filter((l) => l.startsWith('!'))
+      .map((l) => new RegExp(`^${l.slice(1).replace(/[.]/g, '\\.').replace(/\*/g, '[^/]*')}$`));
     const steps = manifest.contributes.walkthroughs.flatMap((w) => w.steps);
     assert.ok(steps.length >= 6);
     for (const s of steps) {
