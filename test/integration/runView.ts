@@ -5,7 +5,7 @@
 // with screenshots under test-results/view/. Exits non-zero when a step does not happen.
 //
 // Usage: node out/test/integration/runView.js
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
@@ -26,15 +26,26 @@ async function shoot(page: Page, name: string): Promise<void> {
 
 /** The Migration view (the side bar, while the Stepwise container is open: its only view). */
 function migrationPane(page: Page): Locator {
-  return page.locator('.part.sidebar:has(.composite.title:has-text("Migration"))');
+  return page.locator('.part.sidebar').filter({ has: page.locator('.composite.title', { hasText: /Migration/i }) });
+}
+
+/** `text`, exactly, as a pattern (labels hold commas and dots that selectors would misread). */
+function exactly(text: string): RegExp {
+  return new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+}
+
+/** The rows of `within` whose label is `label` exactly. */
+function rowsLabelled(page: Page, within: Locator, label: string): Locator {
+  return within.locator('.monaco-list-row').filter({ has: page.locator('.label-name', { hasText: exactly(label) }) });
 }
 
 /** A row of the Migration tree whose label is `label` exactly. */
 function row(page: Page, label: string): Locator {
-  return migrationPane(page).locator(`.monaco-list-row:has(.label-name:text-is("${label}"))`);
+  return rowsLabelled(page, migrationPane(page), label);
 }
 
-/** The badge letters a decorated label shows (VS Code draws them in a ::after of the label). */
+/** The badge letters a decorated label shows (VS Code draws them in a ::after of the label, joining
+ * the providers' badges with commas: "3, L" is the problems count and ours). */
 async function decorationBadges(label: Locator): Promise<string[]> {
   return label.evaluate((element) => {
     const view = element.ownerDocument.defaultView as unknown as {
@@ -43,7 +54,8 @@ async function decorationBadges(label: Locator): Promise<string[]> {
     const found: string[] = [];
     for (const node of [element, ...Array.from(element.querySelectorAll('*'))]) {
       const content = view.getComputedStyle(node, '::after').content;
-      if (content && content !== 'none' && content !== 'normal' && content !== '""') found.push(content.replace(/^"|"$/g, ''));
+      if (content && content !== 'none' && content !== 'normal' && content !== '""')
+        found.push(...content.replace(/^"|"$/g, '').split(/,\s*/));
     }
     return found;
   });
@@ -99,7 +111,10 @@ export async function main(): Promise<number> {
 
     // Its usages are its children: expanding it lists them; clicking one opens the file at it.
     await fileRow.locator('.monaco-tl-twistie').click();
-    const usage = migrationPane(page).locator('.monaco-list-row:has(.label-description:text-matches("^line \\\\d+"))').first();
+    const usage = migrationPane(page)
+      .locator('.monaco-list-row')
+      .filter({ has: page.locator('.label-description', { hasText: /^line \d+/ }) })
+      .first();
     await usage.waitFor({ timeout: 60_000 });
     const usageLine = Number(/^line (\d+)/.exec(await usage.locator('.label-description').innerText())?.[1]);
     await usage.click();
@@ -156,10 +171,10 @@ export async function main(): Promise<number> {
 
     // The Explorer: the file's badge beside its name.
     await tools.runWorkbenchCommand(page, 'File: Reveal Active File in Explorer View');
-    const explorerRow = page.locator(`.explorer-folders-view .monaco-list-row:has(.label-name:text-is("${first.split('/').pop()}"))`);
+    const explorerRow = rowsLabelled(page, page.locator('.explorer-folders-view'), first.split('/').pop() ?? first);
     await explorerRow.waitFor({ timeout: 60_000 });
     if (!(await decorationBadges(explorerRow)).includes('O')) throw new Error(`the Explorer does not badge ${first} O`);
-    const adapterRow = page.locator('.explorer-folders-view .monaco-list-row:has(.label-name:text-is("legacy-adapter.ts"))');
+    const adapterRow = rowsLabelled(page, page.locator('.explorer-folders-view'), 'legacy-adapter.ts');
     step('the Explorer badges the file O');
     await shoot(page, 'explorer-observing-dark');
     if ((await adapterRow.count()) > 0 && !(await decorationBadges(adapterRow.first())).includes('AD'))
@@ -179,6 +194,8 @@ export async function main(): Promise<number> {
   } catch (error) {
     console.error(`[view] FAILED: ${(error as Error).message}`);
     await opened.page?.screenshot({ path: join(shots, 'failure.png') }).catch(() => undefined);
+    const html = await opened.page?.content().catch(() => undefined);
+    if (html) writeFileSync(join(shots, 'failure.html'), html);
     if (opened.server) console.error(opened.server.output().split('\n').slice(-40).join('\n'));
   } finally {
     await closeWorkbench(opened);
