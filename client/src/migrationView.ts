@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { FileUsagesRequest } from '../../server/src/protocol';
-import type { FileStatus, FileUsageItem, WorkflowAction, WorkflowSnapshot } from '../../server/src/protocol';
-import { groupOf, nextStepSentence, stateGroups, stateWords } from '../../server/src/protocol';
+import type { FileStatus, FileUsageItem, WorkflowSnapshot } from '../../server/src/protocol';
+import { groupOf, nextStepSentence, stateGroups, stateWords, viewItemOf } from '../../server/src/protocol';
 import type { StateGroup } from '../../server/src/protocol';
 import { formatRemaining } from '../../server/src/protocol/wording';
 import type { LanguageClient } from 'vscode-languageclient/node';
@@ -22,14 +22,6 @@ export function uriOfNode(node: unknown): vscode.Uri | undefined {
   if (typeof node !== 'object' || node === null || !('kind' in node)) return undefined;
   const n = node as MigrationNode;
   return n.kind === 'file' || n.kind === 'usage' ? n.uri : undefined;
-}
-
-/** The actions a file's item offers (inline and in its context menu), read by the `when` clauses. */
-export function contextValueOf(file: FileStatus): string {
-  const offered = (['migrate', 'verify', 'approve', 'revert'] as WorkflowAction[]).filter((a) => file.allowed[a].ok);
-  const extra = [file.commit ? 'diff' : undefined, 'dossier'].filter((x): x is string => x !== undefined);
-  // `stepwiseFile:migrate:dossier:` — every name between colons, so `when` clauses can match `:migrate:`.
-  return `stepwiseFile:${[...offered, ...extra].join(':')}:`;
 }
 
 const stateIcons: Record<FileStatus['state'], [string, string | undefined]> = {
@@ -207,7 +199,7 @@ export class MigrationTree implements vscode.TreeDataProvider<MigrationNode>, vs
     if (file.risk) tooltip.appendText(`${file.risk.level} risk${file.risk.reasons.length ? `: ${file.risk.reasons.join(' ')}` : ''}\n\n`);
     if (untrusted) tooltip.appendText(untrusted);
     item.tooltip = tooltip;
-    item.contextValue = contextValueOf(file);
+    item.contextValue = viewItemOf(file);
     item.command = { title: 'Open the file', command: 'vscode.open', arguments: [node.uri] };
     item.accessibilityInformation = {
       label: `${file.path}, ${activity ?? stateWords[file.state]}${risk ? `, ${risk}` : ''}, ${count}. ${nextStepSentence(file)}`,

@@ -535,6 +535,17 @@ export function groupOf(state: FileState): StateGroup {
   }
 }
 
+/**
+ * The Migration view item's context value for a file: the actions it offers (inline and in its
+ * context menu) between colons, `stepwiseFile:migrate:dossier:`, so a menu's `when` clause matches
+ * one action with `viewItem =~ /^stepwiseFile:(.*:)?migrate:/`.
+ */
+export function viewItemOf(file: FileStatus): string {
+  const offered = (['migrate', 'verify', 'approve', 'revert'] as WorkflowAction[]).filter((a) => file.allowed[a].ok);
+  const extra = [file.commit ? 'diff' : undefined, 'dossier'].filter((x): x is string => x !== undefined);
+  return `stepwiseFile:${[...offered, ...extra].map((name) => `${name}:`).join('')}`;
+}
+
 /** One sentence on what comes next for a file, for tooltips. */
 export function nextStepSentence(file: FileStatus): string {
   const next = nextAction(file);

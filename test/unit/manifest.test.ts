@@ -5,7 +5,8 @@
 import * as assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Commands } from '../../server/src/protocol';
+import { Commands, viewItemOf } from '../../server/src/protocol';
+import type { FileStatus, WorkflowAction } from '../../server/src/protocol';
 import { repoRoot } from '../support/workspace';
 
 interface Manifest {
@@ -54,6 +55,47 @@ describe('the extension manifest', () => {
       assert.ok(manifest.contributes.commands.find((c) => c.command === entry.command)?.icon, `${entry.command} has no icon`);
       if (entry.command === Commands.migrateFile || entry.command === Commands.verifyFile)
         assert.match(entry.when ?? '', /isWorkspaceTrusted/, `${entry.command} shows in an untrusted workspace`);
+    }
+  });
+
+  it("shows a file's inline and context actions exactly when the engine allows them", () => {
+    const entries = manifest.contributes.menus['view/item/context'];
+    const actionOf: Record<string, WorkflowAction> = {
+      [Commands.migrateFile]: 'migrate',
+      [Commands.verifyFile]: 'verify',
+      [Commands.approveFile]: 'approve',
+      [Commands.revertFile]: 'revert',
+    };
+    /** A file whose engine allows `ok` (and has a commit when `commit`). */
+    const file = (ok: WorkflowAction[], commit: boolean): FileStatus => ({
+      path: 'src/a.ts',
+      state: 'pending',
+      commit: commit ? 'abc1234' : null,
+      observeUntil: null,
+      planPosition: 1,
+      usages: 1,
+      allowed: Object.fromEntries(
+        (['analyze', 'migrate', 'verify', 'approve', 'revert'] as const).map((a) => [a, { ok: ok.includes(a) }]),
+      ) as FileStatus['allowed'],
+      evidence: { reverts: [] },
+    });
+    /** The `viewItem =~ /…/` of a `when` clause, as VS Code reads it. */
+    const viewItemPattern = (when: string): RegExp => new RegExp(/viewItem =~ \/(.+?)\/(?: |$)/.exec(when)?.[1] ?? '^$');
+    const cases: [WorkflowAction[], boolean][] = [
+      [['migrate'], false],
+      [['verify', 'revert'], true],
+      [['approve', 'revert'], true],
+      [['revert'], true],
+      [[], false],
+    ];
+    for (const [ok, commit] of cases) {
+      const item = viewItemOf(file(ok, commit));
+      for (const entry of entries.filter((e) => actionOf[e.command])) {
+        const shown = viewItemPattern(entry.when ?? '').test(item);
+        assert.equal(shown, ok.includes(actionOf[entry.command]), `${entry.command} on "${item}" (${entry.when})`);
+      }
+      const diff = entries.find((e) => e.command === Commands.openMigrationDiff);
+      assert.equal(viewItemPattern(diff?.when ?? '').test(item), commit, `the diff on "${item}"`);
     }
   });
 
