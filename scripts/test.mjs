@@ -260,13 +260,15 @@ async function main() {
   }
   // A person's clicks through the checklist in code-server, with screenshots in test-results/panel.
   // Then a two-folder workspace: migrate in one folder, revert in the other, from the checklist.
+  // Then the Stepwise view, the decorations and the CodeLens: migrate from the tree (test-results/view).
   if (runs('panel'))
     steps.push([
       'panel',
       async () => {
         const code = await run('node', [join('out', 'test', 'integration', 'runPanel.js')]);
         const multi = await run('node', [join('out', 'test', 'integration', 'runMultiRoot.js')]);
-        return { code: code || multi };
+        const view = await run('node', [join('out', 'test', 'integration', 'runView.js')]);
+        return { code: code || multi || view };
       },
     ]);
   // Last: it packages a production build (npm run package) over dist/, installs the VSIX into a

@@ -13,7 +13,7 @@ import { runCli } from '../../server/src/cli';
 import { first, prepareWorkflowRepo } from '../support/workflowRepo';
 import { keepForInspection, removeWorkspace, repoRoot } from '../support/workspace';
 import { loadTools } from './tools';
-import { checklistFrame, closeWorkbench, openDevWorkbench } from './workbench';
+import { checklistFrame, closeWorkbench, openDevWorkbench, reportFailure } from './workbench';
 import type { Workbench } from './workbench';
 
 const shots = join(repoRoot, 'test-results', 'multi-root');
@@ -108,9 +108,7 @@ export async function main(): Promise<number> {
     step('alpha still shows its file under observation');
     passed = true;
   } catch (error) {
-    console.error(`[multi-root] FAILED: ${(error as Error).message}`);
-    await opened.page?.screenshot({ path: join(shots, 'failure.png') }).catch(() => undefined);
-    if (opened.server) console.error(opened.server.output().split('\n').slice(-40).join('\n'));
+    await reportFailure('multi-root', error, opened, shots);
   } finally {
     await closeWorkbench(opened);
     rmSync(tmp, { recursive: true, force: true });

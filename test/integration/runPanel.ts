@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { FrameLocator, Locator, Page } from 'playwright-core';
 import { keepForInspection, prepareWorkspace, removeWorkspace, repoRoot } from '../support/workspace';
 import { loadTools } from './tools';
-import { checklistFrame, closeWorkbench, openDevWorkbench } from './workbench';
+import { checklistFrame, closeWorkbench, openDevWorkbench, reportFailure } from './workbench';
 import type { Workbench } from './workbench';
 
 const shots = join(repoRoot, 'test-results', 'panel');
@@ -211,10 +211,8 @@ export async function main(): Promise<number> {
 
     passed = true;
   } catch (error) {
-    console.error(`[panel] FAILED: ${(error as Error).message}`);
+    await reportFailure('panel', error, opened, shots);
     if (trafficOutput) console.error(`[panel] the demo traffic said:\n${trafficOutput.split('\n').slice(-20).join('\n')}`);
-    await opened.page?.screenshot({ path: join(shots, 'failure.png') }).catch(() => undefined);
-    if (opened.server) console.error(opened.server.output().split('\n').slice(-40).join('\n'));
   } finally {
     traffic?.kill('SIGTERM');
     await closeWorkbench(opened);

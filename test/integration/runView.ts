@@ -5,13 +5,13 @@
 // with screenshots under test-results/view/. Exits non-zero when a step does not happen.
 //
 // Usage: node out/test/integration/runView.js
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { keepForInspection, prepareWorkspace, removeWorkspace, repoRoot } from '../support/workspace';
 import { loadTools } from './tools';
-import { closeWorkbench, openDevWorkbench } from './workbench';
+import { closeWorkbench, openDevWorkbench, reportFailure } from './workbench';
 import type { Workbench } from './workbench';
 
 const shots = join(repoRoot, 'test-results', 'view');
@@ -61,6 +61,15 @@ async function decorationBadges(label: Locator): Promise<string[]> {
   });
 }
 
+/** Opens a file by name through Quick Open, as a person would. */
+async function openByName(page: Page, name: string): Promise<void> {
+  await page.keyboard.press('F1');
+  await page.waitForSelector('.quick-input-widget input', { timeout: 60_000 });
+  await page.keyboard.press('Backspace'); // F1 opens the command list: without its '>', it finds files
+  await page.keyboard.type(name);
+  await rowsLabelled(page, page.locator('.quick-input-list'), name).first().click({ timeout: 60_000 });
+}
+
 async function switchTheme(page: Page, theme: string, workbenchClass: string): Promise<void> {
   const tools = await loadTools();
   await tools.runWorkbenchCommand(page, 'Preferences: Color Theme');
@@ -83,6 +92,10 @@ export async function main(): Promise<number> {
   try {
     const page = await openDevWorkbench(tools, entry, tmp, { folder: workspace }, opened);
     step('workbench ready, Stepwise indexed the demo');
+    // The spec, as the walkthrough's first step shows it.
+    await openByName(page, 'migration.json');
+    await page.locator('.tabs-container .tab:has-text("migration.json")').waitFor({ timeout: 60_000 });
+    await shoot(page, 'spec-dark');
 
     // The activity bar: Stepwise's container, with the number of files still to migrate.
     const container = page.locator('.activitybar .action-item:has(.action-label[aria-label^="Stepwise"])');
@@ -169,34 +182,44 @@ export async function main(): Promise<number> {
     await observed.hover();
     await shoot(page, 'view-observing-dark');
 
-    // The Explorer: the file's badge beside its name.
+    // The Explorer: the file's badge beside its name; the adapter Stepwise generated has its own.
     await tools.runWorkbenchCommand(page, 'File: Reveal Active File in Explorer View');
-    const explorerRow = rowsLabelled(page, page.locator('.explorer-folders-view'), first.split('/').pop() ?? first);
+    const explorer = page.locator('.explorer-folders-view');
+    const explorerRow = rowsLabelled(page, explorer, first.split('/').pop() ?? first);
     await explorerRow.waitFor({ timeout: 60_000 });
     if (!(await decorationBadges(explorerRow)).includes('O')) throw new Error(`the Explorer does not badge ${first} O`);
-    const adapterRow = rowsLabelled(page, page.locator('.explorer-folders-view'), 'legacy-adapter.ts');
     step('the Explorer badges the file O');
     await shoot(page, 'explorer-observing-dark');
-    if ((await adapterRow.count()) > 0 && !(await decorationBadges(adapterRow.first())).includes('AD'))
-      throw new Error('the adapter is not badged AD in the Explorer');
+    await openByName(page, 'legacy-adapter.ts');
+    const adapterTab = page.locator('.tabs-container .tab:has-text("legacy-adapter.ts")');
+    await adapterTab.waitFor({ timeout: 60_000 });
+    if (!(await decorationBadges(adapterTab.locator('.monaco-icon-label'))).includes('AD'))
+      throw new Error("the adapter's tab is not badged AD");
+    await tools.runWorkbenchCommand(page, 'File: Reveal Active File in Explorer View');
+    const adapterRow = rowsLabelled(page, explorer, 'legacy-adapter.ts');
+    await adapterRow.waitFor({ timeout: 60_000 });
+    if (!(await decorationBadges(adapterRow)).includes('AD')) throw new Error('the adapter is not badged AD in the Explorer');
+    step('the adapter is badged AD in its tab and in the Explorer');
+    await shoot(page, 'explorer-adapter-dark');
 
     // Light theme, then high contrast: the same surfaces, in the theme's colours.
-    await switchTheme(page, 'Light Modern', 'vs');
-    await container.click();
-    await observed.waitFor({ timeout: 60_000 });
-    await shoot(page, 'view-observing-light');
-    await switchTheme(page, 'Dark High Contrast', 'hc-black');
-    await container.click();
-    await observed.waitFor({ timeout: 60_000 });
-    await shoot(page, 'view-observing-hc');
+    for (const [theme, workbenchClass, name] of [
+      ['Light Modern', 'vs', 'light'],
+      ['Dark High Contrast', 'hc-black', 'hc'],
+    ]) {
+      await switchTheme(page, theme, workbenchClass);
+      await shoot(page, `explorer-adapter-${name}`);
+      await openByName(page, first.split('/').pop() ?? first);
+      if (!(await migrationPane(page).isVisible())) await container.click();
+      await observed.waitFor({ timeout: 60_000 });
+      await shoot(page, `view-observing-${name}`);
+      await page.locator('.activitybar .action-item:has(.action-label[aria-label^="Explorer"])').click();
+      await explorerRow.waitFor({ timeout: 60_000 });
+    }
 
     passed = true;
   } catch (error) {
-    console.error(`[view] FAILED: ${(error as Error).message}`);
-    await opened.page?.screenshot({ path: join(shots, 'failure.png') }).catch(() => undefined);
-    const html = await opened.page?.content().catch(() => undefined);
-    if (html) writeFileSync(join(shots, 'failure.html'), html);
-    if (opened.server) console.error(opened.server.output().split('\n').slice(-40).join('\n'));
+    await reportFailure('view', error, opened, shots);
   } finally {
     await closeWorkbench(opened);
     rmSync(tmp, { recursive: true, force: true });

@@ -1,5 +1,6 @@
 // Opens code-server with the extension under development on a folder or a .code-workspace file,
 // in Chromium, as the click-through runners (runPanel, runMultiRoot) need it.
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, FrameLocator, Page } from 'playwright-core';
 import { repoRoot } from '../support/workspace';
@@ -55,4 +56,16 @@ export function checklistFrame(page: Page): FrameLocator {
 export async function closeWorkbench(opened: Workbench): Promise<void> {
   await opened.browser?.close().catch(() => undefined);
   await opened.server?.stop();
+}
+
+/**
+ * Says why a runner failed and keeps what there is to look at: the page as a screenshot and as HTML
+ * (`failure.png`, `failure.html` in `shots`) and the last lines code-server wrote.
+ */
+export async function reportFailure(runner: string, error: unknown, opened: Workbench, shots: string): Promise<void> {
+  console.error(`[${runner}] FAILED: ${(error as Error).message}`);
+  await opened.page?.screenshot({ path: join(shots, 'failure.png') }).catch(() => undefined);
+  const html = await opened.page?.content().catch(() => undefined);
+  if (html) writeFileSync(join(shots, 'failure.html'), html);
+  if (opened.server) console.error(opened.server.output().split('\n').slice(-40).join('\n'));
 }

@@ -68,7 +68,10 @@ export function lensContent(kind: LensKind, usages: number, file: FileStatus | u
         const title = next.reason ? `${actionWords[next.action]} (out of plan order)` : actionWords[next.action];
         return { title, runs: next.action };
       }
-      const why = next.reason ? shortened(next.reason) : 'not allowed now';
+      // While observed, the first lens already says until when: this one says only what it waits for.
+      const until = file.observeUntil ? Date.parse(file.observeUntil) : NaN;
+      const observing = file.state === 'observing' && Number.isFinite(until) && until > now;
+      const why = observing ? 'once the observation ends' : next.reason ? shortened(next.reason, 60) : 'not allowed now';
       return { title: `${actionWords[next.action]}: ${why}` };
     }
     case 'revert':
