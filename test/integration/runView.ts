@@ -1,16 +1,20 @@
 // The Stepwise view, decorations and CodeLens in code-server as a person meets them: open the
 // Stepwise view from the activity bar, read its badge and its groups, see a file's badge in the
 // Explorer and in its tab, see the lenses above its legacy import, click Migrate in the tree's
-// inline actions and watch the file move to "Under observation" — in the dark and the light theme,
-// with screenshots under test-results/view/. Exits non-zero when a step does not happen.
+// inline actions and watch the file move to "Under observation" — in the dark, light and
+// high-contrast themes; then, in a folder without a spec, the view's welcome, Create a Migration
+// Spec and the walkthrough. Screenshots under test-results/view/. Exits non-zero when a step does
+// not happen.
 //
-// Usage: node out/test/integration/runView.js
+// Usage: node out/test/integration/runView.js [--welcome-only]
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { keepForInspection, prepareWorkspace, removeWorkspace, repoRoot } from '../support/workspace';
 import { loadTools } from './tools';
+import type { Tools } from './tools';
 import { closeWorkbench, openDevWorkbench, reportFailure } from './workbench';
 import type { Workbench } from './workbench';
 
@@ -80,11 +84,66 @@ async function switchTheme(page: Page, theme: string, workbenchClass: string): P
   await page.waitForSelector(`.monaco-workbench.${workbenchClass}`, { timeout: 90_000 });
 }
 
+/**
+ * A folder without a spec: the view's welcome offers "Create a Migration Spec"; it finds the legacy
+ * module, writes the spec and opens it, and the view fills with the plan; the walkthrough shows its
+ * first steps done. Screenshots: welcome-dark, spec-created-dark, walkthrough-dark.
+ */
+async function welcomeAndSpec(tools: Tools, entry: string): Promise<boolean> {
+  const workspace = await prepareWorkspace('demo');
+  rmSync(join(workspace, '.stepwise', 'migration.json'));
+  execFileSync('git', ['commit', '-qam', 'No spec yet'], { cwd: workspace });
+  const tmp = mkdtempSync(join(tmpdir(), 'stepwise-view-welcome-'));
+  const opened: Workbench = {};
+  let passed = false;
+  try {
+    // Nothing starts Stepwise in a folder without a spec until its view opens.
+    const page = await openDevWorkbench(tools, entry, tmp, { folder: workspace }, opened, null);
+    const container = page.locator('.activitybar .action-item:has(.action-label[aria-label^="Stepwise"])');
+    await container.click();
+    await page.waitForSelector('.statusbar-item:has-text("Stepwise: no spec")', { timeout: 120_000 });
+    step('a folder without a spec: opening the view starts Stepwise, and the status bar says "no spec"');
+    const create = migrationPane(page).locator('.welcome-view-content a.monaco-button', { hasText: 'Create a Migration Spec' });
+    await create.waitFor({ timeout: 60_000 });
+    await shoot(page, 'welcome-dark');
+    await create.click();
+    const legacy = rowsLabelled(page, page.locator('.quick-input-list'), 'src/core/async-cache.ts');
+    await legacy.waitFor({ timeout: 120_000 });
+    step('Create a Migration Spec offers src/core/async-cache.ts as the legacy module');
+    await legacy.click();
+    await page.locator('.tabs-container .tab:has-text("migration.json")').waitFor({ timeout: 60_000 });
+    await page.waitForSelector('.statusbar-item:has-text("usages in")', { timeout: 120_000 });
+    const pending = row(page, 'Pending, in plan order');
+    await pending.waitFor({ timeout: 120_000 });
+    step('the spec is written and open, and the view shows the plan');
+    await shoot(page, 'spec-created-dark');
+
+    await tools.runWorkbenchCommand(page, 'Welcome: Open Walkthrough...');
+    await rowsLabelled(page, page.locator('.quick-input-list'), 'Migrate a cache with Stepwise').first().click({ timeout: 60_000 });
+    const specStep = page.locator('.getting-started-step', { hasText: 'Create the migration spec' });
+    await specStep.waitFor({ timeout: 60_000 });
+    await page.locator('.getting-started-step.complete', { hasText: 'See the legacy usages' }).waitFor({ timeout: 60_000 });
+    if (!(await specStep.evaluate((e) => e.classList.contains('complete')))) throw new Error('the walkthrough does not tick the spec step');
+    step('the walkthrough ticks its first steps (the spec, the diagnostics)');
+    await shoot(page, 'walkthrough-dark');
+    passed = true;
+  } catch (error) {
+    await reportFailure('view', error, opened, shots);
+  } finally {
+    await closeWorkbench(opened);
+    rmSync(tmp, { recursive: true, force: true });
+    if (passed) await removeWorkspace(workspace);
+    else console.error(`[view] the workspace is kept for inspection in ${await keepForInspection(workspace, 'view-welcome')}`);
+  }
+  return passed;
+}
+
 export async function main(): Promise<number> {
   const tools = await loadTools();
   const entry = await tools.ensureCodeServer();
   await tools.ensureChromium();
   mkdirSync(shots, { recursive: true });
+  if (process.argv.includes('--welcome-only')) return (await welcomeAndSpec(tools, entry)) ? 0 : 1;
   const workspace = await prepareWorkspace('demo');
   const tmp = mkdtempSync(join(tmpdir(), 'stepwise-view-'));
   const opened: Workbench = {};
@@ -226,6 +285,7 @@ export async function main(): Promise<number> {
     if (passed) await removeWorkspace(workspace);
     else console.error(`[view] the workspace is kept for inspection in ${await keepForInspection(workspace, 'view')}`);
   }
+  if (passed) passed = await welcomeAndSpec(tools, entry);
   step(passed ? 'passed' : 'FAILED');
   return passed ? 0 : 1;
 }

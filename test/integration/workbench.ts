@@ -24,6 +24,11 @@ export async function openDevWorkbench(
   tmp: string,
   target: { folder: string } | { workspace: string },
   opened: Workbench,
+  /**
+   * What Stepwise's status bar item says once it is ready; none for a folder without a spec (the
+   * extension then starts when its view opens).
+   */
+  ready: string | null = 'usages in',
 ): Promise<Page> {
   const path = 'folder' in target ? target.folder : target.workspace;
   const userDataDir = join(tmp, 'user-data');
@@ -43,7 +48,7 @@ export async function openDevWorkbench(
   await page.goto(`${server.url}/?${query}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
   await page.waitForSelector('.monaco-workbench .explorer-folders-view .monaco-list-row', { timeout: 120_000 });
   // The status bar item appears once the extension runs and the index is ready.
-  await page.waitForSelector('.statusbar-item:has-text("usages in")', { timeout: 120_000 });
+  if (ready) await page.waitForSelector(`.statusbar-item:has-text("${ready}")`, { timeout: 120_000 });
   return page;
 }
 

@@ -69,6 +69,8 @@ export class TestClient {
   private ready = false;
   /** Folders whose index reported ready. */
   readonly readyRoots = new Set<string>();
+  /** The last index state each folder reported (stepwise/statusChanged). */
+  readonly indexStates = new Map<string, string>();
   /** Every workflow status the server pushed (stepwise/workflowChanged), oldest first. */
   readonly workflows: WorkflowSnapshot[] = [];
   stderr = '';
@@ -104,6 +106,7 @@ export class TestClient {
       this.check();
     });
     this.connection.onNotification(StatusChangedNotification.method, (params: StatusChangedNotification.Params) => {
+      this.indexStates.set(params.root, params.status.state);
       if (params.status.state === 'ready' || params.status.state === 'no-spec') {
         this.ready = true;
         this.readyRoots.add(params.root);

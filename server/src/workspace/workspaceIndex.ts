@@ -459,6 +459,9 @@ export class WorkspaceIndex {
     await this.loadSpec(text);
     for (const rel of this.analyses.keys()) this.dirty.add(rel);
     this.markCandidatesDirty();
+    // A spec written (or deleted) after the index started: "no spec" and "ready" follow it (while
+    // indexing, the end of the start says which).
+    if (this.state === 'ready' || this.state === 'no-spec') this.setState(this.currentSpec() ? 'ready' : 'no-spec');
     this.onDidChangeSpec.fire();
     this.schedule();
   }
