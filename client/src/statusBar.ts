@@ -79,7 +79,8 @@ export class StatusBar implements vscode.Disposable {
         return;
       case 'no-spec':
         this.item.text = '$(circle-slash) Stepwise: no spec';
-        this.item.tooltip = 'No .stepwise/migration.json in this folder: "Create a Migration Spec" in the Stepwise view writes one (or run "npx stepwise init").';
+        this.item.tooltip =
+          'No .stepwise/migration.json in this folder: "Create a Migration Spec" in the Stepwise view writes one (or run "npx stepwise init").';
         say('Stepwise: no migration spec in this folder');
         return;
       case 'ready': {
