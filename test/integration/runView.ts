@@ -278,7 +278,8 @@ export async function main(): Promise<number> {
       if (!(await migrationPane(page).isVisible())) await container.click();
       await observed.waitFor({ timeout: 60_000 });
       await shoot(page, `view-observing-${name}`);
-      await page.locator('.activitybar .action-item:has(.action-label[aria-label^="Explorer"])').click();
+      // (by its command: a click on the activity bar leaves a hover over the Explorer's first row)
+      await tools.runWorkbenchCommand(page, 'View: Show Explorer');
       await explorerRow.waitFor({ timeout: 60_000 });
     }
 

@@ -32,7 +32,8 @@ export async function openDevWorkbench(
 ): Promise<Page> {
   const path = 'folder' in target ? target.folder : target.workspace;
   const userDataDir = join(tmp, 'user-data');
-  tools.writeQuietUserSettings(userDataDir, { 'workbench.colorTheme': 'Default Dark Modern' });
+  // No sticky tree headers: once the Explorer scrolls, its top row would cover the row beneath.
+  tools.writeQuietUserSettings(userDataDir, { 'workbench.colorTheme': 'Default Dark Modern', 'workbench.tree.enableStickyScroll': false });
   const server = await tools.startCodeServer(entry, tools.codeServerArgs(tmp, userDataDir, path), {
     env: { ...tools.withTempDir(join(tmp, 'tmp'), tools.getCodeServerEnv(join(tmp, 'state'))), EXTENSIONS_GALLERY: '{}' },
   });
